@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+/**
+ * The bdda command line: `npm run <command> -- [options]`. Commander parses the arguments and
+ * writes the help text; each command lives in a module of its own.
+ */
+import * as path from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { listEnvironments, loadEnvironment } from './config/load';
+import { environmentJsonSchema } from './config/schema';
+import { BddaError } from './errors';
+import { writeFileAtomic } from './fs-atomic';
+import { synthesize } from './synth';
+import { environmentBuildDir, workspace } from './workspace';
+
+const envOption = () => new Option('-e, --env <name>', 'environment: a leaf name (dev2) or its path (dev/dev2)');
+
+function buildProgram(): Command {
+  const program = new Command('bdda')
+    .description('Build-Diff / Deploy-Apply for the FLAG, KARR and Goliath layers of each environment under environments/.')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+
+  program
+    .command('list')
+    .description('List the deployable environments.')
+    .action(() => {
+      for (const env of listEnvironments(workspace().root)) console.log(env.path);
+    });
+
+  program
+    .command('synth')
+    .description('Synthesize FLAG and KARR (Terraform JSON) and Goliath (YAML) for one environment into build/.')
+    .addOption(envOption().makeOptionMandatory())
+    .action((opts: { env: string }) => {
+      const ws = workspace();
+      const env = loadEnvironment(ws.root, opts.env);
+      const out = synthesize(env, environmentBuildDir(ws, env.path));
+      const rel = (p: string) => path.relative(process.cwd(), p) || '.';
+      console.log(`Synthesized ${env.path} (${env.files.join(' + ')}):`);
+      console.log(`  FLAG     ${rel(out.flagDir)}/cdk.tf.json`);
+      console.log(`  KARR     ${rel(out.karrDir)}/cdk.tf.json`);
+      console.log(`  GOLIATH  ${rel(out.goliathFile)}`);
+    });
+
+  program
+    .command('schema')
+    .description('Write the JSON Schema of env.yaml, for editors, from the same definition the validator uses.')
+    .option('-o, --out <file>', 'where to write it', 'environments/env.schema.json')
+    .action((opts: { out: string }) => {
+      const file = path.resolve(workspace().root, opts.out);
+      writeFileAtomic(file, `${JSON.stringify(environmentJsonSchema(), null, 2)}\n`);
+      console.log(`Wrote ${path.relative(process.cwd(), file)}`);
+    });
+
+  return program;
+}
+
+/** Runs the CLI; user errors print one paragraph and set the exit code, bugs print a stack. */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return Number(process.exitCode ?? 0);
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    if (err instanceof BddaError) {
+      console.error(`Error: ${err.message}`);
+      return err.exitCode;
+    }
+    console.error(err);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,167 @@
+/**
+ * The shape of an environment's merged configuration.
+ *
+ * Every `env.yaml` in the hierarchy is a partial of this shape; the merge of a leaf's chain must
+ * satisfy it whole. The same definition produces the TypeScript types, the run-time validation and
+ * the JSON Schema that editors use to autocomplete `env.yaml` (`npm run schema`).
+ */
+import { z } from 'zod';
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\/(3[0-2]|[12]?\d)$/;
+const K8S_QUANTITY = /^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/;
+
+// The only retention periods CloudWatch Logs accepts.
+const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
+const cidr = z.string().regex(IPV4_CIDR, { error: (i) => `${JSON.stringify(i.input)} is not an IPv4 CIDR` });
+const dns1123 = z
+  .string()
+  .regex(DNS1123_LABEL, { error: (i) => `${JSON.stringify(i.input)} is not a valid DNS-1123 label (lower-case letters, digits and '-', at most 63)` });
+const quantity = z.string().regex(K8S_QUANTITY, { error: (i) => `${JSON.stringify(i.input)} is not a Kubernetes quantity` });
+const semver = z.string().regex(/^\d+\.\d+\.\d+$/, { error: (i) => `${JSON.stringify(i.input)} is not a version like 1.31.0` });
+const iamRoleArn = z
+  .string()
+  .regex(/^arn:aws:iam::\d{12}:role\/[\w+=,.@\/-]+$/, { error: (i) => `${JSON.stringify(i.input)} is not an IAM role ARN` });
+
+export const awsSchema = z
+  .object({
+    accountId: z.string().regex(/^\d{12}$/, { error: (i) => `${JSON.stringify(i.input)} is not a 12-digit AWS account id` }).describe('The AWS account the environment lives in. The provider refuses any other account.'),
+    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: (i) => `${JSON.stringify(i.input)} is not an AWS region` }).describe('The AWS region, e.g. eu-west-1.'),
+    azs: z.array(z.string()).min(2).describe('Availability zones, in order; subnet lists are indexed by this order.'),
+  })
+  .strict();
+
+export const vpcSchema = z
+  .object({
+    cidr: cidr.describe('The VPC CIDR block.'),
+    subnets: z
+      .object({
+        public: z.array(cidr).describe('One public subnet per AZ (load balancers, NAT gateways).'),
+        private: z.array(cidr).describe('One private subnet per AZ (nodes and pods).'),
+        intra: z.array(cidr).describe('One intra subnet per AZ, with no route out (EKS control-plane ENIs).'),
+      })
+      .strict(),
+    natMode: z.enum(['single', 'per-az']).describe('One NAT gateway for the VPC (cheap), or one per AZ (survives an AZ outage).'),
+    flowLogs: z
+      .object({
+        enabled: z.boolean().default(true).describe('Send VPC flow logs to CloudWatch Logs.'),
+        retentionDays: z
+          .number()
+          .refine((d) => LOG_RETENTION_DAYS.includes(d), { error: (i) => `${JSON.stringify(i.input)} is not a retention CloudWatch accepts (${LOG_RETENTION_DAYS.join(', ')})` })
+          .describe('Days CloudWatch keeps flow logs; one of the values CloudWatch accepts.'),
+      })
+      .strict(),
+  })
+  .strict();
+
+export const nodeGroupSchema = z
+  .object({
+    instanceTypes: z.array(z.string().regex(/^[a-z0-9-]+\.[a-z0-9]+$/, { error: (i) => `${JSON.stringify(i.input)} is not an EC2 instance type` })).min(1).describe('EC2 instance types, in order of preference.'),
+    capacityType: z.enum(['ON_DEMAND', 'SPOT']).default('ON_DEMAND').describe('On-demand or spot capacity.'),
+    minSize: z.number().int().min(0).describe('Fewest nodes.'),
+    desiredSize: z.number().int().min(0).describe('Nodes at creation; the autoscaler moves it afterwards.'),
+    maxSize: z.number().int().min(1).describe('Most nodes.'),
+    diskSizeGiB: z.number().int().min(20).max(16384).default(50).describe('Size of the encrypted gp3 root volume.'),
+    labels: z.record(z.string(), z.string()).default({}).describe('Kubernetes labels on the nodes.'),
+  })
+  .strict();
+
+export const kubernetesSchema = z
+  .object({
+    version: z.string().regex(/^1\.(2[7-9]|3[0-3])$/, { error: (i) => `${JSON.stringify(i.input)} is not a supported Kubernetes version (1.27 to 1.33)` }).describe('Kubernetes minor version of the control plane.'),
+    publicAccessCidrs: z.array(cidr).default([]).describe('CIDRs allowed to reach a public API endpoint. Empty keeps the endpoint private only.'),
+    adminRoleArns: z.array(iamRoleArn).default([]).describe('IAM roles given cluster-admin through EKS access entries.'),
+    nodeGroups: z.record(dns1123, nodeGroupSchema).describe('Managed node groups by name.'),
+    addons: z
+      .object({
+        vpcCni: z.string().describe('EKS add-on version of vpc-cni.'),
+        coredns: z.string().describe('EKS add-on version of coredns.'),
+        kubeProxy: z.string().describe('EKS add-on version of kube-proxy.'),
+        podIdentityAgent: z.string().describe('EKS add-on version of eks-pod-identity-agent.'),
+      })
+      .strict(),
+  })
+  .strict();
+
+export const teamSchema = z
+  .object({
+    name: dns1123.describe('Team name; also its namespace.'),
+    group: z.string().min(1).describe('Kubernetes group (from the IdP) given edit rights in the namespace.'),
+    quota: z
+      .object({
+        cpu: quantity.describe('Total CPU requests allowed.'),
+        memory: quantity.describe('Total memory requests allowed.'),
+        pods: z.number().int().min(1).describe('Most pods.'),
+      })
+      .strict(),
+    defaults: z
+      .object({
+        cpu: quantity.default('100m').describe('Default CPU request and limit per container.'),
+        memory: quantity.default('128Mi').describe('Default memory request and limit per container.'),
+      })
+      .strict()
+      .default({ cpu: '100m', memory: '128Mi' }),
+  })
+  .strict();
+
+export const platformSchema = z
+  .object({
+    namespace: dns1123.default('platform').describe('Namespace of the platform add-ons.'),
+    viewersGroup: z.string().min(1).describe('Kubernetes group given read-only access to the whole cluster.'),
+    teams: z.array(teamSchema).default([]).describe('Teams, each with a namespace of its own.'),
+    addons: z
+      .object({
+        clusterAutoscaler: semver.describe('cluster-autoscaler version; its minor must match kubernetes.version.'),
+        metricsServer: semver.describe('metrics-server version.'),
+      })
+      .strict(),
+  })
+  .strict();
+
+export const backendSchema = z
+  .object({
+    bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: (i) => `${JSON.stringify(i.input)} is not an S3 bucket name` }).describe('S3 bucket holding every layer\'s state.'),
+    region: z.string().describe('Region of the state bucket.'),
+    lockTable: z.string().min(3).optional().describe('DynamoDB lock table. Leave out to lock with S3 native lock files instead.'),
+  })
+  .strict();
+
+export const environmentConfigSchema = z
+  .object({
+    $schema: z.string().optional().describe('Path of the JSON Schema, for editors.'),
+    organisation: dns1123.describe('Short organisation name, used in tags.'),
+    emulated: z.boolean().default(false).describe('Run against the local AWS emulator (moto) instead of a real account.'),
+    protected: z.boolean().default(false).describe('Apply needs --yes off a terminal, a clean tree and HEAD on main; destroy is refused.'),
+    aws: awsSchema,
+    vpc: vpcSchema,
+    kubernetes: kubernetesSchema,
+    platform: platformSchema,
+    backend: backendSchema,
+    tags: z.record(z.string(), z.string()).default({}).describe('Tags on every AWS resource.'),
+  })
+  .strict();
+
+export type EnvironmentConfig = z.infer<typeof environmentConfigSchema>;
+export type NodeGroupConfig = z.infer<typeof nodeGroupSchema>;
+export type TeamConfig = z.infer<typeof teamSchema>;
+
+/** The JSON Schema for `env.yaml` files. Every key is optional, since each level holds only part. */
+export function environmentJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(environmentConfigSchema, { io: 'input' }) as Record<string, unknown>;
+  return {
+    ...withoutRequired(schema),
+    title: 'bdda env.yaml',
+    description: 'One level of the bdda environment hierarchy. Levels merge from environments/ down to the leaf.',
+  };
+}
+
+function withoutRequired(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withoutRequired);
+  if (node === null || typeof node !== 'object') return node;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(node)) {
+    if (key !== 'required') out[key] = withoutRequired(value);
+  }
+  return out;
+}

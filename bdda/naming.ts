@@ -1,0 +1,67 @@
+/**
+ * The one naming rule: every name an environment uses is derived here from its path
+ * (`dev/dev2` → prefix `dev-dev2`). Stacks, the chart and the workflow all ask this module, so
+ * Goliath knows an add-on's IRSA role ARN without a live lookup, and the state keys follow the
+ * same path as the folder that holds the diff.
+ */
+
+/** The layers of the cake, in apply order. */
+export const LAYERS = ['flag', 'karr', 'goliath'] as const;
+export type Layer = (typeof LAYERS)[number];
+
+/** Goliath add-ons that call AWS, each with an IRSA role. */
+export const IRSA_ADDONS = ['cluster-autoscaler'] as const;
+export type IrsaAddon = (typeof IRSA_ADDONS)[number];
+
+export class Naming {
+  /** `dev/dev2` becomes `dev-dev2`. */
+  public readonly prefix: string;
+
+  constructor(
+    /** The environment's path under `environments/`, e.g. `dev/dev2`. */
+    public readonly envPath: string,
+    /** The AWS account the environment lives in, for ARNs. */
+    private readonly accountId: string,
+  ) {
+    this.prefix = envPath.split('/').join('-');
+    // IAM role names stop at 64 characters; the longest suffix used below is 24.
+    if (this.prefix.length > 38) {
+      throw new Error(`environment path "${envPath}" is too long: "${this.prefix}" must be at most 38 characters so that IAM role names fit`);
+    }
+  }
+
+  /** The EKS cluster name. */
+  get clusterName(): string {
+    return this.prefix;
+  }
+
+  /** A resource name, which is also its `Name` tag: `dev-dev2-private-eu-west-1a`. */
+  resource(...parts: string[]): string {
+    return [this.prefix, ...parts].join('-');
+  }
+
+  /** The name of one of the environment's IAM roles. */
+  roleName(purpose: 'cluster' | 'node' | 'flow-logs' | `irsa-${IrsaAddon}`): string {
+    return this.resource(purpose);
+  }
+
+  /** The ARN of one of the environment's IAM roles, known before the role exists. */
+  roleArn(purpose: Parameters<Naming['roleName']>[0]): string {
+    return `arn:aws:iam::${this.accountId}:role/${this.roleName(purpose)}`;
+  }
+
+  /** The IRSA role an add-on's service account assumes. */
+  irsaRoleArn(addon: IrsaAddon): string {
+    return this.roleArn(`irsa-${addon}`);
+  }
+
+  /** The key, in the state bucket, of a layer's state (terraform) or record (Goliath). */
+  stateKey(layer: Layer): string {
+    return layer === 'goliath' ? `${this.envPath}/goliath.manifests.yaml` : `${this.envPath}/${layer}.tfstate`;
+  }
+
+  /** The key of the lock held for a whole apply or destroy. */
+  get applyLockKey(): string {
+    return `${this.envPath}/apply.lock`;
+  }
+}

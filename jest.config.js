@@ -1,0 +1,10 @@
+/** Jest runs the TypeScript sources directly; type checking is `npm run typecheck`'s job. */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/__tests__'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
+  // Suites that run the real terraform need more than the 5 s default.
+  testTimeout: 600000,
+  maxWorkers: 2,
+};
