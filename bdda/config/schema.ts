@@ -150,7 +150,7 @@ export type TeamConfig = z.infer<typeof teamSchema>;
 export function environmentJsonSchema(): Record<string, unknown> {
   const schema = z.toJSONSchema(environmentConfigSchema, { io: 'input' }) as Record<string, unknown>;
   return {
-    ...withoutRequired(schema),
+    ...(withoutRequired(schema) as Record<string, unknown>),
     title: 'bdda env.yaml',
     description: 'One level of the bdda environment hierarchy. Levels merge from environments/ down to the leaf.',
   };

@@ -1,0 +1,82 @@
+/**
+ * The Kubernetes diff of Goliath against the manifests recorded at the last apply: objects added,
+ * changed and deleted (those that left the chart), with Secret data masked. Emulated
+ * environments have no API server, so this record is the whole truth there; live clusters use
+ * `kubectl diff` for content and this record as the inventory of what to delete.
+ */
+import { createTwoFilesPatch } from 'diff';
+import { parseAllDocuments, stringify } from 'yaml';
+
+export interface K8sObject {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: { readonly name: string; readonly namespace?: string; readonly [key: string]: unknown };
+  readonly [key: string]: unknown;
+}
+
+export type ObjectAction = 'create' | 'update' | 'delete';
+
+export interface ManifestDiff {
+  readonly body: string;
+  readonly actions: Record<string, ObjectAction>;
+  readonly counts: { readonly add: number; readonly change: number; readonly delete: number };
+}
+
+/** `apps/v1 Deployment platform/cluster-autoscaler`: unique per object in a cluster. */
+export function objectAddress(o: K8sObject): string {
+  return `${o.apiVersion} ${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
+}
+
+export function parseManifests(yamlText: string | undefined): K8sObject[] {
+  if (!yamlText) return [];
+  return parseAllDocuments(yamlText)
+    .map((doc) => doc.toJS() as K8sObject | null)
+    .filter((o): o is K8sObject => o !== null && typeof o === 'object');
+}
+
+/** Secret values never reach a diff; a changed value shows as changed, not what it became. */
+function masked(o: K8sObject, other: K8sObject | undefined): K8sObject {
+  if (o.kind !== 'Secret') return o;
+  const out: Record<string, unknown> = { ...o };
+  for (const field of ['data', 'stringData'] as const) {
+    const values = o[field] as Record<string, string> | undefined;
+    if (!values) continue;
+    const before = (other?.[field] ?? {}) as Record<string, string>;
+    out[field] = Object.fromEntries(Object.keys(values).map((k) => [k, other && before[k] !== undefined && before[k] !== values[k] ? '*** (changed)' : '***']));
+  }
+  return out as K8sObject;
+}
+
+function toYaml(o: K8sObject | undefined): string {
+  return o ? stringify(o, { sortMapEntries: true, lineWidth: 0 }) : '';
+}
+
+export function diffManifests(recorded: string | undefined, desired: string): ManifestDiff {
+  const before = new Map(parseManifests(recorded).map((o) => [objectAddress(o), o]));
+  const after = new Map(parseManifests(desired).map((o) => [objectAddress(o), o]));
+  const addresses = [...new Set([...before.keys(), ...after.keys()])].sort();
+  const actions: Record<string, ObjectAction> = {};
+  const patches: string[] = [];
+  for (const address of addresses) {
+    const old = before.get(address);
+    const now = after.get(address);
+    const oldText = toYaml(old && masked(old, undefined));
+    const newText = toYaml(now && masked(now, old));
+    if (oldText === newText) continue;
+    const action: ObjectAction = !old ? 'create' : !now ? 'delete' : 'update';
+    actions[address] = action;
+    const verb = { create: 'will be created', update: 'will be changed', delete: 'will be deleted (it left the chart)' }[action];
+    const patch = createTwoFilesPatch(old ? address : '/dev/null', now ? address : '/dev/null', oldText, newText, undefined, undefined, { context: 3 })
+      .split('\n')
+      .filter((line) => !/^={10,}$/.test(line))
+      .join('\n')
+      .trimEnd();
+    patches.push(`# ${address} ${verb}\n${patch}`);
+  }
+  const count = (a: ObjectAction) => Object.values(actions).filter((x) => x === a).length;
+  const counts = { add: count('create'), change: count('update'), delete: count('delete') };
+  const body = patches.length
+    ? `${patches.join('\n\n')}\n\nGoliath: ${counts.add} to add, ${counts.change} to change, ${counts.delete} to delete.`
+    : 'No changes. The recorded manifests match the chart.';
+  return { body, actions, counts };
+}

@@ -1,0 +1,63 @@
+/**
+ * Where an environment's engines point: the emulator for emulated environments (started on first
+ * use, with the state bucket and lock table created in it), or the real account otherwise. The
+ * difference lives only in the environment variables given to terraform and the SDK clients.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { emulatorAwsEnv } from './aws-env';
+import type { Environment } from './config/load';
+import { ensureEmulator } from './emulator';
+import { BddaError } from './errors';
+import { StateBackend } from './state-backend';
+import { tools, writeTerraformCliConfig } from './tools';
+import type { Workspace } from './workspace';
+
+export interface Target {
+  /** Environment for terraform: the CLI config file and, for the emulator, its endpoints. */
+  readonly terraformEnv: Readonly<Record<string, string>>;
+  /** The state bucket, where the Goliath record and the apply lock live too. */
+  readonly backend: StateBackend;
+  /** True when the emulator was just started: it remembers nothing, so everything plans as new. */
+  readonly freshEmulator: boolean;
+  /** What to do about missing credentials, naming the account. */
+  readonly credentialsHint: string;
+}
+
+export async function prepareTarget(ws: Workspace, env: Environment): Promise<Target> {
+  const { config } = env;
+  const cliConfig = writeTerraformCliConfig(ws.buildDir, tools().providerMirror);
+  if (config.emulated) {
+    const emulator = await ensureEmulator(ws.emulatorDir);
+    const backend = new StateBackend({ ...config.backend, endpoint: emulator.endpoint });
+    await backend.ensure();
+    return {
+      terraformEnv: { TF_CLI_CONFIG_FILE: cliConfig, ...emulatorAwsEnv(emulator.endpoint) },
+      backend,
+      freshEmulator: emulator.fresh,
+      credentialsHint: 'The emulator accepts any credentials; check the emulator log under .bdda/emulator/.',
+    };
+  }
+  const credentialsHint =
+    `Environment ${env.path} runs in AWS account ${config.aws.accountId} (${config.aws.region}). Give credentials for that account, ` +
+    'e.g. `export AWS_PROFILE=<profile>` after `aws sso login --profile <profile>`, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, then run the command again.';
+  if (!hasAwsCredentials()) throw new BddaError(`No AWS credentials were found. ${credentialsHint}`);
+  const backend = new StateBackend(config.backend);
+  try {
+    await backend.ensure();
+  } catch (err) {
+    if (err instanceof BddaError) throw err;
+    throw new BddaError(`Could not reach the state bucket ${config.backend.bucket}: ${(err as Error).message}. ${credentialsHint}`);
+  }
+  return { terraformEnv: { TF_CLI_CONFIG_FILE: cliConfig }, backend, freshEmulator: false, credentialsHint };
+}
+
+/** A cheap look for any source of credentials before spending seconds in terraform. */
+function hasAwsCredentials(env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.AWS_ACCESS_KEY_ID || env.AWS_PROFILE || env.AWS_WEB_IDENTITY_TOKEN_FILE) return true;
+  if (env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI || env.AWS_CONTAINER_CREDENTIALS_FULL_URI) return true;
+  const home = os.homedir();
+  const files = [env.AWS_SHARED_CREDENTIALS_FILE ?? path.join(home, '.aws', 'credentials'), env.AWS_CONFIG_FILE ?? path.join(home, '.aws', 'config')];
+  return files.some((f) => fs.existsSync(f) && fs.statSync(f).size > 0);
+}

@@ -1,0 +1,160 @@
+/**
+ * The real terraform CLI (or OpenTofu, through `TERRAFORM_BINARY`) in one layer's working
+ * directory. Each provider-loading command costs seconds, so init is skipped when the directory is
+ * already initialized for the same backend, and plan's own text is kept instead of a second `show`.
+ */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { BddaError } from './errors';
+
+export interface TerraformOptions {
+  /** The terraform (or tofu) binary. */
+  readonly binary: string;
+  /** The layer's working directory, holding `cdk.tf.json`. */
+  readonly dir: string;
+  /** Extra environment: the CLI config file, emulator endpoints, credentials. */
+  readonly env: Readonly<Record<string, string>>;
+  /** What to tell the user when credentials are missing. */
+  readonly credentialsHint: string;
+}
+
+export interface CommandResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** Seconds the command took. */
+  readonly seconds: number;
+}
+
+/** Lines of terraform output to pass on live, e.g. apply's progress. */
+export type OutputSink = (line: string) => void;
+
+export class Terraform {
+  constructor(private readonly opts: TerraformOptions) {}
+
+  get dir(): string {
+    return this.opts.dir;
+  }
+
+  /** Initializes the backend and providers, unless already done for this exact configuration. */
+  async init(): Promise<{ skipped: boolean; seconds: number }> {
+    const marker = path.join(this.opts.dir, '.terraform', 'bdda-init.sha256');
+    const fingerprint = this.initFingerprint();
+    if (fs.existsSync(marker) && fs.readFileSync(marker, 'utf8') === fingerprint) return { skipped: true, seconds: 0 };
+    const result = await this.run(['init', '-input=false', '-no-color', '-reconfigure']);
+    if (result.code !== 0) throw this.failure('init', result);
+    fs.writeFileSync(marker, fingerprint);
+    return { skipped: false, seconds: result.seconds };
+  }
+
+  /** `terraform plan -out`, returning plan's own text and whether anything would change. */
+  async plan(planFile: string, opts: { destroy?: boolean } = {}): Promise<{ text: string; changes: boolean; seconds: number }> {
+    const args = ['plan', '-input=false', '-no-color', '-lock-timeout=0s', '-detailed-exitcode', `-out=${planFile}`];
+    if (opts.destroy) args.push('-destroy');
+    const result = await this.run(args);
+    if (result.code !== 0 && result.code !== 2) throw this.failure('plan', result);
+    return { text: result.stdout, changes: result.code === 2, seconds: result.seconds };
+  }
+
+  /** Applies a saved plan file; terraform itself refuses one that has gone stale. */
+  async apply(planFile: string, sink?: OutputSink): Promise<{ seconds: number }> {
+    const result = await this.run(['apply', '-input=false', '-no-color', '-lock-timeout=0s', planFile], sink);
+    if (result.code !== 0) throw this.failure('apply', result);
+    return { seconds: result.seconds };
+  }
+
+  /** `terraform version -json`, which loads no provider. */
+  async version(): Promise<string> {
+    const result = await this.run(['version', '-json']);
+    if (result.code !== 0) throw this.failure('version', result);
+    return (JSON.parse(result.stdout) as { terraform_version: string }).terraform_version;
+  }
+
+  // The backend block and the provider requirements decide whether init must run again.
+  private initFingerprint(): string {
+    const code = JSON.parse(fs.readFileSync(path.join(this.opts.dir, 'cdk.tf.json'), 'utf8')) as { terraform?: unknown };
+    const lock = path.join(this.opts.dir, '.terraform.lock.hcl');
+    return createHash('sha256')
+      .update(JSON.stringify(code.terraform ?? {}))
+      .update(fs.existsSync(lock) ? fs.readFileSync(lock) : '')
+      .update(this.opts.env.AWS_ENDPOINT_URL ?? '')
+      .digest('hex');
+  }
+
+  private run(args: string[], sink?: OutputSink): Promise<CommandResult> {
+    const started = process.hrtime.bigint();
+    return new Promise((resolve, reject) => {
+      const child = spawn(this.opts.binary, args, {
+        cwd: this.opts.dir,
+        env: { ...process.env, TF_IN_AUTOMATION: '1', TF_INPUT: '0', CHECKPOINT_DISABLE: '1', ...this.opts.env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      let pending = '';
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+        stdout += chunk;
+        if (!sink) return;
+        pending += chunk;
+        const lines = pending.split('\n');
+        pending = lines.pop() ?? '';
+        lines.forEach(sink);
+      });
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+      // Terraform stops cleanly on its first SIGINT, releasing its lock; pass ours on.
+      const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
+      const onInt = forward('SIGINT');
+      const onTerm = forward('SIGTERM');
+      process.on('SIGINT', onInt);
+      process.on('SIGTERM', onTerm);
+      child.on('error', (err: NodeJS.ErrnoException) => {
+        process.off('SIGINT', onInt);
+        process.off('SIGTERM', onTerm);
+        if (err.code === 'ENOENT') {
+          reject(
+            new BddaError(
+              `The terraform binary "${this.opts.binary}" was not found on the PATH. Install terraform 1.11 (or OpenTofu) ` +
+                'and run the command again, or set TERRAFORM_BINARY to the binary to use.',
+            ),
+          );
+        } else reject(err);
+      });
+      child.on('close', (code, signal) => {
+        process.off('SIGINT', onInt);
+        process.off('SIGTERM', onTerm);
+        if (sink && pending) sink(pending);
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        resolve({ code: code ?? (signal ? 130 : 1), stdout, stderr, seconds });
+      });
+    });
+  }
+
+  private failure(command: string, result: CommandResult): BddaError {
+    const err = stripDecorations(result.stderr || result.stdout);
+    const where = `terraform ${command} in ${path.relative(process.cwd(), this.opts.dir) || '.'}`;
+    if (/Error acquiring the state lock/.test(err)) {
+      const info = ['ID', 'Path', 'Operation', 'Who', 'Created']
+        .map((field) => err.match(new RegExp(`^\\s*${field}:\\s*(.+)$`, 'm')))
+        .filter((m): m is RegExpMatchArray => m !== null)
+        .map((m) => m[0].trim())
+        .join('; ');
+      const id = err.match(/^\s*ID:\s*(\S+)/m)?.[1] ?? '<lock id>';
+      return new BddaError(
+        `The state is locked by another terraform run (${info || 'no lock details'}). ${where} gave up at once. ` +
+          `Wait for that run to finish; if it was killed, release the lock with \`terraform force-unlock ${id}\` in ${this.opts.dir}.`,
+      );
+    }
+    if (/No valid credential sources found|failed to refresh cached credentials|InvalidClientTokenId|ExpiredToken|no EC2 IMDS role found/.test(err)) {
+      return new BddaError(`${where} found no valid AWS credentials. ${this.opts.credentialsHint}`);
+    }
+    const tail = err.trim().split('\n').slice(-25).join('\n');
+    return new BddaError(`${where} failed (exit ${result.code}):\n${tail}`);
+  }
+}
+
+/** Terraform draws boxes around diagnostics; keep the words. */
+function stripDecorations(text: string): string {
+  return text.replace(/^[│╷╵]\s?/gm, '');
+}
