@@ -9,8 +9,13 @@ import { listEnvironments, loadEnvironment } from './config/load';
 import { environmentJsonSchema } from './config/schema';
 import { BddaError } from './errors';
 import { writeFileAtomic } from './fs-atomic';
+import { planCommand, type PlanCommandOptions } from './plan-command';
+import { consoleProgress } from './progress';
 import { synthesize } from './synth';
 import { environmentBuildDir, workspace } from './workspace';
+
+/** Set by a command that finishes without throwing but has something to say in its exit code. */
+let exitCode = 0;
 
 const envOption = () => new Option('-e, --env <name>', 'environment: a leaf name (dev2) or its path (dev/dev2)');
 
@@ -43,6 +48,18 @@ function buildProgram(): Command {
     });
 
   program
+    .command('plan')
+    .description('Build-Diff: plan FLAG, KARR and GOLIATH with their real engines and write changes.txt and changes.json into the environment folder.')
+    .addOption(envOption())
+    .option('--all', 'plan every environment')
+    .option('--concurrency <n>', 'environments planned at once with --all', (v) => Number.parseInt(v, 10), 2)
+    .option('--detailed-exitcode', 'exit 0 when in sync, 2 when there are changes, 1 on errors (like terraform)')
+    .action(async (opts: PlanCommandOptions) => {
+      const result = await planCommand(workspace(), opts, consoleProgress());
+      exitCode = result.exitCode;
+    });
+
+  program
     .command('schema')
     .description('Write the JSON Schema of env.yaml, for editors, from the same definition the validator uses.')
     .option('-o, --out <file>', 'where to write it', 'environments/env.schema.json')
@@ -58,8 +75,9 @@ function buildProgram(): Command {
 /** Runs the CLI; user errors print one paragraph and set the exit code, bugs print a stack. */
 export async function main(argv: string[]): Promise<number> {
   try {
+    exitCode = 0;
     await buildProgram().parseAsync(argv);
-    return Number(process.exitCode ?? 0);
+    return exitCode;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;
     if (err instanceof BddaError) {

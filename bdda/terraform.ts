@@ -41,11 +41,11 @@ export class Terraform {
   /** Initializes the backend and providers, unless already done for this exact configuration. */
   async init(): Promise<{ skipped: boolean; seconds: number }> {
     const marker = path.join(this.opts.dir, '.terraform', 'bdda-init.sha256');
-    const fingerprint = this.initFingerprint();
-    if (fs.existsSync(marker) && fs.readFileSync(marker, 'utf8') === fingerprint) return { skipped: true, seconds: 0 };
+    if (fs.existsSync(marker) && fs.readFileSync(marker, 'utf8') === this.initFingerprint()) return { skipped: true, seconds: 0 };
     const result = await this.run(['init', '-input=false', '-no-color', '-reconfigure']);
     if (result.code !== 0) throw this.failure('init', result);
-    fs.writeFileSync(marker, fingerprint);
+    // Taken after init, which writes the lock file that is part of the fingerprint.
+    fs.writeFileSync(marker, this.initFingerprint());
     return { skipped: false, seconds: result.seconds };
   }
 

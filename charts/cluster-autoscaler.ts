@@ -170,6 +170,7 @@ export class ClusterAutoscaler extends Construct {
         },
       ],
     });
+    this.deployment.select(kplus.LabelSelector.of({ labels }));
     addPodTemplateExtras(this.deployment, { priorityClassName: 'system-cluster-critical' });
   }
 }

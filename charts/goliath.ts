@@ -1,11 +1,23 @@
 /**
- * Goliath: everything applied to the Kubernetes API to make it a platform. (Stub.)
+ * Goliath: everything applied to the Kubernetes API to make it a platform.
+ *
+ * - the platform namespace (Pod Security `baseline` enforced, `restricted` warned) with
+ *   cluster-autoscaler and metrics-server in it;
+ * - one namespace per team (`restricted` enforced), each with default-deny network policies,
+ *   DNS let out, a quota, container defaults and edit rights for the team's group;
+ * - cluster-wide read-only access for the viewers group.
+ *
+ * Object names are chosen here, not hashed, so they are stable across runs and releases.
  */
 import { Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../bdda/config/schema';
 import type { Naming } from '../bdda/naming';
+import { ClusterAutoscaler } from './cluster-autoscaler';
+import { podSecurityLabels } from './hardening';
+import { MetricsServer } from './metrics-server';
+import { TeamNamespace } from './team-namespace';
 
 export interface GoliathChartProps {
   /** The environment's merged, validated config. */
@@ -14,9 +26,67 @@ export interface GoliathChartProps {
   readonly naming: Naming;
 }
 
+/** Namespaces Kubernetes or EKS own; Goliath creates none of them. */
+const RESERVED_NAMESPACES = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease']);
+
+/** Name of the ClusterRoleBinding giving the viewers group read-only access. */
+export const VIEWERS_BINDING_NAME = 'platform-viewers';
+
 export class GoliathChart extends Chart {
   constructor(scope: Construct, id: string, props: GoliathChartProps) {
     super(scope, id, { disableResourceNameHashes: true });
-    new kplus.Namespace(this, 'platform', { metadata: { name: props.config.platform.namespace } });
+    const { config, naming } = props;
+    const platform = config.platform;
+    const podSecurityVersion = `v${config.kubernetes.version}`;
+
+    // The config loader checks these too; a chart built from hand-made props must not skip them.
+    const seen = new Set<string>([platform.namespace]);
+    if (RESERVED_NAMESPACES.has(platform.namespace)) throw new Error(`platform namespace "${platform.namespace}" is one Kubernetes owns`);
+    for (const team of platform.teams) {
+      if (RESERVED_NAMESPACES.has(team.name) || seen.has(team.name)) {
+        throw new Error(`team "${team.name}" clashes with the platform namespace, another team or a Kubernetes namespace`);
+      }
+      seen.add(team.name);
+    }
+
+    new kplus.Namespace(this, 'platform', {
+      metadata: {
+        name: platform.namespace,
+        labels: {
+          'app.kubernetes.io/managed-by': 'goliath',
+          ...podSecurityLabels({ enforce: 'baseline', warn: 'restricted', version: podSecurityVersion }),
+        },
+      },
+    });
+
+    for (const team of platform.teams) {
+      new TeamNamespace(this, `team-${team.name}`, {
+        name: team.name,
+        group: team.group,
+        quota: team.quota,
+        defaults: team.defaults,
+        podSecurityVersion,
+      });
+    }
+
+    new kplus.k8s.KubeClusterRoleBinding(this, 'viewers', {
+      metadata: { name: VIEWERS_BINDING_NAME, labels: { 'app.kubernetes.io/managed-by': 'goliath' } },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: platform.viewersGroup }],
+    });
+
+    new ClusterAutoscaler(this, 'cluster-autoscaler', {
+      namespace: platform.namespace,
+      version: platform.addons.clusterAutoscaler,
+      kubernetesVersion: config.kubernetes.version,
+      clusterName: naming.clusterName,
+      region: config.aws.region,
+      roleArn: naming.irsaRoleArn('cluster-autoscaler'),
+    });
+
+    new MetricsServer(this, 'metrics-server', {
+      namespace: platform.namespace,
+      version: platform.addons.metricsServer,
+    });
   }
 }

@@ -36,10 +36,10 @@ const AWS_MANAGED = 'arn:aws:iam::aws:policy';
 const CLUSTER_ADMIN_POLICY = 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy';
 
 /** The node role's policies, and no others. */
-export const NODE_ROLE_POLICIES = ['AmazonEKSWorkerNodePolicy', 'AmazonEC2ContainerRegistryReadOnly', 'AmazonEKS_CNI_Policy'] as const;
+const NODE_ROLE_POLICIES = ['AmazonEKSWorkerNodePolicy', 'AmazonEC2ContainerRegistryReadOnly', 'AmazonEKS_CNI_Policy'] as const;
 
 /** Control-plane log streams shipped to CloudWatch. */
-export const CONTROL_PLANE_LOG_TYPES = ['api', 'audit', 'authenticator'];
+const CONTROL_PLANE_LOG_TYPES = ['api', 'audit', 'authenticator'];
 
 /**
  * Each IRSA add-on's service account (in the platform namespace, where Goliath puts it) and what it
@@ -94,8 +94,8 @@ export class KarrStack extends LayerStack {
       tags: this.nameTags('oidc'),
     });
 
-    // The emulator implements neither access entries nor add-ons: emulated environments leave both
-    // out and rely on the emulator's cluster as it comes. Real environments always get them.
+    // The emulator (moto) implements neither access entries nor EKS add-ons, so emulated
+    // environments leave both out; real environments always get them.
     if (!this.config.emulated) this.accessEntries();
     const cni = this.config.emulated ? undefined : this.addon('vpc-cni', this.config.kubernetes.addons.vpcCni);
 

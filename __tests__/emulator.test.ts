@@ -1,0 +1,268 @@
+/**
+ * The emulator as a background service, and the state backend against it. Starts a real
+ * moto_server on a port of its own and stops it by pid at the end.
+ */
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { emulatorAwsEnv } from '../bdda/aws-env';
+import { emulatorStatus, ensureEmulator, stopEmulator, type EmulatorInfo } from '../bdda/emulator';
+import { BddaError } from '../bdda/errors';
+import { StateBackend } from '../bdda/state-backend';
+
+const worker = Number(process.env.JEST_WORKER_ID ?? '1');
+const PORT = 45100 + worker * 2;
+const BUSY_PORT = PORT + 1;
+
+let runDir: string;
+let emulator: EmulatorInfo | undefined;
+const startedPids: number[] = [];
+
+beforeAll(async () => {
+  runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bdda-emulator-'));
+  emulator = await ensureEmulator(runDir, { port: PORT });
+  startedPids.push(emulator.pid);
+}, 60_000);
+
+afterAll(async () => {
+  await stopEmulator(runDir);
+  for (const pid of startedPids) {
+    try {
+      process.kill(pid, 'SIGKILL'); // only if stopEmulator failed to
+    } catch {
+      // gone, as it should be
+    }
+  }
+  fs.rmSync(runDir, { recursive: true, force: true });
+}, 30_000);
+
+describe('ensureEmulator', () => {
+  it('starts moto detached and records pid and port', async () => {
+    expect(emulator).toMatchObject({ port: PORT, endpoint: `http://127.0.0.1:${PORT}`, fresh: true });
+    expect(fs.readFileSync(path.join(runDir, 'pid'), 'utf8').trim()).toBe(String(emulator!.pid));
+    expect(fs.readFileSync(path.join(runDir, 'port'), 'utf8').trim()).toBe(String(PORT));
+    expect(fs.existsSync(path.join(runDir, 'moto.log'))).toBe(true);
+    const res = await fetch(`${emulator!.endpoint}/moto-api/`);
+    expect(res.status).toBe(200);
+  });
+
+  it('reuses the running emulator', async () => {
+    const again = await ensureEmulator(runDir, { port: PORT });
+    expect(again).toEqual({ ...emulator, fresh: false });
+    await expect(emulatorStatus(runDir)).resolves.toEqual({
+      running: true,
+      pid: emulator!.pid,
+      port: PORT,
+      endpoint: emulator!.endpoint,
+    });
+  });
+
+  it('refuses another port while one runs for the same folder', async () => {
+    await expect(ensureEmulator(runDir, { port: PORT + 50 })).rejects.toThrow(/already runs on port/);
+  });
+
+  it('says which port is taken, by what, and what to do', async () => {
+    const server = net.createServer((socket) => socket.end('not moto\n'));
+    await new Promise<void>((resolve) => server.listen(BUSY_PORT, '127.0.0.1', resolve));
+    const otherDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bdda-emulator-busy-'));
+    try {
+      const err = await ensureEmulator(otherDir, { port: BUSY_PORT }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(BddaError);
+      const message = (err as Error).message;
+      expect(message).toContain(`port ${BUSY_PORT}`);
+      expect(message).toContain('BDDA_EMULATOR_PORT');
+      expect(message).toContain(path.join(otherDir, 'moto.log'));
+      expect(fs.existsSync(path.join(otherDir, 'pid'))).toBe(false);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      fs.rmSync(otherDir, { recursive: true, force: true });
+    }
+  });
+
+  it('names the missing program and how to install it', async () => {
+    const before = process.env.MOTO_SERVER_BINARY;
+    process.env.MOTO_SERVER_BINARY = path.join(os.tmpdir(), 'no-such-moto-server');
+    const otherDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bdda-emulator-missing-'));
+    try {
+      await expect(ensureEmulator(otherDir, { port: BUSY_PORT })).rejects.toThrow(/pip install 'moto\[server\]'.*MOTO_SERVER_BINARY/);
+    } finally {
+      if (before === undefined) delete process.env.MOTO_SERVER_BINARY;
+      else process.env.MOTO_SERVER_BINARY = before;
+      fs.rmSync(otherDir, { recursive: true, force: true });
+    }
+  });
+
+  it('reports a folder with nothing running', async () => {
+    const otherDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bdda-emulator-none-'));
+    try {
+      await expect(emulatorStatus(otherDir)).resolves.toEqual({ running: false });
+      await expect(stopEmulator(otherDir)).resolves.toBe(false);
+    } finally {
+      fs.rmSync(otherDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('emulatorAwsEnv', () => {
+  it('points every SDK at the endpoint with fake credentials and path-style S3 for terraform', () => {
+    const env = emulatorAwsEnv('http://localhost:4599/');
+    expect(env.AWS_ENDPOINT_URL).toBe('http://127.0.0.1:4599');
+    expect(env.AWS_ENDPOINT_URL_S3).toBe('http://127.0.0.1:4599');
+    expect(env.AWS_ACCESS_KEY_ID).toBe('testing');
+    expect(env.AWS_PROFILE).toBe('');
+    expect(env.AWS_EC2_METADATA_DISABLED).toBe('true');
+    expect(env.TF_CLI_ARGS_init).toBe('-backend-config=use_path_style=true');
+    expect(env.TF_VAR_bdda_s3_use_path_style).toBe('true');
+  });
+});
+
+describe('StateBackend against the emulator', () => {
+  let backend: StateBackend;
+  beforeAll(() => {
+    backend = new StateBackend({
+      bucket: `bdda-test-state-${worker}`,
+      region: 'eu-west-1',
+      lockTable: `bdda-test-locks-${worker}`,
+      endpoint: emulator!.endpoint,
+    });
+  });
+  afterAll(() => backend.destroy());
+
+  it('creates the bucket and the lock table once', async () => {
+    await expect(backend.ensure()).resolves.toEqual({ created: true });
+    await expect(backend.ensure()).resolves.toEqual({ created: false });
+  });
+
+  it('creates the bucket versioned, encrypted and private', async () => {
+    const { S3Client, GetBucketVersioningCommand, GetBucketEncryptionCommand, GetPublicAccessBlockCommand } =
+      await import('@aws-sdk/client-s3');
+    const s3 = new S3Client({
+      region: 'eu-west-1',
+      endpoint: emulator!.endpoint,
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    });
+    try {
+      const Bucket = backend.bucket;
+      expect((await s3.send(new GetBucketVersioningCommand({ Bucket }))).Status).toBe('Enabled');
+      const enc = await s3.send(new GetBucketEncryptionCommand({ Bucket }));
+      expect(enc.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm).toBe('AES256');
+      const pab = await s3.send(new GetPublicAccessBlockCommand({ Bucket }));
+      expect(pab.PublicAccessBlockConfiguration).toEqual({
+        BlockPublicAcls: true,
+        IgnorePublicAcls: true,
+        BlockPublicPolicy: true,
+        RestrictPublicBuckets: true,
+      });
+    } finally {
+      s3.destroy();
+    }
+  });
+
+  it('reads, writes and deletes objects', async () => {
+    await expect(backend.getObject('bdda/missing.json')).resolves.toBeUndefined();
+    await expect(backend.objectExists('bdda/runs/a.json')).resolves.toBe(false);
+    await backend.putObject('bdda/runs/a.json', '{"a":1}');
+    await expect(backend.objectExists('bdda/runs/a.json')).resolves.toBe(true);
+    await expect(backend.getObject('bdda/runs/a.json')).resolves.toBe('{"a":1}');
+    await backend.putObject('bdda/runs/a.json', '{"a":2}');
+    await expect(backend.getObject('bdda/runs/a.json')).resolves.toBe('{"a":2}');
+    await backend.deleteObject('bdda/runs/a.json');
+    await expect(backend.getObject('bdda/runs/a.json')).resolves.toBeUndefined();
+    await expect(backend.objectExists('bdda/runs/a.json')).resolves.toBe(false);
+  });
+
+  it('locks: one holder at a time, the refusal names the holder and how to break it', async () => {
+    const key = 'bdda/locks/dev-eu.json';
+    await expect(backend.readLock(key)).resolves.toBeUndefined();
+    const taken = await backend.acquireLock(key, { who: 'alice@laptop', operation: 'apply dev/eu' });
+    await expect(backend.readLock(key)).resolves.toEqual(taken);
+    expect(taken).toMatchObject({ who: 'alice@laptop', operation: 'apply dev/eu', pid: process.pid, host: os.hostname() });
+
+    const refused = await backend
+      .acquireLock(key, { who: 'bob@ci', operation: 'plan dev/eu' }, 'npm run apply -- --env dev/eu --break-lock')
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(refused).toBeInstanceOf(BddaError);
+    const message = (refused as Error).message;
+    expect(message).toContain('alice@laptop');
+    expect(message).toContain('apply dev/eu');
+    expect(message).toContain(taken.since);
+    expect(message).toContain('npm run apply -- --env dev/eu --break-lock');
+    // The refused attempt left alice's lock as it was.
+    await expect(backend.readLock(key)).resolves.toEqual(taken);
+
+    await backend.releaseLock(key);
+    await expect(backend.readLock(key)).resolves.toBeUndefined();
+    const bob = await backend.acquireLock(key, { who: 'bob@ci', operation: 'plan dev/eu' });
+    expect(bob.who).toBe('bob@ci');
+    await backend.releaseLock(key);
+  });
+
+  it('only one of many simultaneous acquirers wins', async () => {
+    const key = 'bdda/locks/race.json';
+    const results = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, i) => backend.acquireLock(key, { who: `w${i}`, operation: 'apply' })),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(BddaError);
+    await backend.releaseLock(key);
+  });
+
+  it("shows terraform's own lock from the lock table", async () => {
+    await expect(backend.terraformLockInfo('dev/eu/flag.tfstate')).resolves.toBeUndefined();
+    const { DynamoDBClient, PutItemCommand } = await import('@aws-sdk/client-dynamodb');
+    const db = new DynamoDBClient({
+      region: 'eu-west-1',
+      endpoint: emulator!.endpoint,
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    });
+    try {
+      const info = { ID: 'abc-123', Operation: 'OperationTypeApply', Who: 'carol@host', Version: '1.11.4', Created: '2026-01-02T03:04:05Z', Path: `${backend.bucket}/dev/eu/flag.tfstate` };
+      await db.send(
+        new PutItemCommand({
+          TableName: backend.lockTable,
+          Item: { LockID: { S: `${backend.bucket}/dev/eu/flag.tfstate` }, Info: { S: JSON.stringify(info) } },
+        }),
+      );
+    } finally {
+      db.destroy();
+    }
+    await expect(backend.terraformLockInfo('dev/eu/flag.tfstate')).resolves.toEqual({
+      id: 'abc-123',
+      operation: 'OperationTypeApply',
+      who: 'carol@host',
+      created: '2026-01-02T03:04:05Z',
+      path: `${backend.bucket}/dev/eu/flag.tfstate`,
+    });
+  });
+});
+
+describe('stopEmulator', () => {
+  it('stops it by pid and forgets it', async () => {
+    const pid = emulator!.pid;
+    await expect(stopEmulator(runDir)).resolves.toBe(true);
+    // Gone (once this process, its parent, has reaped it).
+    const gone = async (): Promise<boolean> => {
+      for (let i = 0; i < 50; i++) {
+        try {
+          process.kill(pid, 0);
+        } catch {
+          return true;
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return false;
+    };
+    await expect(gone()).resolves.toBe(true);
+    expect(fs.existsSync(path.join(runDir, 'pid'))).toBe(false);
+    await expect(emulatorStatus(runDir)).resolves.toEqual({ running: false });
+    await expect(stopEmulator(runDir)).resolves.toBe(false);
+  });
+});

@@ -1,0 +1,29 @@
+/**
+ * A snapshot of every shipped environment × layer. FLAG and KARR are synthesized through the
+ * app, so KARR's reads of FLAG appear as the remote state they really become.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { listEnvironments, loadEnvironment } from '../bdda/config/load';
+import { synthesize } from '../bdda/synth';
+import { REPO_ROOT } from './support/scratch';
+
+const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bdda-snapshots-'));
+afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
+
+describe.each(listEnvironments(REPO_ROOT).map((ref) => ref.path))('%s', (envPath) => {
+  const synth = synthesize(loadEnvironment(REPO_ROOT, envPath), path.join(out, envPath));
+
+  test('FLAG', () => {
+    expect(JSON.parse(fs.readFileSync(path.join(synth.flagDir, 'cdk.tf.json'), 'utf8'))).toMatchSnapshot();
+  });
+
+  test('KARR', () => {
+    expect(JSON.parse(fs.readFileSync(path.join(synth.karrDir, 'cdk.tf.json'), 'utf8'))).toMatchSnapshot();
+  });
+
+  test('GOLIATH', () => {
+    expect(fs.readFileSync(synth.goliathFile, 'utf8')).toMatchSnapshot();
+  });
+});
