@@ -10,7 +10,6 @@ import { synthesizeGoliath } from '../bdda/synth';
 
 const root = path.resolve(__dirname, '..');
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
 interface K8sObject {
   apiVersion: string;
@@ -48,7 +47,6 @@ const MODELS: Record<string, string> = {
 function validateAgainstSchema(obj: K8sObject): void {
   const module = MODELS[`${obj.apiVersion}/${obj.kind}`];
   if (!module) throw new Error(`no kubernetes-models mapping for ${obj.apiVersion} ${obj.kind} (${obj.metadata?.name}); add one`);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const Model = require(module)[obj.kind] as new (data: unknown) => { validate(): void };
   if (typeof Model !== 'function') throw new Error(`${module} exports no ${obj.kind}`);
   new Model(obj).validate();

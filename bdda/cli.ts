@@ -9,6 +9,9 @@ import { listEnvironments, loadEnvironment } from './config/load';
 import { environmentJsonSchema } from './config/schema';
 import { BddaError } from './errors';
 import { writeFileAtomic } from './fs-atomic';
+import { applyEnvironment } from './apply';
+import { destroyEnvironment } from './destroy';
+import { emulatorCommand, unlockEnvironment } from './admin-commands';
 import { planCommand, type PlanCommandOptions } from './plan-command';
 import { consoleProgress } from './progress';
 import { synthesize } from './synth';
@@ -57,6 +60,44 @@ function buildProgram(): Command {
     .action(async (opts: PlanCommandOptions) => {
       const result = await planCommand(workspace(), opts, consoleProgress());
       exitCode = result.exitCode;
+    });
+
+  program
+    .command('apply')
+    .description('Deploy-Apply: verify the reviewed diff against a fresh plan, then apply it layer by layer (FLAG, KARR, GOLIATH), removing each section once deployed.')
+    .addOption(envOption().makeOptionMandatory())
+    .option('-y, --yes', 'do not ask; needed for protected environments when stdin is not a terminal')
+    .action(async (opts: { env: string; yes?: boolean }) => {
+      const ws = workspace();
+      await applyEnvironment(ws, loadEnvironment(ws.root, opts.env), { yes: opts.yes }, consoleProgress());
+    });
+
+  program
+    .command('destroy')
+    .description('Tear an environment down in reverse order (GOLIATH, KARR, FLAG), after showing what goes and asking for confirmation.')
+    .addOption(envOption().makeOptionMandatory())
+    .option('-y, --yes', 'do not ask for confirmation (needed when stdin is not a terminal)')
+    .action(async (opts: { env: string; yes?: boolean }) => {
+      const ws = workspace();
+      await destroyEnvironment(ws, loadEnvironment(ws.root, opts.env), { yes: opts.yes }, consoleProgress());
+    });
+
+  program
+    .command('unlock')
+    .description('Break the apply lock of an environment, left behind by a killed apply or destroy. Terraform state locks are broken with `terraform force-unlock`.')
+    .addOption(envOption().makeOptionMandatory())
+    .option('-y, --yes', 'really break it (required)')
+    .action(async (opts: { env: string; yes?: boolean }) => {
+      const ws = workspace();
+      await unlockEnvironment(ws, loadEnvironment(ws.root, opts.env), opts.yes === true);
+    });
+
+  program
+    .command('emulator')
+    .description('Manage the local AWS emulator (moto_server) that emulated environments use. It keeps nothing across restarts.')
+    .argument('<action>', 'status, start or stop')
+    .action(async (action: string) => {
+      await emulatorCommand(workspace(), action);
     });
 
   program

@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Environment } from './config/load';
 import { CHANGES_TXT, hasChanges, type LayerPlan, writeChanges } from './changes';
+import { syncEmulatorOverride } from './emulator-override';
 import { diffManifests } from './goliath-diff';
 import { planGoliathLive } from './kubectl';
 import type { Layer } from './naming';
@@ -57,7 +58,11 @@ let terraformVersion: Promise<string> | undefined;
 /** Synthesizes and prepares the engines; shared by plan, apply and destroy. */
 export async function openContext(ws: Workspace, env: Environment, progress: Progress): Promise<PlanContext> {
   const timings: StageTiming[] = [];
-  const synth = await timed(timings, 'synth', async () => synthesize(env, environmentBuildDir(ws, env.path)));
+  const synth = await timed(timings, 'synth', async () => {
+    const out = synthesize(env, environmentBuildDir(ws, env.path));
+    for (const dir of [out.flagDir, out.karrDir]) syncEmulatorOverride(dir, env.config.emulated);
+    return out;
+  });
   progress.step(env.path, 'SYNTH', `FLAG, KARR and GOLIATH written to ${path.relative(ws.root, synth.flagDir.replace(/\/stacks\/flag$/, ''))}/`);
   const target = await timed(timings, 'engines', () => prepareTarget(ws, env));
   if (target.freshEmulator) {
@@ -192,7 +197,7 @@ async function planGoliath(ctx: PlanContext): Promise<LayerPlan> {
   return plan;
 }
 
-async function engineVersions(ctx: PlanContext): Promise<Record<string, string>> {
+export async function engineVersions(ctx: PlanContext): Promise<Record<string, string>> {
   terraformVersion ??= terraformFor(ctx, 'flag').version();
   const name = path.basename(tools().terraform).includes('tofu') ? 'tofu' : 'terraform';
   return { [name]: await terraformVersion, 'hashicorp/aws': AWS_PROVIDER.version, ...(ctx.env.config.emulated ? { emulator: 'moto' } : {}) };

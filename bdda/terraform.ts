@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { OVERRIDE_FILE } from './emulator-override';
 import { BddaError } from './errors';
 
 export interface TerraformOptions {
@@ -76,10 +77,12 @@ export class Terraform {
   private initFingerprint(): string {
     const code = JSON.parse(fs.readFileSync(path.join(this.opts.dir, 'cdk.tf.json'), 'utf8')) as { terraform?: unknown };
     const lock = path.join(this.opts.dir, '.terraform.lock.hcl');
+    const override = path.join(this.opts.dir, OVERRIDE_FILE);
     return createHash('sha256')
       .update(JSON.stringify(code.terraform ?? {}))
       .update(fs.existsSync(lock) ? fs.readFileSync(lock) : '')
       .update(this.opts.env.AWS_ENDPOINT_URL ?? '')
+      .update(fs.existsSync(override) ? fs.readFileSync(override) : '')
       .digest('hex');
   }
 

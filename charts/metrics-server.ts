@@ -109,7 +109,6 @@ export class MetricsServer extends Construct {
       terminationGracePeriod: Duration.seconds(30),
       dns: { policy: kplus.DnsPolicy.CLUSTER_FIRST, hostnameAsFQDN: false },
       securityContext: RESTRICTED_POD_SECURITY,
-      volumes: [],
       containers: [
         {
           name,

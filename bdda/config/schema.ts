@@ -132,7 +132,17 @@ export const environmentConfigSchema = z
     $schema: z.string().optional().describe('Path of the JSON Schema, for editors.'),
     organisation: dns1123.describe('Short organisation name, used in tags.'),
     emulated: z.boolean().default(false).describe('Run against the local AWS emulator (moto) instead of a real account.'),
-    protected: z.boolean().default(false).describe('Apply needs --yes off a terminal, a clean tree and HEAD on main; destroy is refused.'),
+    protected: z.boolean().default(false).describe('Guard applies and destroys with the rules under `protection`.'),
+    protection: z
+      .object({
+        mainBranch: z.string().min(1).default('main').describe('The branch HEAD must be on to apply.'),
+        requireMainBranch: z.boolean().default(true).describe('Apply only from the main branch.'),
+        requireCleanTree: z.boolean().default(true).describe('Apply only from a clean git working tree.'),
+        allowDestroy: z.boolean().default(false).describe('Let `destroy` tear the environment down.'),
+      })
+      .strict()
+      .default({ mainBranch: 'main', requireMainBranch: true, requireCleanTree: true, allowDestroy: false })
+      .describe('Guards of a protected environment. Off a terminal, apply and destroy also need --yes.'),
     aws: awsSchema,
     vpc: vpcSchema,
     kubernetes: kubernetesSchema,

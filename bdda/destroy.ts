@@ -1,0 +1,74 @@
+/**
+ * Tear an environment down, in reverse order: Goliath, then KARR, then FLAG. What will go is
+ * shown first and confirmed (or `--yes` off a terminal). A later plan shows everything as new.
+ */
+import * as path from 'node:path';
+import * as readline from 'node:readline/promises';
+import { withApplyLock } from './apply';
+import { CHANGES_JSON, CHANGES_TXT } from './changes';
+import type { Environment } from './config/load';
+import { BddaError } from './errors';
+import { removeFile } from './fs-atomic';
+import { destroyGoliath } from './goliath-apply';
+import { objectAddress, parseManifests } from './goliath-diff';
+import { assertGuards, type GuardOptions } from './guards';
+import { openContext, planFile, planTerraformDestroy, type PlanContext, terraformFor } from './plan';
+import type { Progress } from './progress';
+import type { Workspace } from './workspace';
+
+export async function destroyEnvironment(ws: Workspace, env: Environment, guards: GuardOptions, progress: Progress): Promise<'destroyed' | 'nothing-to-destroy'> {
+  await assertGuards(ws, env, 'destroy', guards);
+  const interactive = guards.interactive ?? Boolean(process.stdin.isTTY);
+  if (!interactive && !guards.yes) {
+    throw new BddaError(`destroy of ${env.path} needs --yes when stdin is not a terminal. Nothing was destroyed.`);
+  }
+  const ctx = await openContext(ws, env, progress);
+  try {
+    return await withApplyLock(ctx, 'destroy', () => destroyAll(ctx, guards.yes === true));
+  } finally {
+    ctx.target.backend.destroy();
+  }
+}
+
+async function destroyAll(ctx: PlanContext, confirmed: boolean): Promise<'destroyed' | 'nothing-to-destroy'> {
+  const { env, progress, target } = ctx;
+  const hasState = async (layer: 'flag' | 'karr') => (await target.backend.getObject(env.naming.stateKey(layer))) !== undefined;
+  const recorded = parseManifests(await target.backend.getObject(env.naming.stateKey('goliath')));
+  const layers = (await Promise.all((['karr', 'flag'] as const).map(async (l) => ((await hasState(l)) ? l : undefined)))).filter((l) => l !== undefined);
+  const plans = await Promise.all(layers.map((layer) => planTerraformDestroy(ctx, layer)));
+  if (recorded.length === 0 && plans.every((p) => p.status === 'no-changes')) {
+    progress.step(env.path, 'DESTROY', 'nothing is deployed; nothing to destroy');
+    return 'nothing-to-destroy';
+  }
+
+  console.log(`\nThese will be destroyed in ${env.path}:`);
+  console.log(`  GOLIATH: ${recorded.length} objects${recorded.length ? ` (${recorded.slice(0, 5).map(objectAddress).join(', ')}${recorded.length > 5 ? ', ...' : ''})` : ''}`);
+  for (const plan of plans) console.log(`  ${plan.summary}\n${plan.body.split('\n').filter((l) => /^  # \S+ will be destroyed$/.test(l)).join('\n')}`);
+  if (!confirmed && !(await confirm(`Type the environment path (${env.path}) to destroy it: `, env.path))) {
+    throw new BddaError(`destroy of ${env.path} was not confirmed. Nothing was destroyed.`);
+  }
+
+  progress.step(env.path, 'GOLIATH', 'deleting');
+  await destroyGoliath(ctx);
+  for (const plan of plans) {
+    if (plan.status === 'no-changes') continue;
+    const layer = plan.layer as 'flag' | 'karr';
+    progress.step(env.path, layer.toUpperCase(), `destroying (${plan.summary.replace(/^\w+: /, '')})`);
+    await terraformFor(ctx, layer).apply(planFile(ctx, layer), progress.passthrough);
+  }
+  // The old diff described changes to what no longer exists.
+  removeFile(path.join(env.dir, CHANGES_TXT));
+  removeFile(path.join(env.dir, CHANGES_JSON));
+  progress.step(env.path, 'DESTROY', `done; \`npm run plan -- --env ${env.path}\` now shows everything as new`);
+  return 'destroyed';
+}
+
+async function confirm(question: string, expected: string): Promise<boolean> {
+  const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    return (await rl.question(question)).trim() === expected;
+  } finally {
+    rl.close();
+  }
+}
+
