@@ -12,7 +12,7 @@ import { writeFileAtomic } from './fs-atomic';
 import { applyEnvironment } from './apply';
 import { destroyEnvironment } from './destroy';
 import { emulatorCommand, unlockEnvironment } from './admin-commands';
-import { planCommand, type PlanCommandOptions } from './plan-command';
+import { planCommand, type PlanCommandOptions, renderTable } from './plan-command';
 import { consoleProgress } from './progress';
 import { synthesize } from './synth';
 import { environmentBuildDir, workspace } from './workspace';
@@ -59,6 +59,7 @@ function buildProgram(): Command {
     .option('--detailed-exitcode', 'exit 0 when in sync, 2 when there are changes, 1 on errors (like terraform)')
     .action(async (opts: PlanCommandOptions) => {
       const result = await planCommand(workspace(), opts, consoleProgress());
+      if (opts.all) console.log(`\n${renderTable(result.runs)}`);
       exitCode = result.exitCode;
     });
 

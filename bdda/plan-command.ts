@@ -43,13 +43,13 @@ export async function planCommand(ws: Workspace, opts: PlanCommandOptions, progr
       }),
     ),
   );
-  console.log(`\n${renderTable(runs)}`);
   const failed = runs.some((r) => r.error);
   const changed = runs.some((r) => r.plan?.outcome === 'written');
   return { exitCode: failed ? 1 : opts.detailedExitcode && changed ? 2 : 0, runs };
 }
 
-function renderTable(runs: readonly PlanRun[]): string {
+/** One row per environment, one column per layer, for `plan --all`. */
+export function renderTable(runs: readonly PlanRun[]): string {
   const rows = runs.map((r) => [
     r.env,
     ...(['flag', 'karr', 'goliath'] as const).map((layer) => {

@@ -257,12 +257,16 @@ export class KarrStack extends LayerStack {
       // The provider's default tags stop at the template; instances and volumes get them here.
       tagSpecifications: ['instance', 'volume'].map((resourceType) => ({ resourceType, tags: { ...this.instanceTags(), ...this.nameTags('node', name) } })),
       tags: this.nameTags('node', name),
+      // The emulator reports the template's own tags back as one more tag specification, which
+      // would bump the template version, and roll the node group, on every plan.
+      ...(this.config.emulated ? { lifecycle: { ignoreChanges: ['tag_specifications'] } } : {}),
     });
 
     // The cluster autoscaler owns desired_size once the group exists.
     const ignoreChanges = ['scaling_config[0].desired_size'];
-    // The emulator invents a remote_access block, which would replace the group on every plan.
-    if (this.config.emulated) ignoreChanges.push('remote_access');
+    // The emulator invents a remote_access block, which would replace the group on every plan,
+    // and does not report update_config back, which would update it on every plan.
+    if (this.config.emulated) ignoreChanges.push('remote_access', 'update_config');
 
     return new EksNodeGroup(this, `node-group-${name}`, {
       clusterName: this.cluster.name,
