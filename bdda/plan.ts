@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Environment } from './config/load';
-import { CHANGES_TXT, hasChanges, type LayerPlan, writeChanges } from './changes';
+import { CHANGES_TXT, type LayerPlan, writeChanges } from './changes';
 import { syncEmulatorOverride } from './emulator-override';
 import { diffManifests } from './goliath-diff';
 import { planGoliathLive } from './kubectl';
@@ -50,7 +50,7 @@ export interface PlanContext {
   readonly timings: StageTiming[];
 }
 
-const LABEL: Record<Layer, string> = { flag: 'FLAG', karr: 'KARR', goliath: 'GOLIATH' };
+export const LABEL: Record<Layer, string> = { flag: 'FLAG', karr: 'KARR', goliath: 'GOLIATH' };
 const UPSTREAM: Partial<Record<Layer, Layer>> = { karr: 'flag', goliath: 'karr' };
 
 let terraformVersion: Promise<string> | undefined;
@@ -87,12 +87,15 @@ export async function planEnvironment(ws: Workspace, env: Environment, progress:
 /** Plans every layer; FLAG and whatever can go beside it run in parallel. */
 export async function planLayers(ctx: PlanContext, only?: readonly Layer[]): Promise<LayerPlan[]> {
   const wanted = (layer: Layer) => !only || only.includes(layer);
-  const [flag, karr, goliath] = await Promise.all([
+  // allSettled: when one layer fails, the others still finish before the caller cleans up.
+  const settled = await Promise.allSettled([
     wanted('flag') ? planTerraformLayer(ctx, 'flag') : undefined,
     wanted('karr') ? planTerraformLayer(ctx, 'karr') : undefined,
     wanted('goliath') ? planGoliath(ctx) : undefined,
   ]);
-  return [flag, karr, goliath].filter((p): p is LayerPlan => p !== undefined);
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<LayerPlan | undefined>).value).filter((p): p is LayerPlan => p !== undefined);
 }
 
 /** The state object of a layer, when it has been applied at least once. */
@@ -210,4 +213,3 @@ async function timed<T>(timings: StageTiming[], stage: string, fn: () => Promise
   return result;
 }
 
-export { hasChanges, LABEL };

@@ -8,6 +8,7 @@
 import * as os from 'node:os';
 import {
   CreateBucketCommand,
+  type BucketLocationConstraint,
   type CreateBucketCommandInput,
   DeleteObjectCommand,
   GetObjectCommand,
@@ -21,6 +22,9 @@ import {
 } from '@aws-sdk/client-s3';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { EMULATOR_CREDENTIALS } from './aws-env';
+
+// The SDK warns, on every run, that its 2027 releases will need Node 22; the lockfile pins this one.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { BddaError } from './errors';
 
 export interface StateBackendOptions {
@@ -107,7 +111,7 @@ export class StateBackend {
     }
     const input: CreateBucketCommandInput = { Bucket: this.bucket };
     // us-east-1 is the one region that refuses an explicit location constraint.
-    if (this.region !== 'us-east-1') input.CreateBucketConfiguration = { LocationConstraint: this.region as never };
+    if (this.region !== 'us-east-1') input.CreateBucketConfiguration = { LocationConstraint: this.region as BucketLocationConstraint };
     try {
       await this.s3.send(new CreateBucketCommand(input));
     } catch (err) {

@@ -1,0 +1,131 @@
+/**
+ * Helpers for the Deploy-Apply suite: run the CLI as a separate process (to interrupt it), break
+ * terraform's own state lock the way the error message tells a person to, and write a valid
+ * reviewed diff without planning (for guard checks that must stop before any AWS call).
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { emulatorAwsEnv } from '../../bdda/aws-env';
+import { type LayerPlan, writeChanges } from '../../bdda/changes';
+import { tools } from '../../bdda/tools';
+import { REPO_ROOT } from './scratch';
+
+/** A CLI run in a child process, with its output collected as it comes. */
+export interface CliProcess {
+  readonly child: ChildProcess;
+  /** stdout and stderr so far. */
+  output(): string;
+  /** Resolves once the output matches `pattern`; rejects if the process exits first or after `timeoutMs`. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  /** Resolves with the exit code (or the signal's name) when the process ends. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/**
+ * `ts-node bdda/cli.ts <args>` as its own process group (so that a SIGKILL can take its terraform
+ * children along, as a closed terminal or an OOM-killed CI job would), pointed at `root` and
+ * the emulator on `port`.
+ */
+export function spawnCli(root: string, port: number, args: string[]): CliProcess {
+  const child = spawn(process.execPath, [require.resolve('ts-node/dist/bin.js'), path.join(REPO_ROOT, 'bdda', 'cli.ts'), ...args], {
+    cwd: REPO_ROOT,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, BDDA_ROOT: root, BDDA_EMULATOR_PORT: String(port), TS_NODE_TRANSPILE_ONLY: '1' },
+  });
+  let text = '';
+  const listeners = new Set<() => void>();
+  const collect = (chunk: string) => {
+    text += chunk;
+    listeners.forEach((l) => l());
+  };
+  child.stdout?.setEncoding('utf8').on('data', collect);
+  child.stderr?.setEncoding('utf8').on('data', collect);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.on('close', (code, signal) => {
+      listeners.forEach((l) => l());
+      resolve({ code, signal });
+    });
+  });
+  let done = false;
+  void exited.then(() => (done = true));
+  return {
+    child,
+    output: () => text,
+    exited,
+    waitFor(pattern, timeoutMs = 120_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          if (pattern.test(text)) {
+            cleanup();
+            resolve();
+          } else if (done || child.exitCode !== null || child.signalCode !== null) {
+            cleanup();
+            reject(new Error(`the process ended before its output matched ${pattern}:\n${text.slice(-4000)}`));
+          }
+        };
+        const timer = setTimeout(() => {
+          cleanup();
+          reject(new Error(`no output matching ${pattern} within ${timeoutMs} ms:\n${text.slice(-4000)}`));
+        }, timeoutMs);
+        const cleanup = () => {
+          clearTimeout(timer);
+          listeners.delete(check);
+        };
+        listeners.add(check);
+        check();
+      });
+    },
+  };
+}
+
+/** Sends `signal` to the whole process group of a `spawnCli` process (CLI and terraform). */
+export function killGroup(proc: CliProcess, signal: NodeJS.Signals): void {
+  if (proc.child.pid === undefined) return;
+  try {
+    process.kill(-proc.child.pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+/**
+ * `terraform force-unlock -force <id>` in a layer's working directory, with the emulator's
+ * endpoints and the CLI config the workflow wrote: what the state-lock error tells a person to run.
+ */
+export function forceUnlockTerraform(root: string, dir: string, lockId: string, endpoint: string): string {
+  const result = spawnSync(tools().terraform, ['force-unlock', '-force', '-no-color', lockId], {
+    cwd: dir,
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      TF_IN_AUTOMATION: '1',
+      CHECKPOINT_DISABLE: '1',
+      ...emulatorAwsEnv(endpoint),
+      TF_CLI_CONFIG_FILE: path.join(root, 'build', 'terraform.rc'),
+    },
+  });
+  const output = `${result.stdout ?? ''}${result.stderr ?? ''}`;
+  if (result.status !== 0) throw new Error(`terraform force-unlock ${lockId} in ${dir} failed (exit ${result.status}):\n${output.slice(-3000)}`);
+  return output;
+}
+
+/**
+ * Writes a genuine (correctly signed) reviewed diff for `envPath` without planning: one FLAG
+ * section with `adds` resources to add. Enough to get `apply` past "nothing to apply".
+ */
+export function writeReviewedDiff(envDir: string, envPath: string, adds: number): void {
+  const actions = Object.fromEntries(Array.from({ length: adds }, (_, i) => [`aws_vpc.example_${i}`, 'create']));
+  const plan: LayerPlan = {
+    layer: 'flag',
+    engine: 'terraform plan',
+    status: 'changes',
+    body: Object.keys(actions)
+      .map((a) => `  # ${a} will be created`)
+      .join('\n'),
+    summary: `FLAG: ${adds} to add, 0 to change, 0 to destroy.`,
+    actions,
+    counts: { add: adds, change: 0, destroy: 0 },
+  };
+  writeChanges(envDir, envPath, { terraform: '1.11.4', 'hashicorp/aws': '6.0.0' }, [plan]);
+}
