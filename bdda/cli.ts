@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { listEnvironments, loadEnvironment } from './config/load';
+import { type Environment, listEnvironments, loadEnvironment } from './config/load';
 import { environmentJsonSchema } from './config/schema';
 import { BddaError } from './errors';
 import { writeFileAtomic } from './fs-atomic';
@@ -15,7 +15,7 @@ import { emulatorCommand, unlockEnvironment } from './admin-commands';
 import { planCommand, type PlanCommandOptions, renderTable } from './plan-command';
 import { consoleProgress } from './progress';
 import { synthesize } from './synth';
-import { environmentBuildDir, workspace } from './workspace';
+import { environmentBuildDir, type Workspace, workspace } from './workspace';
 
 /** Set by a command that finishes without throwing but has something to say in its exit code. */
 let exitCode = 0;
@@ -63,35 +63,36 @@ function buildProgram(): Command {
       exitCode = result.exitCode;
     });
 
-  program
-    .command('apply')
-    .description('Deploy-Apply: verify the reviewed diff against a fresh plan, then apply it layer by layer (FLAG, KARR, GOLIATH), removing each section once deployed.')
-    .addOption(envOption().makeOptionMandatory())
-    .option('-y, --yes', 'do not ask; needed for protected environments when stdin is not a terminal')
-    .action(async (opts: { env: string; yes?: boolean }) => {
-      const ws = workspace();
-      await applyEnvironment(ws, loadEnvironment(ws.root, opts.env), { yes: opts.yes }, consoleProgress());
-    });
+  /** A command on one environment, taking --env and --yes. */
+  const environmentCommand = (name: string, description: string, yesHelp: string, run: (ws: Workspace, env: Environment, yes: boolean) => Promise<unknown>) =>
+    program
+      .command(name)
+      .description(description)
+      .addOption(envOption().makeOptionMandatory())
+      .option('-y, --yes', yesHelp)
+      .action(async (opts: { env: string; yes?: boolean }) => {
+        const ws = workspace();
+        await run(ws, loadEnvironment(ws.root, opts.env), opts.yes === true);
+      });
 
-  program
-    .command('destroy')
-    .description('Tear an environment down in reverse order (GOLIATH, KARR, FLAG), after showing what goes and asking for confirmation.')
-    .addOption(envOption().makeOptionMandatory())
-    .option('-y, --yes', 'do not ask for confirmation (needed when stdin is not a terminal)')
-    .action(async (opts: { env: string; yes?: boolean }) => {
-      const ws = workspace();
-      await destroyEnvironment(ws, loadEnvironment(ws.root, opts.env), { yes: opts.yes }, consoleProgress());
-    });
-
-  program
-    .command('unlock')
-    .description('Break the apply lock of an environment, left behind by a killed apply or destroy. Terraform state locks are broken with `terraform force-unlock`.')
-    .addOption(envOption().makeOptionMandatory())
-    .option('-y, --yes', 'really break it (required)')
-    .action(async (opts: { env: string; yes?: boolean }) => {
-      const ws = workspace();
-      await unlockEnvironment(ws, loadEnvironment(ws.root, opts.env), opts.yes === true);
-    });
+  environmentCommand(
+    'apply',
+    'Deploy-Apply: verify the reviewed diff against a fresh plan, then apply it layer by layer (FLAG, KARR, GOLIATH), removing each section once deployed.',
+    'do not ask; needed for protected environments when stdin is not a terminal',
+    (ws, env, yes) => applyEnvironment(ws, env, { yes }, consoleProgress()),
+  );
+  environmentCommand(
+    'destroy',
+    'Tear an environment down in reverse order (GOLIATH, KARR, FLAG), after showing what goes and asking for confirmation.',
+    'do not ask for confirmation (needed when stdin is not a terminal)',
+    (ws, env, yes) => destroyEnvironment(ws, env, { yes }, consoleProgress()),
+  );
+  environmentCommand(
+    'unlock',
+    'Break the apply lock of an environment, left behind by a killed apply or destroy. Terraform state locks are broken with `terraform force-unlock`.',
+    'really break it (required)',
+    (ws, env, yes) => unlockEnvironment(ws, env, yes),
+  );
 
   program
     .command('emulator')

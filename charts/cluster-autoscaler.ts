@@ -7,7 +7,7 @@
 import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { addPodTemplateExtras, RESTRICTED_CONTAINER_SECURITY, RESTRICTED_POD_SECURITY } from './hardening';
+import { platformDeployment, RESTRICTED_CONTAINER_SECURITY } from './hardening';
 
 const { k8s } = kplus;
 
@@ -115,27 +115,12 @@ export class ClusterAutoscaler extends Construct {
       subjects,
     });
 
-    this.deployment = new kplus.Deployment(this, 'deployment', {
-      metadata: { name, namespace, labels },
-      podMetadata: { labels },
-      // A fixed selector: a Deployment's selector cannot change after creation.
-      select: false,
-      spread: false,
+    this.deployment = platformDeployment(this, 'deployment', {
+      name,
+      namespace,
+      labels,
       replicas,
-      strategy: kplus.DeploymentStrategy.rollingUpdate({
-        maxSurge: kplus.PercentOrAbsolute.absolute(1),
-        maxUnavailable: kplus.PercentOrAbsolute.absolute(0),
-      }),
-      minReady: Duration.seconds(0),
-      progressDeadline: Duration.seconds(600),
       serviceAccount: this.serviceAccount,
-      automountServiceAccountToken: true,
-      isolate: false,
-      hostNetwork: false,
-      restartPolicy: kplus.RestartPolicy.ALWAYS,
-      terminationGracePeriod: Duration.seconds(30),
-      dns: { policy: kplus.DnsPolicy.CLUSTER_FIRST, hostnameAsFQDN: false },
-      securityContext: RESTRICTED_POD_SECURITY,
       containers: [
         {
           name,
@@ -170,7 +155,5 @@ export class ClusterAutoscaler extends Construct {
         },
       ],
     });
-    this.deployment.select(kplus.LabelSelector.of({ labels }));
-    addPodTemplateExtras(this.deployment, { priorityClassName: 'system-cluster-critical' });
   }
 }

@@ -3,7 +3,8 @@
  * manifests do not move when cdk8s-plus changes a default, plus the few pod fields cdk8s-plus-27
  * 2.9.5 cannot express (seccomp profile, priority class, node selector), added by JSON patch.
  */
-import { ApiObject, JsonPatch } from 'cdk8s';
+import { ApiObject, Duration, JsonPatch } from 'cdk8s';
+import type { Construct } from 'constructs';
 import * as kplus from 'cdk8s-plus-27';
 
 /** UID and GID of `nobody`; every add-on image here runs fine as it. */
@@ -76,4 +77,53 @@ export function addPodTemplateExtras(deployment: kplus.Deployment, options: PodT
     JsonPatch.add('/spec/template/spec/priorityClassName', options.priorityClassName),
     JsonPatch.add('/spec/template/spec/nodeSelector', { 'kubernetes.io/os': 'linux' }),
   );
+}
+
+export interface PlatformDeploymentProps {
+  /** Name of the Deployment and its `app.kubernetes.io/name`. */
+  readonly name: string;
+  /** Namespace of the Deployment. */
+  readonly namespace: string;
+  /** Labels on the Deployment and its pods; also its fixed selector. */
+  readonly labels: Record<string, string>;
+  /** Number of pods. */
+  readonly replicas: number;
+  /** Identity of the pods. */
+  readonly serviceAccount: kplus.IServiceAccount;
+  /** The containers, each with RESTRICTED_CONTAINER_SECURITY. */
+  readonly containers: kplus.ContainerProps[];
+}
+
+/**
+ * A platform add-on's Deployment with every cdk8s-plus default spelled out, the restricted pod
+ * security context, a fixed selector (a Deployment's selector cannot change after creation) and
+ * the pod fields of `addPodTemplateExtras`.
+ */
+export function platformDeployment(scope: Construct, id: string, props: PlatformDeploymentProps): kplus.Deployment {
+  const { name, namespace, labels } = props;
+  const deployment = new kplus.Deployment(scope, id, {
+    metadata: { name, namespace, labels },
+    podMetadata: { labels },
+    select: false,
+    spread: false,
+    replicas: props.replicas,
+    strategy: kplus.DeploymentStrategy.rollingUpdate({
+      maxSurge: kplus.PercentOrAbsolute.absolute(1),
+      maxUnavailable: kplus.PercentOrAbsolute.absolute(0),
+    }),
+    minReady: Duration.seconds(0),
+    progressDeadline: Duration.seconds(600),
+    serviceAccount: props.serviceAccount,
+    automountServiceAccountToken: true,
+    isolate: false,
+    hostNetwork: false,
+    restartPolicy: kplus.RestartPolicy.ALWAYS,
+    terminationGracePeriod: Duration.seconds(30),
+    dns: { policy: kplus.DnsPolicy.CLUSTER_FIRST, hostnameAsFQDN: false },
+    securityContext: RESTRICTED_POD_SECURITY,
+    containers: props.containers,
+  });
+  deployment.select(kplus.LabelSelector.of({ labels }));
+  addPodTemplateExtras(deployment, { priorityClassName: 'system-cluster-critical' });
+  return deployment;
 }

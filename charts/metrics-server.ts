@@ -7,7 +7,7 @@
 import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { addPodTemplateExtras, RESTRICTED_CONTAINER_SECURITY, RESTRICTED_POD_SECURITY } from './hardening';
+import { platformDeployment, RESTRICTED_CONTAINER_SECURITY } from './hardening';
 
 const { k8s } = kplus;
 
@@ -88,27 +88,12 @@ export class MetricsServer extends Construct {
       subjects,
     });
 
-    this.deployment = new kplus.Deployment(this, 'deployment', {
-      metadata: { name, namespace, labels },
-      podMetadata: { labels },
-      // A fixed selector: a Deployment's selector cannot change after creation.
-      select: false,
-      spread: false,
+    this.deployment = platformDeployment(this, 'deployment', {
+      name,
+      namespace,
+      labels,
       replicas,
-      strategy: kplus.DeploymentStrategy.rollingUpdate({
-        maxSurge: kplus.PercentOrAbsolute.absolute(1),
-        maxUnavailable: kplus.PercentOrAbsolute.absolute(0),
-      }),
-      minReady: Duration.seconds(0),
-      progressDeadline: Duration.seconds(600),
       serviceAccount: this.serviceAccount,
-      automountServiceAccountToken: true,
-      isolate: false,
-      hostNetwork: false,
-      restartPolicy: kplus.RestartPolicy.ALWAYS,
-      terminationGracePeriod: Duration.seconds(30),
-      dns: { policy: kplus.DnsPolicy.CLUSTER_FIRST, hostnameAsFQDN: false },
-      securityContext: RESTRICTED_POD_SECURITY,
       containers: [
         {
           name,
@@ -153,12 +138,10 @@ export class MetricsServer extends Construct {
         },
       ],
     });
-    this.deployment.select(kplus.LabelSelector.of({ labels }));
     if (replicas > 1) {
       // Prefer one replica per node, so a node loss does not take metrics away.
       this.deployment.scheduling.separate(kplus.Pods.select(this, 'replicas', { labels }), { topology: kplus.Topology.HOSTNAME, weight: 100 });
     }
-    addPodTemplateExtras(this.deployment, { priorityClassName: 'system-cluster-critical' });
 
     new kplus.Service(this, 'service', {
       metadata: { name, namespace, labels },

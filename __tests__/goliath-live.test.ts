@@ -1,0 +1,129 @@
+/**
+ * Goliath on a live cluster, with kubectl replaced by a script that records its arguments and
+ * answers as kubectl would. No cluster exists here; this pins down what bdda asks of kubectl and
+ * how it reads the answers.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { stringify } from 'yaml';
+import { loadEnvironment } from '../bdda/config/load';
+import { applyGoliath } from '../bdda/goliath-apply';
+import { parseManifests } from '../bdda/goliath-diff';
+import { planGoliathLive } from '../bdda/kubectl';
+import type { PlanContext } from '../bdda/plan';
+import { silentProgress } from '../bdda/progress';
+import type { StateBackend } from '../bdda/state-backend';
+import { synthesize } from '../bdda/synth';
+import { REPO_ROOT } from './support/scratch';
+
+// What `kubectl diff` prints: temp folders and file times that differ on every run.
+const KUBECTL_DIFF = `diff -u -N /tmp/LIVE-2871/v1.ResourceQuota.payments.team-quota /tmp/MERGED-2871/v1.ResourceQuota.payments.team-quota
+--- /tmp/LIVE-2871/v1.ResourceQuota.payments.team-quota\t2026-11-25 10:00:00.000000000 +0000
++++ /tmp/MERGED-2871/v1.ResourceQuota.payments.team-quota\t2026-11-25 10:00:01.000000000 +0000
+@@ -7,7 +7,7 @@
+ spec:
+   hard:
+-    requests.cpu: "8"
++    requests.cpu: "10"
+generation: 3
+diff -u -N /tmp/LIVE-2871/v1.Namespace.checkout /tmp/MERGED-2871/v1.Namespace.checkout
+--- /tmp/LIVE-2871/v1.Namespace.checkout\t2026-11-25 10:00:00.000000000 +0000
++++ /tmp/MERGED-2871/v1.Namespace.checkout\t2026-11-25 10:00:01.000000000 +0000
+@@ -0,0 +1,4 @@
++apiVersion: v1
++kind: Namespace
++metadata:
++  name: checkout
+`;
+
+describe('Goliath against a live cluster', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bdda-live-'));
+  const calls = path.join(dir, 'kubectl-calls.log');
+  const kubectl = path.join(dir, 'kubectl');
+  const env = loadEnvironment(REPO_ROOT, 'stg1');
+  const synth = synthesize(env, path.join(dir, 'build'));
+  const leaving = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'retired-team' } };
+  const objects = new Map<string, string>();
+  const backend = {
+    getObject: async (key: string) => objects.get(key),
+    putObject: async (key: string, body: string) => void objects.set(key, body),
+    deleteObject: async (key: string) => void objects.delete(key),
+  } as unknown as StateBackend;
+  const ctx: PlanContext = {
+    ws: { root: dir, buildDir: path.join(dir, 'build'), emulatorDir: path.join(dir, 'emulator') },
+    env,
+    synth,
+    target: { terraformEnv: {}, backend, freshEmulator: false, credentialsHint: '' },
+    progress: silentProgress,
+    timings: [],
+  };
+  const saved = process.env.KUBECTL_BINARY;
+
+  beforeAll(() => {
+    fs.writeFileSync(path.join(dir, 'diff.txt'), KUBECTL_DIFF);
+    fs.writeFileSync(
+      kubectl,
+      [
+        '#!/bin/sh',
+        `echo "$KUBECONFIG $*" >> ${calls}`,
+        'case "$1" in',
+        `  diff) cat ${path.join(dir, 'diff.txt')}; exit 1 ;;`,
+        '  apply) echo "namespace/payments serverside-applied"; exit 0 ;;',
+        `  delete) cp "$5" ${path.join(dir, 'deleted.yaml')}; echo "namespace \\"retired-team\\" deleted"; exit 0 ;;`,
+        'esac',
+        'exit 3',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
+    process.env.KUBECTL_BINARY = kubectl;
+    const outputs = {
+      cluster_name: { value: 'staging-stg1' },
+      cluster_endpoint: { value: 'https://ABC.gr7.eu-west-1.eks.amazonaws.com' },
+      cluster_certificate_authority_data: { value: 'Q0EgZGF0YQ==' },
+    };
+    objects.set(env.naming.stateKey('karr'), JSON.stringify({ version: 4, outputs }));
+    objects.set(env.naming.stateKey('goliath'), [fs.readFileSync(synth.goliathFile, 'utf8'), stringify(leaving)].join('---\n'));
+  });
+
+  afterAll(() => {
+    process.env.KUBECTL_BINARY = saved;
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('plan: a server-side kubectl diff, made repeatable, plus the objects that left the chart', async () => {
+    const plan = await planGoliathLive(ctx, await backend.getObject(env.naming.stateKey('goliath')));
+    expect(fs.readFileSync(calls, 'utf8')).toContain(`diff --server-side --field-manager=bdda --force-conflicts -f ${synth.goliathFile}`);
+    expect(plan.body).not.toMatch(/\/tmp\/(LIVE|MERGED)-/);
+    expect(plan.body).not.toMatch(/2026-11-25/);
+    expect(plan.body).toContain('+++ merged/v1.ResourceQuota.payments.team-quota');
+    expect(plan.body).toContain('# v1 Namespace retired-team will be deleted (it left the chart)');
+    expect(plan.actions).toEqual({
+      'v1.ResourceQuota.payments.team-quota': 'update',
+      'v1.Namespace.checkout': 'create',
+      'v1 Namespace retired-team': 'delete',
+    });
+    expect(plan.summary).toBe('GOLIATH: 1 to add, 1 to change, 1 to delete.');
+  });
+
+  test('the kubeconfig comes from KARR and asks aws eks get-token for the cluster', () => {
+    const kubeconfig = fs.readFileSync(path.join(path.dirname(synth.goliathFile), 'kubeconfig'), 'utf8');
+    expect(kubeconfig).toContain('server: https://ABC.gr7.eu-west-1.eks.amazonaws.com');
+    expect(kubeconfig).toMatch(/args:\n\s+- eks\n\s+- get-token\n\s+- --cluster-name\n\s+- staging-stg1\n\s+- --region\n\s+- eu-west-1/);
+  });
+
+  test('apply: server-side apply, then deletion of what left the chart, then the new record', async () => {
+    await applyGoliath(ctx);
+    const log = fs.readFileSync(calls, 'utf8');
+    expect(log).toContain(`apply --server-side --field-manager=bdda --force-conflicts -f ${synth.goliathFile}`);
+    expect(log.indexOf(' apply ')).toBeLessThan(log.indexOf(' delete '));
+    expect(parseManifests(fs.readFileSync(path.join(dir, 'deleted.yaml'), 'utf8'))).toEqual([leaving]);
+    expect(objects.get(env.naming.stateKey('goliath'))).toBe(fs.readFileSync(synth.goliathFile, 'utf8'));
+  });
+
+  test('a failing kubectl diff is an error, not an empty diff', async () => {
+    fs.writeFileSync(path.join(dir, 'diff.txt'), '');
+    fs.writeFileSync(kubectl, '#!/bin/sh\necho "error: You must be logged in to the server (Unauthorized)" >&2\nexit 2\n', { mode: 0o755 });
+    await expect(planGoliathLive(ctx, undefined)).rejects.toThrow(/kubectl diff against staging-stg1 failed: error: You must be logged in/);
+  });
+});
