@@ -15,12 +15,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { readChanges } from '../bdda/changes';
-import { main } from '../bdda/cli';
 import { loadEnvironment } from '../bdda/config/load';
 import { emulatorEndpoint, stopEmulator } from '../bdda/emulator';
 import type { Layer } from '../bdda/naming';
 import { StateBackend } from '../bdda/state-backend';
-import { type CliProcess, forceUnlockTerraform, killGroup, spawnCli, writeReviewedDiff } from './support/apply-harness';
+import { type CliProcess, killGroup, spawnCli, writeReviewedDiff } from './support/apply-harness';
+import { main } from '../bdda/cli';
+import { captureConsole, restoreEnv, runCli } from './support/cli-harness';
+import { holdTerraformLock } from './support/emulated';
 import { editFile, makeScratch, removeScratch, snapshotTree } from './support/scratch';
 
 const PORT = 45400 + Number(process.env.JEST_WORKER_ID ?? 0) * 10;
@@ -34,8 +36,8 @@ const US1_YAML = 'environments/prod/us1/env.yaml';
 let root: string;
 let guardRoot: string;
 let backend: StateBackend;
-let errors: string[];
-let logs: string[];
+const captured = captureConsole();
+const { errors, logs } = captured;
 const children: CliProcess[] = [];
 const saved = { root: process.env.BDDA_ROOT, port: process.env.BDDA_EMULATOR_PORT };
 const savedTty = Object.getOwnPropertyDescriptor(process.stdin, 'isTTY');
@@ -49,17 +51,6 @@ beforeAll(() => {
   Object.defineProperty(process.stdin, 'isTTY', { value: false, configurable: true, writable: true });
   const { bucket, region, lockTable } = loadEnvironment(root, 'dev1').config.backend;
   backend = new StateBackend({ bucket, region, lockTable, endpoint: ENDPOINT });
-});
-
-beforeEach(() => {
-  errors = [];
-  logs = [];
-  jest.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void errors.push(args.map(String).join(' ')));
-  jest.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void logs.push(args.map(String).join(' ')));
-});
-
-afterEach(() => {
-  jest.restoreAllMocks();
 });
 
 afterAll(async () => {
@@ -77,16 +68,9 @@ afterAll(async () => {
   }
 });
 
-function restoreEnv(name: string, value: string | undefined): void {
-  if (value === undefined) delete process.env[name];
-  else process.env[name] = value;
-}
-
 /** Runs `bdda <args>` in-process; console output of earlier runs is dropped. */
-async function run(...args: string[]): Promise<number> {
-  errors.length = 0;
-  logs.length = 0;
-  return main(['node', 'bdda', ...args]);
+function run(...args: string[]): Promise<number> {
+  return runCli(captured, ...args);
 }
 
 /** Runs `bdda <args>` in-process and expects its exit code, showing its output when it differs. */
@@ -130,6 +114,17 @@ function toAdd(summary: string | undefined): number {
 const naming = (envPath: string) => loadEnvironment(root, envPath).naming;
 const stateOf = (envPath: string, layer: Layer) => backend.getObject(naming(envPath).stateKey(layer));
 const applyLockOf = (envPath: string) => backend.readLock(naming(envPath).applyLockKey);
+const terraformLocksOf = async (envPath: string) =>
+  (await Promise.all((['flag', 'karr'] as const).map((layer) => backend.terraformLockInfo(naming(envPath).stateKey(layer))))).filter((l) => l !== undefined);
+
+/** Polls `check` every 500 ms, for at most a minute. */
+async function waitUntil(check: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 120; i++) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error('gave up waiting');
+}
 
 /** Outputs recorded in a terraform state object: empty when nothing is deployed. */
 function outputsOf(state: string | undefined): string[] {
@@ -329,12 +324,10 @@ describe('dev/dev2 from nothing to deployed, through concurrent and interrupted 
   });
 
   test('a second apply while the first runs is refused naming the lock holder; the first applies FLAG and stops for review of KARR', async () => {
-    errors.length = 0;
-    logs.length = 0;
-    const first = main(['node', 'bdda', 'apply', '--env', 'dev2']);
+    const first = runCli(captured, 'apply', '--env', 'dev2');
     // Terraform is applying FLAG's saved plan (its configuration already loaded) and holds the lock.
     await waitForLog(/\[dev\/dev2\] FLAG\s+applying[\s\S]*Creating\.\.\./, first);
-    const second = await main(['node', 'bdda', 'apply', '--env', 'dev2']);
+    const second = await main(['node', 'bdda', 'apply', '--env', 'dev2']); // keeps the first's output
     const firstCode = await first;
 
     expect([firstCode, second]).toEqual([0, 1]);
@@ -358,7 +351,7 @@ describe('dev/dev2 from nothing to deployed, through concurrent and interrupted 
       ['goliath', 'changes'],
     ]);
     expect(logText()).toMatch(/FLAG\s+applied/);
-    expect(logText()).toMatch(/APPLY\s+stopped: KARR .*Review their diff/);
+    expect(logText()).toMatch(/APPLY\s+stopped: KARR was waiting .*Review the new diff/);
     expect(logText()).not.toMatch(/KARR\s+applying/);
   });
 
@@ -394,8 +387,11 @@ describe('dev/dev2 from nothing to deployed, through concurrent and interrupted 
     children.push(apply);
     await apply.waitFor(/VERIFY\s+planning every layer again[\s\S]*KARR\s+init (reused|done)/);
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    killGroup(apply, 'SIGKILL'); // the CLI and its terraform children, mid-verification
+    killGroup(apply, 'SIGKILL'); // the CLI, mid-verification
     expect((await apply.exited).signal).toBe('SIGKILL');
+    // terraform runs in a process group of its own, so it outlives the CLI, finishes its plan and
+    // releases its state lock; only the CLI's apply lock is left behind.
+    await waitUntil(async () => (await terraformLocksOf(DEV2)).length === 0);
 
     const lock = await applyLockOf(DEV2);
     expect(lock).toMatchObject({ who: holder, operation: `apply ${DEV2}`, pid: apply.child.pid });
@@ -411,28 +407,31 @@ describe('dev/dev2 from nothing to deployed, through concurrent and interrupted 
     expect(await applyLockOf(DEV2)).toMatchObject({ pid: apply.child.pid });
 
     await expectRun(0, 'unlock', '--env', 'dev2', '--yes');
-    expect(logText()).toContain(`Broke the apply lock of ${DEV2}, held by ${holder}`);
+    expect(logText()).toContain(`Broke the apply lock, held by ${holder}`);
     expect(await applyLockOf(DEV2)).toBeUndefined();
 
     await expectRun(0, 'unlock', '--env', 'dev2', '--yes');
-    expect(logText()).toContain(`${DEV2} holds no apply lock`);
+    expect(logText()).toContain(`${DEV2} holds no locks`);
   });
 
   test('plan and apply converge after the interruptions (breaking any terraform state lock the killed run left); a final plan is in sync', async () => {
-    // The SIGKILL may have caught terraform plan holding its state locks: plan then says how to
-    // break them. Plan runs as its own process here, which ends only when all of its terraform
-    // runs have: in-process, a plan failing on one layer's lock returns while the other layer's
-    // terraform plan still runs and holds that layer's lock (see planLayers' Promise.all).
-    for (let attempt = 0; ; attempt++) {
-      const planRun = spawnCli(root, PORT, ['plan', '--env', 'dev2']);
-      children.push(planRun);
-      const exit = await planRun.exited;
-      if (exit.code === 0) break;
-      const m = planRun.output().match(/terraform force-unlock ([0-9a-f-]+)` in (\/\S+?)\.(?:\s|$)/);
-      if (!m || attempt >= 3) throw new Error(`plan failed (exit ${exit.code}) for another reason than a state lock:\n${planRun.output().slice(-4000)}`);
-      expect(planRun.output()).toMatch(/The state is locked by another terraform run/);
-      forceUnlockTerraform(root, m[2], m[1], ENDPOINT);
-    }
+    // A terraform state lock that a killed run left is broken by `unlock`, as plan's error says.
+    await holdTerraformLock(ENDPOINT, {
+      table: backend.lockTable as string,
+      bucket: backend.bucket,
+      stateKey: naming(DEV2).stateKey('karr'),
+      region: backend.region,
+      who: 'ghost@ci',
+    });
+    await expectRun(1, 'plan', '--env', 'dev2');
+    expect(errorText()).toContain('The state is locked by another terraform run');
+    expect(errorText()).toContain('Who: ghost@ci');
+    expect(errorText()).toContain(`npm run unlock -- --env ${DEV2} --yes`);
+    await expectRun(0, 'unlock', '--env', 'dev2', '--yes');
+    expect(logText()).toContain("KARR's state lock 3f2a9c1e-0000-4000-8000-000000000001, held by ghost@ci");
+    expect(await terraformLocksOf(DEV2)).toEqual([]);
+
+    await expectRun(0, 'plan', '--env', 'dev2');
     const s = summaries(readTxt(DEV2));
     expect(s.FLAG).toBe('FLAG: no changes.');
     expect(toAdd(s.GOLIATH)).toBeGreaterThan(0);

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { listEnvironments, loadEnvironment } from '../bdda/config/load';
 import { mergeLevels } from '../bdda/config/merge';
 import { environmentJsonSchema } from '../bdda/config/schema';
-import { main } from '../bdda/cli';
+import { captureConsole, restoreEnv, runCli } from './support/cli-harness';
 import { editFile, makeScratch, removeScratch, REPO_ROOT, snapshotTree } from './support/scratch';
 
 describe('merging levels', () => {
@@ -105,20 +105,17 @@ const badConfigs: BadConfig[] = [
 
 describe('malformed configs fail with the file and key, and write nothing', () => {
   let root: string;
-  let errors: string[];
+  const captured = captureConsole();
+  const { errors } = captured;
   const savedRoot = process.env.BDDA_ROOT;
 
   beforeEach(() => {
     root = makeScratch();
     process.env.BDDA_ROOT = root;
-    errors = [];
-    jest.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void errors.push(args.join(' ')));
-    jest.spyOn(console, 'log').mockImplementation(() => undefined);
   });
 
   afterEach(() => {
-    jest.restoreAllMocks();
-    process.env.BDDA_ROOT = savedRoot;
+    restoreEnv('BDDA_ROOT', savedRoot);
     removeScratch(root);
   });
 
@@ -129,7 +126,7 @@ describe('malformed configs fail with the file and key, and write nothing', () =
   test.each(badConfigs.map((c) => [c.name, c] as const))('%s', async (_name, bad) => {
     bad.edit(root);
     const before = snapshotTree(root);
-    const code = await main(['node', 'bdda', 'synth', '--env', bad.env ?? 'dev2']);
+    const code = await runCli(captured, 'synth', '--env', bad.env ?? 'dev2');
     expect(code).toBe(1);
     const message = errors.join('\n');
     expect(message).toContain(bad.expected);
@@ -139,7 +136,7 @@ describe('malformed configs fail with the file and key, and write nothing', () =
   });
 
   test('a good config synthesizes into build/', async () => {
-    const code = await main(['node', 'bdda', 'synth', '--env', 'dev2']);
+    const code = await runCli(captured, 'synth', '--env', 'dev2');
     expect(errors).toEqual([]);
     expect(code).toBe(0);
     expect(fs.existsSync(path.join(root, 'build/dev/dev2/stacks/flag/cdk.tf.json'))).toBe(true);

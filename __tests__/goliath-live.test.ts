@@ -11,7 +11,7 @@ import { loadEnvironment } from '../bdda/config/load';
 import { applyGoliath } from '../bdda/goliath-apply';
 import { parseManifests } from '../bdda/goliath-diff';
 import { planGoliathLive } from '../bdda/kubectl';
-import type { PlanContext } from '../bdda/plan';
+import type { PlanContext } from '../bdda/context';
 import { silentProgress } from '../bdda/progress';
 import type { StateBackend } from '../bdda/state-backend';
 import { synthesize } from '../bdda/synth';

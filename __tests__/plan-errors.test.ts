@@ -6,9 +6,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { main } from '../bdda/cli';
 import { stopEmulator } from '../bdda/emulator';
 import { workspace } from '../bdda/workspace';
+import { captureConsole, runCli } from './support/cli-harness';
 import { occupyPort } from './support/busy-port';
 import { makeScratch, removeScratch, snapshotTree } from './support/scratch';
 
@@ -17,19 +17,15 @@ const PORT = 45200 + Number(process.env.JEST_WORKER_ID ?? 0);
 describe('plan refuses to run on a broken machine', () => {
   const saved = { ...process.env };
   let root: string;
-  let errors: string[];
+  const captured = captureConsole();
 
   beforeEach(() => {
     root = makeScratch();
     process.env.BDDA_ROOT = root;
     process.env.BDDA_EMULATOR_PORT = String(PORT);
-    errors = [];
-    jest.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void errors.push(args.join(' ')));
-    jest.spyOn(console, 'log').mockImplementation(() => undefined);
   });
 
   afterEach(async () => {
-    jest.restoreAllMocks();
     await stopEmulator(workspace(root).emulatorDir);
     process.env = { ...saved };
     removeScratch(root);
@@ -37,10 +33,10 @@ describe('plan refuses to run on a broken machine', () => {
 
   async function planFails(env: string): Promise<string> {
     const before = snapshotTree(path.join(root, 'environments'));
-    const code = await main(['node', 'bdda', 'plan', '--env', env]);
+    const code = await runCli(captured, 'plan', '--env', env);
     expect(code).toBe(1);
     expect(snapshotTree(path.join(root, 'environments'))).toEqual(before);
-    return errors.join('\n');
+    return captured.errors.join('\n');
   }
 
   test('terraform missing', async () => {
@@ -81,5 +77,22 @@ describe('plan refuses to run on a broken machine', () => {
     } finally {
       fs.rmSync(home, { recursive: true, force: true });
     }
+  });
+
+  test('plan --all plans every environment it can, reports the others, and exits 1', async () => {
+    for (const key of Object.keys(process.env)) if (key.startsWith('AWS_')) delete process.env[key];
+    process.env.AWS_SHARED_CREDENTIALS_FILE = path.join(root, 'no-credentials');
+    process.env.AWS_CONFIG_FILE = path.join(root, 'no-config');
+    const code = await runCli(captured, 'plan', '--all', '--detailed-exitcode');
+    expect(code).toBe(1);
+    const diffs = ['dev/dev1', 'dev/dev2', 'dev/dev3', 'prod/eu1', 'prod/us1', 'staging/stg1'].filter((env) =>
+      fs.existsSync(path.join(root, 'environments', env, 'changes.txt')),
+    );
+    expect(diffs).toEqual(['dev/dev1', 'dev/dev2', 'dev/dev3']);
+    const table = captured.logs.join('\n');
+    expect(table).toMatch(/^ENVIRONMENT\s+FLAG\s+KARR\s+GOLIATH$/m);
+    expect(table).toMatch(/^dev\/dev1\s+31 to add, 0 to change, 0 to destroy\s+waits for FLAG to be applied\s+\d+ to add, 0 to change, 0 to delete$/m);
+    expect(table).toMatch(/^prod\/us1\s+error\s+error\s+error$/m);
+    expect(table).toMatch(/plan failed: No AWS credentials were found\. Environment prod\/us1 runs in AWS account 345678901234/);
   });
 });

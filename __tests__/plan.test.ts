@@ -7,10 +7,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { sha256, type ChangesRecord, readChanges } from '../bdda/changes';
-import { main } from '../bdda/cli';
 import { loadEnvironment } from '../bdda/config/load';
 import { emulatorEndpoint, stopEmulator } from '../bdda/emulator';
 import { StateBackend } from '../bdda/state-backend';
+import { captureConsole, restoreEnv, runCli } from './support/cli-harness';
 import { applySavedPlan, holdTerraformLock, testEmulatorPort } from './support/emulated';
 import { editFile, makeScratch, removeScratch, snapshotTree } from './support/scratch';
 
@@ -21,25 +21,14 @@ const ROOT_YAML = 'environments/env.yaml';
 const DEV_YAML = 'environments/dev/env.yaml';
 
 let root: string;
-let errors: string[];
-let logs: string[];
+const captured = captureConsole();
+const { errors, logs } = captured;
 const saved = { root: process.env.BDDA_ROOT, port: process.env.BDDA_EMULATOR_PORT };
 
 beforeAll(() => {
   root = makeScratch();
   process.env.BDDA_ROOT = root;
   process.env.BDDA_EMULATOR_PORT = String(PORT);
-});
-
-beforeEach(() => {
-  errors = [];
-  logs = [];
-  jest.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void errors.push(args.map(String).join(' ')));
-  jest.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void logs.push(args.map(String).join(' ')));
-});
-
-afterEach(() => {
-  jest.restoreAllMocks();
 });
 
 afterAll(async () => {
@@ -52,16 +41,9 @@ afterAll(async () => {
   }
 });
 
-function restoreEnv(name: string, value: string | undefined): void {
-  if (value === undefined) delete process.env[name];
-  else process.env[name] = value;
-}
-
 /** Runs `bdda plan` in-process; console output of earlier runs is dropped. */
-async function plan(env: string, ...flags: string[]): Promise<number> {
-  errors.length = 0;
-  logs.length = 0;
-  return main(['node', 'bdda', 'plan', '--env', env, ...flags]);
+function plan(env: string, ...flags: string[]): Promise<number> {
+  return runCli(captured, 'plan', '--env', env, ...flags);
 }
 
 const envDir = (envPath: string) => path.join(root, 'environments', envPath);
@@ -236,7 +218,7 @@ describe('plan of an emulated environment', () => {
 
 describe('plan of Goliath on an emulated environment', () => {
   test('a changed team quota shows as a Kubernetes diff, a removed team as deletions', async () => {
-    expect(await main(['node', 'bdda', 'synth', '--env', 'dev3'])).toBe(0);
+    expect(await runCli(captured, 'synth', '--env', 'dev3')).toBe(0);
     await recordGoliath('dev/dev3');
 
     await withFileRestored(ROOT_YAML, async () => {

@@ -1,10 +1,11 @@
 /**
- * The small commands around the workflow: the emulator's lifecycle and breaking a stale apply lock.
+ * The small commands around the workflow: the emulator's lifecycle and breaking stale locks.
  */
 import type { Environment } from './config/load';
+import { LABEL, terraformFor, withContext } from './context';
 import { ensureEmulator, emulatorLogFile, emulatorStatus, stopEmulator } from './emulator';
 import { BddaError } from './errors';
-import { prepareTarget } from './target';
+import { silentProgress } from './progress';
 import type { Workspace } from './workspace';
 
 export async function emulatorCommand(ws: Workspace, action: string): Promise<void> {
@@ -27,22 +28,36 @@ export async function emulatorCommand(ws: Workspace, action: string): Promise<vo
   }
 }
 
+/**
+ * Breaks the locks a killed apply, destroy or plan left behind: the environment's apply lock and
+ * terraform's state locks of FLAG and KARR. Without `yes` it only says who holds what.
+ */
 export async function unlockEnvironment(ws: Workspace, env: Environment, yes: boolean): Promise<void> {
-  const target = await prepareTarget(ws, env);
-  try {
-    const key = env.naming.applyLockKey;
-    const lock = await target.backend.readLock(key);
-    if (!lock) {
-      console.log(`${env.path} holds no apply lock.`);
+  await withContext(ws, env, silentProgress, undefined, async (ctx) => {
+    const { backend } = ctx.target;
+    const apply = await backend.readLock(env.naming.applyLockKey);
+    const states = (
+      await Promise.all(
+        (['flag', 'karr'] as const).map(async (layer) => ({ layer, lock: await backend.terraformLockInfo(env.naming.stateKey(layer)) })),
+      )
+    ).filter((s) => s.lock !== undefined);
+    const held = [
+      ...(apply ? [`the apply lock, held by ${apply.who} (${apply.operation}, pid ${apply.pid} on ${apply.host}, since ${apply.since})`] : []),
+      ...states.map(({ layer, lock }) => `${LABEL[layer]}'s state lock ${lock?.id}, held by ${lock?.who} (${lock?.operation}, since ${lock?.created})`),
+    ];
+    if (held.length === 0) {
+      console.log(`${env.path} holds no locks.`);
       return;
     }
-    const holder = `${lock.who} (${lock.operation}, pid ${lock.pid} on ${lock.host}, since ${lock.since})`;
     if (!yes) {
-      throw new BddaError(`The apply lock of ${env.path} is held by ${holder}. Make sure that run is dead, then break the lock with: npm run unlock -- --env ${env.path} --yes`);
+      throw new BddaError(`${env.path} holds ${held.join('; ')}. Make sure those runs are dead, then break the locks with: npm run unlock -- --env ${env.path} --yes`);
     }
-    await target.backend.releaseLock(key);
-    console.log(`Broke the apply lock of ${env.path}, held by ${holder}.`);
-  } finally {
-    target.backend.destroy();
-  }
+    for (const { layer, lock } of states) {
+      const tf = terraformFor(ctx, layer);
+      await tf.init();
+      await tf.forceUnlock(lock?.id ?? '');
+    }
+    if (apply) await backend.releaseLock(env.naming.applyLockKey);
+    console.log(`Broke ${held.join('; ')}.`);
+  });
 }

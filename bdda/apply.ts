@@ -3,33 +3,18 @@
  * once it is deployed. Nothing is applied unless a fresh plan of every layer matches the digest
  * that `changes.json` recorded at review time.
  */
-import * as os from 'node:os';
 import { type ChangesRecord, type LayerPlan, layerDigest, readChanges, writeChanges } from './changes';
 import type { Environment } from './config/load';
 import { BddaError } from './errors';
 import { applyGoliath } from './goliath-apply';
 import { assertGuards, type GuardOptions } from './guards';
 import { LAYERS, type Layer } from './naming';
-import { engineVersions, LABEL, openContext, planFile, planLayers, type PlanContext, terraformFor } from './plan';
+import { LABEL, type PlanContext, planFile, terraformFor, withContext } from './context';
+import { engineVersions, planLayers } from './plan';
 import type { Progress } from './progress';
 import type { Workspace } from './workspace';
 
 export type ApplyOutcome = 'nothing-to-apply' | 'applied' | 'applied-more-to-review';
-
-/** Runs `fn` holding the environment's apply lock, a conditional write in the state bucket. */
-export async function withApplyLock<T>(ctx: PlanContext, operation: string, fn: () => Promise<T>): Promise<T> {
-  const key = ctx.env.naming.applyLockKey;
-  await ctx.target.backend.acquireLock(
-    key,
-    { who: `${os.userInfo().username}@${os.hostname()}`, operation: `${operation} ${ctx.env.path}` },
-    `npm run unlock -- --env ${ctx.env.path} --yes`,
-  );
-  try {
-    return await fn();
-  } finally {
-    await ctx.target.backend.releaseLock(key);
-  }
-}
 
 export async function applyEnvironment(ws: Workspace, env: Environment, guards: GuardOptions, progress: Progress): Promise<ApplyOutcome> {
   const reviewed = readChanges(env.dir);
@@ -41,12 +26,7 @@ export async function applyEnvironment(ws: Workspace, env: Environment, guards: 
     throw new BddaError(`${env.path}/changes.json is the diff of ${reviewed.record.environment}, not of ${env.path}. Run plan again.`);
   }
   await assertGuards(ws, env, 'apply', guards);
-  const ctx = await openContext(ws, env, progress);
-  try {
-    return await withApplyLock(ctx, 'apply', () => applyReviewed(ctx, reviewed.record));
-  } finally {
-    ctx.target.backend.destroy();
-  }
+  return withContext(ws, env, progress, 'apply', (ctx) => applyReviewed(ctx, reviewed.record));
 }
 
 async function applyReviewed(ctx: PlanContext, record: ChangesRecord): Promise<ApplyOutcome> {
@@ -87,7 +67,8 @@ async function applyReviewed(ctx: PlanContext, record: ChangesRecord): Promise<A
     return 'applied';
   }
   const names = newPlans.map((p) => LABEL[p.layer]).join(' and ');
-  progress.step(env.path, 'APPLY', `stopped: ${names} waited for their upstream and have now been planned. Review their diff in changes.txt, commit it, and run apply again.`);
+  const verb = newPlans.length > 1 ? 'were' : 'was';
+  progress.step(env.path, 'APPLY', `stopped: ${names} ${verb} waiting for the layer just applied and ${verb} planned now. Review the new diff in changes.txt, commit it, and run apply again.`);
   return 'applied-more-to-review';
 }
 

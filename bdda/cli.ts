@@ -89,7 +89,7 @@ function buildProgram(): Command {
   );
   environmentCommand(
     'unlock',
-    'Break the apply lock of an environment, left behind by a killed apply or destroy. Terraform state locks are broken with `terraform force-unlock`.',
+    'Break the locks a killed apply, destroy or plan left behind: the apply lock and terraform\'s state locks of FLAG and KARR.',
     'really break it (required)',
     (ws, env, yes) => unlockEnvironment(ws, env, yes),
   );

@@ -4,7 +4,6 @@
  */
 import * as path from 'node:path';
 import * as readline from 'node:readline/promises';
-import { withApplyLock } from './apply';
 import { CHANGES_JSON, CHANGES_TXT } from './changes';
 import type { Environment } from './config/load';
 import { BddaError } from './errors';
@@ -12,7 +11,8 @@ import { removeFile } from './fs-atomic';
 import { destroyGoliath } from './goliath-apply';
 import { objectAddress, parseManifests } from './goliath-diff';
 import { assertGuards, type GuardOptions } from './guards';
-import { openContext, planFile, planTerraformDestroy, type PlanContext, terraformFor } from './plan';
+import { type PlanContext, planFile, terraformFor, type TerraformLayer, withContext } from './context';
+import { planTerraformDestroy } from './plan';
 import type { Progress } from './progress';
 import type { Workspace } from './workspace';
 
@@ -22,17 +22,12 @@ export async function destroyEnvironment(ws: Workspace, env: Environment, guards
   if (!interactive && !guards.yes) {
     throw new BddaError(`destroy of ${env.path} needs --yes when stdin is not a terminal. Nothing was destroyed.`);
   }
-  const ctx = await openContext(ws, env, progress);
-  try {
-    return await withApplyLock(ctx, 'destroy', () => destroyAll(ctx, guards.yes === true));
-  } finally {
-    ctx.target.backend.destroy();
-  }
+  return withContext(ws, env, progress, 'destroy', (ctx) => destroyAll(ctx, guards.yes === true));
 }
 
 async function destroyAll(ctx: PlanContext, confirmed: boolean): Promise<'destroyed' | 'nothing-to-destroy'> {
   const { env, progress, target } = ctx;
-  const hasState = async (layer: 'flag' | 'karr') => (await target.backend.getObject(env.naming.stateKey(layer))) !== undefined;
+  const hasState = async (layer: TerraformLayer) => (await target.backend.getObject(env.naming.stateKey(layer))) !== undefined;
   const recorded = parseManifests(await target.backend.getObject(env.naming.stateKey('goliath')));
   const layers = (await Promise.all((['karr', 'flag'] as const).map(async (l) => ((await hasState(l)) ? l : undefined)))).filter((l) => l !== undefined);
   const plans = await Promise.all(layers.map((layer) => planTerraformDestroy(ctx, layer)));
@@ -52,7 +47,7 @@ async function destroyAll(ctx: PlanContext, confirmed: boolean): Promise<'destro
   await destroyGoliath(ctx);
   for (const plan of plans) {
     if (plan.status === 'no-changes') continue;
-    const layer = plan.layer as 'flag' | 'karr';
+    const layer = plan.layer as TerraformLayer;
     progress.step(env.path, layer.toUpperCase(), `destroying (${plan.summary.replace(/^\w+: /, '')})`);
     await terraformFor(ctx, layer).apply(planFile(ctx, layer), progress.passthrough);
   }

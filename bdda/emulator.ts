@@ -56,7 +56,20 @@ export function emulatorEndpoint(port: number): string {
  * Returns the running emulator of `runDir`, or starts one (detached, logging to `moto.log`) and
  * waits until it answers.
  */
-export async function ensureEmulator(runDir: string, opts: { port?: number } = {}): Promise<EmulatorInfo> {
+export function ensureEmulator(runDir: string, opts: { port?: number } = {}): Promise<EmulatorInfo> {
+  // `plan --all` asks for the emulator from several environments at once: one start serves all.
+  const key = `${path.resolve(runDir)}:${resolvePort(opts.port)}`;
+  let pending = starting.get(key);
+  if (!pending) {
+    pending = startOrReuse(runDir, opts).finally(() => starting.delete(key));
+    starting.set(key, pending);
+  }
+  return pending;
+}
+
+const starting = new Map<string, Promise<EmulatorInfo>>();
+
+async function startOrReuse(runDir: string, opts: { port?: number }): Promise<EmulatorInfo> {
   const port = resolvePort(opts.port);
   fs.mkdirSync(runDir, { recursive: true });
   const log = emulatorLogFile(runDir);

@@ -8,7 +8,7 @@ import { stringify } from 'yaml';
 import { BddaError } from './errors';
 import { objectAddress, parseManifests, type K8sObject } from './goliath-diff';
 import { FIELD_MANAGER, runKubectl, writeKubeconfig } from './kubectl';
-import { desiredManifests, type PlanContext } from './plan';
+import { desiredManifests, type PlanContext } from './context';
 
 export async function applyGoliath(ctx: PlanContext): Promise<void> {
   const desired = desiredManifests(ctx);

@@ -11,7 +11,7 @@ import type { LayerPlan } from './changes';
 import { BddaError } from './errors';
 import { writeFileAtomic } from './fs-atomic';
 import { diffManifests, objectAddress, parseManifests } from './goliath-diff';
-import type { PlanContext } from './plan';
+import type { PlanContext } from './context';
 import { tools } from './tools';
 
 /** Our field manager for server-side apply. */

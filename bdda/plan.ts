@@ -5,29 +5,18 @@
  * A layer whose upstream has no state yet is not planned (there is nothing real to read) and its
  * section says what it waits for. Layers whose upstream exists are planned in parallel.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Environment } from './config/load';
 import { CHANGES_TXT, type LayerPlan, writeChanges } from './changes';
-import { syncEmulatorOverride } from './emulator-override';
+import { desiredManifests, LABEL, type PlanContext, planFile, type StageTiming, terraformFor, type TerraformLayer, timed, withContext } from './context';
 import { diffManifests } from './goliath-diff';
 import { planGoliathLive } from './kubectl';
 import type { Layer } from './naming';
 import { planActions, planCounts, reviewablePlanText } from './plan-text';
 import type { Progress } from './progress';
-import { synthesize, type SynthOutput } from './synth';
-import { prepareTarget, type Target } from './target';
-import { Terraform } from './terraform';
+import type { SynthOutput } from './synth';
 import { AWS_PROVIDER, tools } from './tools';
-import { environmentBuildDir, type Workspace } from './workspace';
-
-export interface StageTiming {
-  readonly stage: string;
-  /** Wall time of the stage. */
-  readonly seconds: number;
-  /** Of which inside terraform (or kubectl). */
-  readonly engineSeconds: number;
-}
+import type { Workspace } from './workspace';
 
 export interface EnvironmentPlan {
   readonly env: Environment;
@@ -40,48 +29,18 @@ export interface EnvironmentPlan {
   readonly synth: SynthOutput;
 }
 
-/** Everything a run needs to plan (and then apply) one environment. */
-export interface PlanContext {
-  readonly ws: Workspace;
-  readonly env: Environment;
-  readonly target: Target;
-  readonly synth: SynthOutput;
-  readonly progress: Progress;
-  readonly timings: StageTiming[];
-}
-
-export const LABEL: Record<Layer, string> = { flag: 'FLAG', karr: 'KARR', goliath: 'GOLIATH' };
 const UPSTREAM: Partial<Record<Layer, Layer>> = { karr: 'flag', goliath: 'karr' };
 
 let terraformVersion: Promise<string> | undefined;
 
-/** Synthesizes and prepares the engines; shared by plan, apply and destroy. */
-export async function openContext(ws: Workspace, env: Environment, progress: Progress): Promise<PlanContext> {
-  const timings: StageTiming[] = [];
-  const synth = await timed(timings, 'synth', async () => {
-    const out = synthesize(env, environmentBuildDir(ws, env.path));
-    for (const dir of [out.flagDir, out.karrDir]) syncEmulatorOverride(dir, env.config.emulated);
-    return out;
-  });
-  progress.step(env.path, 'SYNTH', `FLAG, KARR and GOLIATH written to ${path.relative(ws.root, synth.flagDir.replace(/\/stacks\/flag$/, ''))}/`);
-  const target = await timed(timings, 'engines', () => prepareTarget(ws, env));
-  if (target.freshEmulator) {
-    progress.warn(env.path, 'A fresh emulator was started. It keeps nothing across restarts, so every layer plans as new.');
-  }
-  return { ws, env, target, synth, progress, timings };
-}
-
-export async function planEnvironment(ws: Workspace, env: Environment, progress: Progress): Promise<EnvironmentPlan> {
-  const ctx = await openContext(ws, env, progress);
-  try {
+export function planEnvironment(ws: Workspace, env: Environment, progress: Progress): Promise<EnvironmentPlan> {
+  return withContext(ws, env, progress, undefined, async (ctx) => {
     const layers = await planLayers(ctx);
     const toolVersions = await engineVersions(ctx);
     const outcome = await timed(ctx.timings, 'write', async () => writeChanges(env.dir, env.path, toolVersions, layers));
     progress.step(env.path, 'DIFF', outcome === 'written' ? `written to ${path.relative(process.cwd(), path.join(env.dir, CHANGES_TXT))}` : 'no changes in any layer; the environment is in sync');
     return { env, layers, tools: toolVersions, outcome, freshEmulator: ctx.target.freshEmulator, timings: ctx.timings, synth: ctx.synth };
-  } finally {
-    ctx.target.backend.destroy();
-  }
+  });
 }
 
 /** Plans every layer; FLAG and whatever can go beside it run in parallel. */
@@ -125,20 +84,7 @@ export function waitingPlan(ctx: PlanContext, layer: Layer, engine: string): Lay
   };
 }
 
-export function terraformFor(ctx: PlanContext, layer: 'flag' | 'karr'): Terraform {
-  return new Terraform({
-    binary: tools().terraform,
-    dir: layer === 'flag' ? ctx.synth.flagDir : ctx.synth.karrDir,
-    env: ctx.target.terraformEnv,
-    credentialsHint: ctx.target.credentialsHint,
-  });
-}
-
-export function planFile(ctx: PlanContext, layer: 'flag' | 'karr'): string {
-  return path.join(layer === 'flag' ? ctx.synth.flagDir : ctx.synth.karrDir, `${layer}.tfplan`);
-}
-
-async function planTerraformLayer(ctx: PlanContext, layer: 'flag' | 'karr', opts: { destroy?: boolean } = {}): Promise<LayerPlan> {
+async function planTerraformLayer(ctx: PlanContext, layer: TerraformLayer, opts: { destroy?: boolean } = {}): Promise<LayerPlan> {
   const engine = opts.destroy ? 'terraform plan -destroy' : 'terraform plan';
   const started = Date.now();
   if (!opts.destroy && !(await upstreamApplied(ctx, layer))) {
@@ -163,13 +109,8 @@ async function planTerraformLayer(ctx: PlanContext, layer: 'flag' | 'karr', opts
 }
 
 /** The destroy plan of a terraform layer, for `destroy`. */
-export function planTerraformDestroy(ctx: PlanContext, layer: 'flag' | 'karr'): Promise<LayerPlan> {
+export function planTerraformDestroy(ctx: PlanContext, layer: TerraformLayer): Promise<LayerPlan> {
   return planTerraformLayer(ctx, layer, { destroy: true });
-}
-
-/** The manifests Goliath wants now. */
-export function desiredManifests(ctx: PlanContext): string {
-  return fs.readFileSync(ctx.synth.goliathFile, 'utf8');
 }
 
 async function planGoliath(ctx: PlanContext): Promise<LayerPlan> {
@@ -205,11 +146,3 @@ export async function engineVersions(ctx: PlanContext): Promise<Record<string, s
   const name = path.basename(tools().terraform).includes('tofu') ? 'tofu' : 'terraform';
   return { [name]: await terraformVersion, 'hashicorp/aws': AWS_PROVIDER.version, ...(ctx.env.config.emulated ? { emulator: 'moto' } : {}) };
 }
-
-async function timed<T>(timings: StageTiming[], stage: string, fn: () => Promise<T>): Promise<T> {
-  const started = Date.now();
-  const result = await fn();
-  timings.push({ stage, seconds: (Date.now() - started) / 1000, engineSeconds: 0 });
-  return result;
-}
-

@@ -19,6 +19,8 @@ export interface TerraformOptions {
   readonly env: Readonly<Record<string, string>>;
   /** What to tell the user when credentials are missing. */
   readonly credentialsHint: string;
+  /** The command that breaks a stale state lock. */
+  readonly unlockHint: string;
 }
 
 export interface CommandResult {
@@ -66,6 +68,12 @@ export class Terraform {
     return { seconds: result.seconds };
   }
 
+  /** Releases a state lock whose holder is dead. */
+  async forceUnlock(lockId: string): Promise<void> {
+    const result = await this.run(['force-unlock', '-force', '-no-color', lockId]);
+    if (result.code !== 0) throw this.failure('force-unlock', result);
+  }
+
   /** `terraform version -json`, which loads no provider. */
   async version(): Promise<string> {
     const result = await this.run(['version', '-json']);
@@ -93,6 +101,9 @@ export class Terraform {
         cwd: this.opts.dir,
         env: { ...process.env, TF_IN_AUTOMATION: '1', TF_INPUT: '0', CHECKPOINT_DISABLE: '1', ...this.opts.env },
         stdio: ['ignore', 'pipe', 'pipe'],
+        // Its own process group: a Ctrl-C in the terminal reaches only us, and terraform gets the
+        // one SIGINT we forward. A second SIGINT would make terraform stop at once, mid-write.
+        detached: true,
       });
       let stdout = '';
       let stderr = '';
@@ -106,7 +117,8 @@ export class Terraform {
         lines.forEach(sink);
       });
       child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-      // Terraform stops cleanly on its first SIGINT, releasing its lock; pass ours on.
+      // On SIGINT terraform lets running operations finish, saves state and releases its lock.
+      // An operation the provider was still waiting on can be left created but unrecorded.
       const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
       const onInt = forward('SIGINT');
       const onTerm = forward('SIGTERM');
@@ -143,10 +155,9 @@ export class Terraform {
         .filter((m): m is RegExpMatchArray => m !== null)
         .map((m) => m[0].trim())
         .join('; ');
-      const id = err.match(/^\s*ID:\s*(\S+)/m)?.[1] ?? '<lock id>';
       return new BddaError(
         `The state is locked by another terraform run (${info || 'no lock details'}). ${where} gave up at once. ` +
-          `Wait for that run to finish; if it was killed, release the lock with \`terraform force-unlock ${id}\` in ${this.opts.dir}.`,
+          `Wait for that run to finish; if it was killed, release its locks with \`${this.opts.unlockHint}\`.`,
       );
     }
     if (/No valid credential sources found|failed to refresh cached credentials|InvalidClientTokenId|ExpiredToken|no EC2 IMDS role found/.test(err)) {

@@ -1,13 +1,10 @@
 /**
- * Helpers for the Deploy-Apply suite: run the CLI as a separate process (to interrupt it), break
- * terraform's own state lock the way the error message tells a person to, and write a valid
- * reviewed diff without planning (for guard checks that must stop before any AWS call).
+ * Helpers for the Deploy-Apply suite: run the CLI as a separate process (to interrupt it), and
+ * write a valid reviewed diff without planning (for guard checks that must stop before any AWS call).
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import * as path from 'node:path';
-import { emulatorAwsEnv } from '../../bdda/aws-env';
 import { type LayerPlan, writeChanges } from '../../bdda/changes';
-import { tools } from '../../bdda/tools';
 import { REPO_ROOT } from './scratch';
 
 /** A CLI run in a child process, with its output collected as it comes. */
@@ -87,27 +84,6 @@ export function killGroup(proc: CliProcess, signal: NodeJS.Signals): void {
   } catch {
     // already gone
   }
-}
-
-/**
- * `terraform force-unlock -force <id>` in a layer's working directory, with the emulator's
- * endpoints and the CLI config the workflow wrote: what the state-lock error tells a person to run.
- */
-export function forceUnlockTerraform(root: string, dir: string, lockId: string, endpoint: string): string {
-  const result = spawnSync(tools().terraform, ['force-unlock', '-force', '-no-color', lockId], {
-    cwd: dir,
-    encoding: 'utf8',
-    env: {
-      ...process.env,
-      TF_IN_AUTOMATION: '1',
-      CHECKPOINT_DISABLE: '1',
-      ...emulatorAwsEnv(endpoint),
-      TF_CLI_CONFIG_FILE: path.join(root, 'build', 'terraform.rc'),
-    },
-  });
-  const output = `${result.stdout ?? ''}${result.stderr ?? ''}`;
-  if (result.status !== 0) throw new Error(`terraform force-unlock ${lockId} in ${dir} failed (exit ${result.status}):\n${output.slice(-3000)}`);
-  return output;
 }
 
 /**

@@ -10,7 +10,10 @@ export async function occupyPort(port: number): Promise<() => Promise<void>> {
     socket.on('close', () => sockets.delete(socket));
     socket.end('not moto\n');
   });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
   return async () => {
     for (const socket of sockets) socket.destroy();
     await new Promise<void>((resolve) => server.close(() => resolve()));
