@@ -3,14 +3,13 @@
  * shown first and confirmed (or `--yes` off a terminal). A later plan shows everything as new.
  */
 import * as path from 'node:path';
-import * as readline from 'node:readline/promises';
 import { CHANGES_JSON, CHANGES_TXT } from './changes';
 import type { Environment } from './config/load';
 import { BddaError } from './errors';
 import { removeFile } from './fs-atomic';
 import { destroyGoliath } from './goliath-apply';
 import { objectAddress, parseManifests } from './goliath-diff';
-import { assertGuards, type GuardOptions } from './guards';
+import { assertGuards, confirm, type GuardOptions } from './guards';
 import { type PlanContext, planFile, terraformFor, type TerraformLayer, withContext } from './context';
 import { planTerraformDestroy } from './plan';
 import type { Progress } from './progress';
@@ -58,12 +57,4 @@ async function destroyAll(ctx: PlanContext, confirmed: boolean): Promise<'destro
   return 'destroyed';
 }
 
-async function confirm(question: string, expected: string): Promise<boolean> {
-  const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
-  try {
-    return (await rl.question(question)).trim() === expected;
-  } finally {
-    rl.close();
-  }
-}
 

@@ -3,6 +3,7 @@
  * on the main branch. Each can be relaxed by the environment's `protection` config.
  */
 import { execFileSync } from 'node:child_process';
+import * as readline from 'node:readline/promises';
 import type { Environment } from './config/load';
 import { BddaError } from './errors';
 import type { Workspace } from './workspace';
@@ -39,6 +40,10 @@ export async function assertGuards(ws: Workspace, env: Environment, operation: '
       throw new BddaError(`${env.path} is protected: ${operation} runs from ${protection.mainBranch}, but HEAD is on "${branch}". Merge the change and run it from ${protection.mainBranch}.`);
     }
   }
+  // Last, once every other guard has passed: a person at a terminal confirms by name.
+  if (interactive && !opts.yes && operation === 'apply' && !(await confirm(`${env.path} is protected. Type its path to apply: `, env.path))) {
+    throw new BddaError(`apply to ${env.path} was not confirmed. Nothing was applied.`);
+  }
 }
 
 function git(ws: Workspace, args: string[]): string {
@@ -46,5 +51,15 @@ function git(ws: Workspace, args: string[]): string {
     return execFileSync('git', args, { cwd: ws.root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (err) {
     throw new BddaError(`git ${args.join(' ')} failed in ${ws.root} (${(err as Error).message.split('\n')[0]}); a protected environment is applied from a git checkout.`);
+  }
+}
+
+/** Asks on the terminal; true when the answer is exactly `expected`. */
+export async function confirm(question: string, expected: string): Promise<boolean> {
+  const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    return (await rl.question(question)).trim() === expected;
+  } finally {
+    rl.close();
   }
 }

@@ -101,9 +101,6 @@ export class Terraform {
         cwd: this.opts.dir,
         env: { ...process.env, TF_IN_AUTOMATION: '1', TF_INPUT: '0', CHECKPOINT_DISABLE: '1', ...this.opts.env },
         stdio: ['ignore', 'pipe', 'pipe'],
-        // Its own process group: a Ctrl-C in the terminal reaches only us, and terraform gets the
-        // one SIGINT we forward. A second SIGINT would make terraform stop at once, mid-write.
-        detached: true,
       });
       let stdout = '';
       let stderr = '';
@@ -119,7 +116,11 @@ export class Terraform {
       child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
       // On SIGINT terraform lets running operations finish, saves state and releases its lock.
       // An operation the provider was still waiting on can be left created but unrecorded.
-      const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
+      // At a terminal, Ctrl-C already reaches terraform through the process group, and a second
+      // SIGINT would make it stop at once, mid-write; elsewhere (CI, `kill`) only we get it.
+      const forward = (signal: NodeJS.Signals) => () => {
+        if (!process.stdin.isTTY) child.kill(signal);
+      };
       const onInt = forward('SIGINT');
       const onTerm = forward('SIGTERM');
       process.on('SIGINT', onInt);
@@ -153,7 +154,7 @@ export class Terraform {
       const info = ['ID', 'Path', 'Operation', 'Who', 'Created']
         .map((field) => err.match(new RegExp(`^\\s*${field}:\\s*(.+)$`, 'm')))
         .filter((m): m is RegExpMatchArray => m !== null)
-        .map((m) => m[0].trim())
+        .map((m) => m[0].trim().replace(/\s+/g, ' '))
         .join('; ');
       return new BddaError(
         `The state is locked by another terraform run (${info || 'no lock details'}). ${where} gave up at once. ` +
