@@ -2,6 +2,7 @@
  * The emulator as a background service, and the state backend against it. Starts a real
  * moto_server on a port of its own and stops it by pid at the end.
  */
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -104,6 +105,29 @@ describe('ensureEmulator', () => {
       fs.rmSync(otherDir, { recursive: true, force: true });
     }
   });
+});
+
+describe('two commands starting the emulator at once', () => {
+  test('one starts it, the other waits and reuses it', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bdda-emulator-race-'));
+    const port = 45190 + worker;
+    const start = () =>
+      new Promise<string>((resolve) => {
+        const script = path.join(__dirname, 'support', 'start-emulator.ts');
+        execFile(process.execPath, [require.resolve('ts-node/dist/bin.js'), '--transpile-only', script, dir, String(port)], (_err, stdout) => resolve(stdout.trim()));
+      });
+    try {
+      const answers = await Promise.all([start(), start()]);
+      const [pidA, freshA] = answers[0].split(' ');
+      const [pidB, freshB] = answers[1].split(' ');
+      expect(pidA).toMatch(/^\d+$/);
+      expect(pidB).toBe(pidA);
+      expect([freshA, freshB].sort()).toEqual(['false', 'true']);
+    } finally {
+      await stopEmulator(dir);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
 
 describe('emulatorAwsEnv', () => {

@@ -61,13 +61,41 @@ export function ensureEmulator(runDir: string, opts: { port?: number } = {}): Pr
   const key = `${path.resolve(runDir)}:${resolvePort(opts.port)}`;
   let pending = starting.get(key);
   if (!pending) {
-    pending = startOrReuse(runDir, opts).finally(() => starting.delete(key));
+    pending = withStartLock(runDir, () => startOrReuse(runDir, opts)).finally(() => starting.delete(key));
     starting.set(key, pending);
   }
   return pending;
 }
 
 const starting = new Map<string, Promise<EmulatorInfo>>();
+
+/**
+ * Serialises starts across processes (two plans in two terminals): the second waits for the
+ * first's emulator to be recorded, then reuses it. A lock older than a start can take is stale.
+ */
+async function withStartLock<T>(runDir: string, fn: () => Promise<T>): Promise<T> {
+  fs.mkdirSync(runDir, { recursive: true });
+  const file = path.join(runDir, 'start.lock');
+  const staleAfter = START_TIMEOUT_MS + 5000;
+  const deadline = Date.now() + staleAfter * 2;
+  for (;;) {
+    try {
+      fs.closeSync(fs.openSync(file, 'wx'));
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const age = Date.now() - (fs.statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+    if (age > staleAfter) fs.rmSync(file, { force: true });
+    else if (Date.now() > deadline) throw new BddaError(`Another command has been starting the emulator of ${runDir} for too long; remove ${file} if no bdda command runs.`);
+    else await sleep(200);
+  }
+  try {
+    return await fn();
+  } finally {
+    fs.rmSync(file, { force: true });
+  }
+}
 
 async function startOrReuse(runDir: string, opts: { port?: number }): Promise<EmulatorInfo> {
   const port = resolvePort(opts.port);

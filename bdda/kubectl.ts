@@ -71,8 +71,7 @@ function normalizeKubectlDiff(text: string): string {
   return text
     .replace(/\/tmp\/(LIVE|MERGED)-\d+\//g, (_m, side: string) => `${side.toLowerCase()}/`)
     .replace(/^(---|\+\+\+) (\S+)\t.*$/gm, '$1 $2')
-    .replace(/^diff -u -N .*$/gm, '')
-    .replace(/^generation: .*$/gm, '')
+    .replace(/^diff -u -N .*\n/gm, '')
     .trim();
 }
 
