@@ -6,5 +6,6 @@ module.exports = {
   transform: { '^.+\\.ts$': 'ts-jest' },
   // Suites that run the real terraform need more than the 5 s default.
   testTimeout: 600000,
-  maxWorkers: 2,
+  // One suite at a time: several emulators and terraform runs at once starve a 2-core machine.
+  maxWorkers: 1,
 };
