@@ -22,10 +22,10 @@ import { StateBackend } from '../bdda/state-backend';
 import { type CliProcess, killGroup, spawnCli, writeReviewedDiff } from './support/apply-harness';
 import { main } from '../bdda/cli';
 import { captureConsole, restoreEnv, runCli } from './support/cli-harness';
-import { holdTerraformLock } from './support/emulated';
+import { holdTerraformLock, testEmulatorPort } from './support/emulated';
 import { editFile, makeScratch, removeScratch, snapshotTree } from './support/scratch';
 
-const PORT = 45400 + Number(process.env.JEST_WORKER_ID ?? 0) * 10;
+const PORT = testEmulatorPort(45400, 10);
 const ENDPOINT = emulatorEndpoint(PORT);
 
 const ROOT_YAML = 'environments/env.yaml';

@@ -10,10 +10,11 @@ import { emulatorAwsEnv } from '../bdda/aws-env';
 import { emulatorStatus, ensureEmulator, stopEmulator, type EmulatorInfo } from '../bdda/emulator';
 import { BddaError } from '../bdda/errors';
 import { occupyPort } from './support/busy-port';
+import { testEmulatorPort } from './support/emulated';
 import { StateBackend } from '../bdda/state-backend';
 
 const worker = Number(process.env.JEST_WORKER_ID ?? '1');
-const PORT = 45100 + worker * 2;
+const PORT = testEmulatorPort(45100, 2);
 const BUSY_PORT = PORT + 1;
 
 let runDir: string;
@@ -110,7 +111,7 @@ describe('ensureEmulator', () => {
 describe('two commands starting the emulator at once', () => {
   test('one starts it, the other waits and reuses it', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bdda-emulator-race-'));
-    const port = 45190 + worker;
+    const port = testEmulatorPort(45190);
     const start = () =>
       new Promise<string>((resolve) => {
         const script = path.join(__dirname, 'support', 'start-emulator.ts');

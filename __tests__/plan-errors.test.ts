@@ -10,9 +10,10 @@ import { stopEmulator } from '../bdda/emulator';
 import { workspace } from '../bdda/workspace';
 import { captureConsole, runCli } from './support/cli-harness';
 import { occupyPort } from './support/busy-port';
+import { testEmulatorPort } from './support/emulated';
 import { makeScratch, removeScratch, snapshotTree } from './support/scratch';
 
-const PORT = 45200 + Number(process.env.JEST_WORKER_ID ?? 0);
+const PORT = testEmulatorPort(45200);
 
 describe('plan refuses to run on a broken machine', () => {
   const saved = { ...process.env };

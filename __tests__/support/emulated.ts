@@ -8,9 +8,12 @@ import { DeleteItemCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/clie
 import { EMULATOR_CREDENTIALS, emulatorAwsEnv } from '../../bdda/aws-env';
 import { tools } from '../../bdda/tools';
 
-/** A port per jest worker, away from the ports of the other suites and of the repo (4599). */
-export function testEmulatorPort(base: number): number {
-  return base + Number(process.env.JEST_WORKER_ID ?? 0);
+/**
+ * A port per jest worker, away from the ports of the other suites and of the repo (4599).
+ * `BDDA_TEST_PORT_OFFSET` shifts every suite's ports, so two test runs on one machine do not meet.
+ */
+export function testEmulatorPort(base: number, perWorker = 1): number {
+  return base + Number(process.env.BDDA_TEST_PORT_OFFSET ?? 0) + Number(process.env.JEST_WORKER_ID ?? 0) * perWorker;
 }
 
 /**
