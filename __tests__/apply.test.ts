@@ -28,9 +28,10 @@ import { editFile, makeScratch, removeScratch, snapshotTree } from './support/sc
 const PORT = testEmulatorPort(45400, 10);
 const ENDPOINT = emulatorEndpoint(PORT);
 
-const ROOT_YAML = 'environments/env.yaml';
 const DEV_YAML = 'environments/dev/env.yaml';
 const US1_YAML = 'environments/prod/us1/env.yaml';
+// Teams name per-account IAM roles, so they are set per tier.
+const TEAMS_YAML = DEV_YAML;
 
 /** The scratch root of the emulated scenarios, and the git-repository root of the guard checks. */
 let root: string;
@@ -288,9 +289,9 @@ describe('a refused apply applies nothing (dev/dev1)', () => {
   });
 
   test('a diff gone stale in GOLIATH (a team quota changed since the plan) is refused', async () => {
-    const before = fs.readFileSync(path.join(root, ROOT_YAML), 'utf8');
+    const before = fs.readFileSync(path.join(root, TEAMS_YAML), 'utf8');
     try {
-      editFile(root, ROOT_YAML, 'quota: { cpu: "8", memory: 16Gi, pods: 50 }', 'quota: { cpu: "8", memory: 16Gi, pods: 60 }');
+      editFile(root, TEAMS_YAML, 'quota: { cpu: "8", memory: 16Gi, pods: 50 }', 'quota: { cpu: "8", memory: 16Gi, pods: 60 }');
       await expectRun(1, 'apply', '--env', DEV1);
       expect(errorText()).toMatch(/stale/);
       expect(errorText()).toMatch(/GOLIATH now plans differently/);
@@ -298,7 +299,7 @@ describe('a refused apply applies nothing (dev/dev1)', () => {
       expect(diffFiles(DEV1)).toEqual(reviewed);
       await expectNothingApplied();
     } finally {
-      fs.writeFileSync(path.join(root, ROOT_YAML), before);
+      fs.writeFileSync(path.join(root, TEAMS_YAML), before);
     }
   });
 });
@@ -347,7 +348,7 @@ describe('dev/dev2 from nothing to deployed, through concurrent and interrupted 
     expect(logText()).not.toMatch(/KARR\s+applying/);
   });
 
-  test('an apply interrupted (SIGINT) during KARR keeps the KARR and GOLIATH diffs and releases its lock', async () => {
+  test('an apply interrupted (SIGINT to its process group) during KARR: terraform gets one interrupt; it keeps the KARR and GOLIATH diffs and releases its lock', async () => {
     const reviewed = diffFiles(DEV2);
     const apply = spawnCli(root, PORT, ['apply', '--env', 'dev2']);
     children.push(apply);
@@ -355,11 +356,14 @@ describe('dev/dev2 from nothing to deployed, through concurrent and interrupted 
     // is done, the KMS key is still being created): a create that SIGINT cuts short can leave an
     // object in AWS that the state does not record, and the next apply then fails on its name.
     await apply.waitFor(/KARR\s+applying[\s\S]*aws_launch_template\.\S+: Creation complete/);
-    process.kill(apply.child.pid as number, 'SIGINT'); // the CLI only: it forwards the signal to terraform
+    // The whole process group, as a CI runner cancelling a job does: terraform (in a group of its
+    // own) must get one SIGINT, from the CLI, and let the operations in flight finish.
+    killGroup(apply, 'SIGINT');
     const exit = await apply.exited;
 
-    expect(exit.code).toBe(1);
+    expect(exit.code).toBe(130);
     expect(apply.output()).toMatch(/execution halted|interrupt/i);
+    expect(apply.output()).not.toMatch(/Two interrupts received/);
     expect(apply.output()).not.toMatch(/KARR\s+applied/);
     expect(diffFiles(DEV2)).toEqual(reviewed);
     const s = summaries(readTxt(DEV2));
@@ -408,7 +412,7 @@ describe('dev/dev2 from nothing to deployed, through concurrent and interrupted 
   test('plan and apply converge after the interruptions (breaking any terraform state lock the killed run left); a final plan is in sync', async () => {
     // A terraform state lock that a killed run left is broken by `unlock`, as plan's error says.
     await holdTerraformLock(ENDPOINT, {
-      table: backend.lockTable as string,
+      table: backend.lockTable,
       bucket: backend.bucket,
       stateKey: naming(DEV2).stateKey('karr'),
       region: backend.region,

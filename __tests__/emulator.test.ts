@@ -201,7 +201,7 @@ describe('StateBackend against the emulator', () => {
   it('locks: one holder at a time, the refusal names the holder and how to break it', async () => {
     const key = 'bdda/locks/dev-eu.json';
     await expect(backend.readLock(key)).resolves.toBeUndefined();
-    const taken = await backend.acquireLock(key, { who: 'alice@laptop', operation: 'apply dev/eu' });
+    const { info: taken } = await backend.acquireLock(key, { who: 'alice@laptop', operation: 'apply dev/eu' });
     await expect(backend.readLock(key)).resolves.toEqual(taken);
     expect(taken).toMatchObject({ who: 'alice@laptop', operation: 'apply dev/eu', pid: process.pid, host: os.hostname() });
 
@@ -223,7 +223,7 @@ describe('StateBackend against the emulator', () => {
     await backend.releaseLock(key);
     await expect(backend.readLock(key)).resolves.toBeUndefined();
     const bob = await backend.acquireLock(key, { who: 'bob@ci', operation: 'plan dev/eu' });
-    expect(bob.who).toBe('bob@ci');
+    expect(bob.info.who).toBe('bob@ci');
     await backend.releaseLock(key);
   });
 

@@ -6,6 +6,7 @@
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { listEnvironments, loadEnvironment, type Environment } from '../bdda/config/load';
+import { clusterAutoscalerImage, metricsServerImage } from '../bdda/config/eks-versions';
 import { synthesizeGoliath } from '../bdda/synth';
 
 const root = path.resolve(__dirname, '..');
@@ -41,6 +42,9 @@ const MODELS: Record<string, string> = {
   'rbac.authorization.k8s.io/v1/RoleBinding': 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding',
   'policy/v1/PodDisruptionBudget': 'kubernetes-models/policy/v1/PodDisruptionBudget',
   'apiregistration.k8s.io/v1/APIService': 'kubernetes-models/apiregistration.k8s.io/v1/APIService',
+  'storage.k8s.io/v1/StorageClass': 'kubernetes-models/storage.k8s.io/v1/StorageClass',
+  'admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy': 'kubernetes-models/admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy',
+  'admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding': 'kubernetes-models/admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding',
 };
 
 /** Validates one object against its schema; throws on a schema violation or an unmapped kind. */
@@ -389,7 +393,7 @@ describe.each(environments)('Goliath for %s', (envPath) => {
           for (const kind of ['requests', 'limits']) {
             expect({ where, kind, cpu: c.resources?.[kind]?.cpu !== undefined, memory: c.resources?.[kind]?.memory !== undefined }).toEqual({ where, kind, cpu: true, memory: true });
           }
-          expect(c.image).toMatch(/^[a-z0-9.\-/]+:v\d+\.\d+\.\d+$/);
+          expect(c.image).toMatch(/^[a-z0-9.\-/]+:v\d+\.\d+\.\d+@sha256:[0-9a-f]{64}$/);
           expect(c.imagePullPolicy).toBe('IfNotPresent');
         }
       }
@@ -404,14 +408,13 @@ describe.each(environments)('Goliath for %s', (envPath) => {
       expect(pod.serviceAccountName).toBe('cluster-autoscaler');
       expect(pod.containers).toHaveLength(1);
       const [container] = pod.containers;
-      const version = env.config.platform.addons.clusterAutoscaler;
-      expect(container.image).toBe(`registry.k8s.io/autoscaling/cluster-autoscaler:v${version}`);
+      const { version, digest } = clusterAutoscalerImage(env.config);
+      expect(container.image).toBe(`registry.k8s.io/autoscaling/cluster-autoscaler:v${version}@${digest}`);
       expect(container.image.split(':v')[1].split('.').slice(0, 2).join('.')).toBe(env.config.kubernetes.version);
       expect(container.args).toEqual(
         expect.arrayContaining([
           '--cloud-provider=aws',
           `--node-group-auto-discovery=asg:tag=k8s.io/cluster-autoscaler/enabled,k8s.io/cluster-autoscaler/${env.naming.clusterName}`,
-          '--balance-similar-node-groups',
           '--skip-nodes-with-system-pods=false',
           `--namespace=${ns}`,
         ]),
@@ -426,7 +429,8 @@ describe.each(environments)('Goliath for %s', (envPath) => {
       expect(pod.serviceAccountName).toBe('metrics-server');
       one('ServiceAccount', 'metrics-server', ns);
       const [container] = pod.containers;
-      expect(container.image).toBe(`registry.k8s.io/metrics-server/metrics-server:v${env.config.platform.addons.metricsServer}`);
+      const image = metricsServerImage(env.config);
+      expect(container.image).toBe(`registry.k8s.io/metrics-server/metrics-server:v${image.version}@${image.digest}`);
       expect(container.args).toContain('--secure-port=10250');
       expect(container.ports).toContainEqual(expect.objectContaining({ containerPort: 10250 }));
       expect(container.livenessProbe?.httpGet).toMatchObject({ path: '/livez', port: 10250, scheme: 'HTTPS' });

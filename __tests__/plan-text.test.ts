@@ -1,5 +1,5 @@
 /** Reading terraform's plan text: what is kept for review, the counts and each address's action. */
-import { planActions, planCounts, reviewablePlanText } from '../bdda/plan-text';
+import { deprecationWarnings, planActions, planCounts, reviewablePlanText } from '../bdda/plan-text';
 
 const STDOUT = `data.terraform_remote_state.flag: Reading...
 data.terraform_remote_state.flag: Read complete after 0s
@@ -64,5 +64,62 @@ describe('terraform plan text', () => {
       'aws_subnet.old': 'delete',
       'aws_subnet.new': 'create',
     });
+  });
+});
+
+// terraform 1.11.4's own words for a remote state (or backend) that still names a DynamoDB lock
+// table, after the plan, beside a warning that is not about deprecation.
+const WARNED = `data.terraform_remote_state.flag: Reading...
+data.terraform_remote_state.flag: Read complete after 0s
+
+Terraform will perform the following actions:
+
+  # aws_eks_cluster.cluster will be created
+  + resource "aws_eks_cluster" "cluster" {
+    }
+
+Plan: 1 to add, 0 to change, 0 to destroy.
+
+Warning: Deprecated Parameter
+
+  with data.terraform_remote_state.flag,
+  on cdk.tf.json line 12, in data.terraform_remote_state.flag.config:
+  12:           "dynamodb_table": "acme-bdda-dev-locks",
+
+The parameter "dynamodb_table" is deprecated. Use parameter "use_lockfile"
+instead.
+
+(and 2 more similar warnings elsewhere)
+
+Warning: Value for undeclared variable
+
+The root module does not declare a variable named "x".
+
+─────────────────────────────────────────────────────────────────────────────
+
+Saved the plan to: /work/build/dev/dev2/stacks/karr/karr.tfplan
+`;
+
+describe('deprecation warnings in plan text', () => {
+  test('are left out of the reviewed text, and other warnings and the plan are kept', () => {
+    const text = reviewablePlanText(WARNED);
+    expect(text).not.toMatch(/Deprecated|dynamodb_table|use_lockfile|similar warnings/);
+    expect(text).toContain('Warning: Value for undeclared variable');
+    expect(text).toContain('The root module does not declare a variable named "x".');
+    expect(text).toContain('Plan: 1 to add, 0 to change, 0 to destroy.');
+    expect(planActions(text)).toEqual({ 'aws_eks_cluster.cluster': 'create' });
+  });
+
+  test('are given one line each, with the title and the explanation but not the source lines', () => {
+    expect(deprecationWarnings(WARNED)).toEqual([
+      'Deprecated Parameter: The parameter "dynamodb_table" is deprecated. Use parameter "use_lockfile" instead. (and 2 more similar warnings elsewhere)',
+    ]);
+    expect(deprecationWarnings(STDOUT)).toEqual([]);
+  });
+
+  test('the same plan with and without a deprecation warning reads the same', () => {
+    const without = WARNED.replace(/Warning: Deprecated Parameter[\s\S]*?elsewhere\)\n\n/, '');
+    expect(without).not.toContain('Deprecated');
+    expect(reviewablePlanText(WARNED)).toBe(reviewablePlanText(without));
   });
 });

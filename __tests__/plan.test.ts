@@ -17,8 +17,9 @@ import { editFile, makeScratch, removeScratch, snapshotTree } from './support/sc
 const PORT = testEmulatorPort(45600);
 const ENDPOINT = emulatorEndpoint(PORT);
 
-const ROOT_YAML = 'environments/env.yaml';
 const DEV_YAML = 'environments/dev/env.yaml';
+// Teams name per-account IAM roles, so they are set per tier.
+const TEAMS_YAML = DEV_YAML;
 
 let root: string;
 const captured = captureConsole();
@@ -196,7 +197,7 @@ describe('plan of an emulated environment', () => {
   test('a held state lock fails with the holder named and leaves the previous diff untouched', async () => {
     const env = loadEnvironment(root, 'dev2');
     const { bucket, region, lockTable } = env.config.backend;
-    const lock = await holdTerraformLock(ENDPOINT, { table: lockTable as string, bucket, region, stateKey: env.naming.stateKey('flag'), who: 'someone@host' });
+    const lock = await holdTerraformLock(ENDPOINT, { table: lockTable, bucket, region, stateKey: env.naming.stateKey('flag'), who: 'someone@host' });
     expect(lock.lockId).toBe('acme-bdda-dev-state/dev/dev2/flag.tfstate');
     try {
       const before = snapshotTree(path.join(root, 'environments'));
@@ -221,8 +222,8 @@ describe('plan of Goliath on an emulated environment', () => {
     expect(await runCli(captured, 'synth', '--env', 'dev3')).toBe(0);
     await recordGoliath('dev/dev3');
 
-    await withFileRestored(ROOT_YAML, async () => {
-      editFile(root, ROOT_YAML, 'quota: { cpu: "8", memory: 16Gi, pods: 50 }', 'quota: { cpu: "10", memory: 16Gi, pods: 50 }');
+    await withFileRestored(TEAMS_YAML, async () => {
+      editFile(root, TEAMS_YAML, 'quota: { cpu: "8", memory: 16Gi, pods: 50 }', 'quota: { cpu: "10", memory: 16Gi, pods: 50 }');
       let code = await plan('dev3', '--detailed-exitcode');
       expect({ code, errors }).toEqual({ code: 2, errors: [] });
       let text = readTxt('dev/dev3');
@@ -236,7 +237,7 @@ describe('plan of Goliath on an emulated environment', () => {
       expect(quotaDiff).toMatch(/^\+\s+requests\.cpu: "10"$/m);
       expect(quotaDiff).not.toMatch(/^[-+]\s+limits\.memory/m);
 
-      editFile(root, ROOT_YAML, /    - name: search\n      group: acme:team-search\n      quota: \{[^}]*\}\n/, '');
+      editFile(root, TEAMS_YAML, /    - name: search\n      group: acme:team-search\n      roleArns: \[[^\]]*\]\n      quota: \{[^}]*\}\n/, '');
       code = await plan('dev3', '--detailed-exitcode');
       expect({ code, errors }).toEqual({ code: 2, errors: [] });
       text = readTxt('dev/dev3');

@@ -9,7 +9,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BddaError } from './errors';
 import { removeFile, writeFileAtomic } from './fs-atomic';
-import type { Layer } from './naming';
+import { z } from 'zod';
+import { LAYERS, type Layer } from './naming';
+import { displayPath } from './workspace';
 
 export const CHANGES_TXT = 'changes.txt';
 export const CHANGES_JSON = 'changes.json';
@@ -93,25 +95,68 @@ export function writeChanges(dir: string, envPath: string, tools: Readonly<Recor
 export function readChanges(dir: string): { text: string; record: ChangesRecord } | undefined {
   const txtFile = path.join(dir, CHANGES_TXT);
   const jsonFile = path.join(dir, CHANGES_JSON);
-  if (!fs.existsSync(txtFile) && !fs.existsSync(jsonFile)) return undefined;
-  const rel = (f: string) => path.relative(process.cwd(), f);
-  const replan = 'Run plan again to write a fresh diff, review it, and apply that.';
-  if (!fs.existsSync(txtFile) || !fs.existsSync(jsonFile)) {
-    throw new BddaError(`Only one of ${rel(txtFile)} and ${rel(jsonFile)} exists, so the reviewed diff is incomplete. ${replan}`);
+  const exists = (f: string) => fs.lstatSync(f, { throwIfNoEntry: false }) !== undefined;
+  if (!exists(txtFile) && !exists(jsonFile)) return undefined;
+  const rel = (f: string) => displayPath(f);
+  const replan = 'Nothing was applied. Run plan again to write a fresh diff, review it, and apply that.';
+  if (!exists(txtFile) || !exists(jsonFile)) {
+    const [there, gone] = exists(txtFile) ? [txtFile, jsonFile] : [jsonFile, txtFile];
+    throw new BddaError(
+      `${rel(there)} exists without ${rel(gone)}, so the reviewed diff is incomplete: a plan or apply was interrupted between writing the two files, or one was deleted or edited by hand. ${replan}`,
+    );
   }
-  const text = fs.readFileSync(txtFile, 'utf8');
-  let record: ChangesRecord;
+  const read = (f: string): string => {
+    try {
+      return fs.readFileSync(f, 'utf8');
+    } catch (err) {
+      throw new BddaError(`${rel(f)} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}). ${replan}`);
+    }
+  };
+  const text = read(txtFile);
+  let raw: unknown;
   try {
-    record = JSON.parse(fs.readFileSync(jsonFile, 'utf8')) as ChangesRecord;
-  } catch {
+    raw = JSON.parse(read(jsonFile));
+  } catch (err) {
+    if (err instanceof BddaError) throw err;
     throw new BddaError(`${rel(jsonFile)} is not valid JSON; it was edited by hand or damaged. ${replan}`);
   }
+  const shape = changesRecordSchema.safeParse(raw);
+  if (!shape.success) {
+    const issue = shape.error.issues[0];
+    const key = issue.path.map(String).join('.');
+    throw new BddaError(`${rel(jsonFile)} is not a diff record that plan writes (${key ? `${key}: ` : ''}${issue.message}); it was edited by hand or damaged. ${replan}`);
+  }
+  // The digest covers the file as written, so it is computed from what was read, not the parsed copy.
+  const record = raw as ChangesRecord;
   const { digest, ...unsigned } = record;
   if (digest !== sha256(JSON.stringify(unsigned))) {
     throw new BddaError(`${rel(jsonFile)} was edited by hand: its digest does not match its content. ${replan}`);
   }
   if (record.textDigest !== sha256(text)) {
-    throw new BddaError(`${rel(txtFile)} was edited by hand: it is not the diff that plan wrote (see textDigest in ${rel(jsonFile)}). ${replan}`);
+    throw new BddaError(
+      `${rel(txtFile)} and ${rel(jsonFile)} do not belong together: the text is not the one the record's textDigest describes. ` +
+        `A plan or apply was interrupted between writing the two files, or ${CHANGES_TXT} was edited by hand. ${replan}`,
+    );
   }
   return { text, record };
 }
+
+/** The shape of `changes.json`; unknown keys are allowed so that a newer record still reads. */
+const changesRecordSchema = z.looseObject({
+  formatVersion: z.literal(1),
+  environment: z.string(),
+  tools: z.record(z.string(), z.string()),
+  layers: z.array(
+    z.looseObject({
+      layer: z.enum(LAYERS),
+      engine: z.string(),
+      status: z.enum(['changes', 'no-changes', 'waiting']),
+      summary: z.string(),
+      actions: z.record(z.string(), z.string()),
+      counts: z.record(z.string(), z.number()),
+      digest: z.string(),
+    }),
+  ),
+  textDigest: z.string(),
+  digest: z.string(),
+});

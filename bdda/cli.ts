@@ -7,18 +7,30 @@ import * as path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { type Environment, listEnvironments, loadEnvironment } from './config/load';
 import { environmentJsonSchema } from './config/schema';
-import { BddaError } from './errors';
+import { parsePositiveInteger } from './cli-options';
+import { parseShard } from './ci/shard';
+import { describeFailure, installCrashHandlers } from './crash';
+import { installInterruptHandlers, interruptSignal, INTERRUPTED_EXIT_CODE } from './interrupt';
 import { writeFileAtomic } from './fs-atomic';
 import { applyEnvironment } from './apply';
 import { destroyEnvironment } from './destroy';
 import { emulatorCommand, unlockEnvironment } from './admin-commands';
+import { adoptEnvironment } from './adopt';
 import { planCommand, type PlanCommandOptions, renderTable } from './plan-command';
 import { consoleProgress } from './progress';
 import { synthesize } from './synth';
-import { environmentBuildDir, type Workspace, workspace } from './workspace';
+import { displayPath, environmentBuildDir, type Workspace, workspace } from './workspace';
+import { claimCommand, type ClaimCommandOptions } from './commands/claim';
+import { historyCommand, type HistoryCommandOptions } from './commands/history';
+import { addCiCommand } from './commands/ci';
+import { statusCommand } from './commands/status';
+import { addVerifyCommand } from './commands/verify';
+import { syncCommand, type SyncCommandOptions } from './commands/sync';
 
 /** Set by a command that finishes without throwing but has something to say in its exit code. */
 let exitCode = 0;
+
+const FORCE_HELP = 'go ahead although someone else has claimed the environment (recorded in the deployment record)';
 
 const envOption = () => new Option('-e, --env <name>', 'environment: a leaf name (dev2) or its path (dev/dev2)');
 
@@ -26,7 +38,9 @@ function buildProgram(): Command {
   const program = new Command('bdda')
     .description('Build-Diff / Deploy-Apply for the FLAG, KARR and Goliath layers of each environment under environments/.')
     .showHelpAfterError('(run with --help for usage)')
-    .exitOverride();
+    .exitOverride()
+    // Through console.error, so that commander's own errors (a bad flag) go where ours go.
+    .configureOutput({ writeErr: (text) => console.error(text.replace(/\n$/, '')) });
 
   program
     .command('list')
@@ -43,7 +57,7 @@ function buildProgram(): Command {
       const ws = workspace();
       const env = loadEnvironment(ws.root, opts.env);
       const out = synthesize(env, environmentBuildDir(ws, env.path));
-      const rel = (p: string) => path.relative(process.cwd(), p) || '.';
+      const rel = (p: string) => displayPath(p, ws.root);
       console.log(`Synthesized ${env.path} (${env.files.join(' + ')}):`);
       console.log(`  FLAG     ${rel(out.flagDir)}/cdk.tf.json`);
       console.log(`  KARR     ${rel(out.karrDir)}/cdk.tf.json`);
@@ -55,8 +69,9 @@ function buildProgram(): Command {
     .description('Build-Diff: plan FLAG, KARR and GOLIATH with their real engines and write changes.txt and changes.json into the environment folder.')
     .addOption(envOption())
     .option('--all', 'plan every environment')
-    .option('--concurrency <n>', 'environments planned at once with --all', (v) => Number.parseInt(v, 10), 2)
+    .option('--concurrency <n>', 'environments planned at once with --all', parsePositiveInteger, 2)
     .option('--detailed-exitcode', 'exit 0 when in sync, 2 when there are changes, 1 on errors (like terraform)')
+    .option('--shard <i/n>', 'with --all: only the i-th of n deterministic slices of the environments (a CI matrix)', parseShard)
     .action(async (opts: PlanCommandOptions) => {
       const result = await planCommand(workspace(), opts, consoleProgress());
       if (opts.all) console.log(`\n${renderTable(result.runs)}`);
@@ -64,35 +79,51 @@ function buildProgram(): Command {
     });
 
   /** A command on one environment, taking --env and --yes. */
-  const environmentCommand = (name: string, description: string, yesHelp: string, run: (ws: Workspace, env: Environment, yes: boolean) => Promise<unknown>) =>
+  const environmentCommand = (name: string, description: string, yesHelp: string, run: (ws: Workspace, env: Environment, yes: boolean, force: boolean) => Promise<unknown>) =>
     program
       .command(name)
       .description(description)
       .addOption(envOption().makeOptionMandatory())
       .option('-y, --yes', yesHelp)
-      .action(async (opts: { env: string; yes?: boolean }) => {
+      .action(async (opts: { env: string; yes?: boolean; force?: boolean }) => {
         const ws = workspace();
-        await run(ws, loadEnvironment(ws.root, opts.env), opts.yes === true);
+        await run(ws, loadEnvironment(ws.root, opts.env), opts.yes === true, opts.force === true);
       });
 
   environmentCommand(
     'apply',
     'Deploy-Apply: verify the reviewed diff against a fresh plan, then apply it layer by layer (FLAG, KARR, GOLIATH), removing each section once deployed.',
     'do not ask; needed for protected environments when stdin is not a terminal',
-    (ws, env, yes) => applyEnvironment(ws, env, { yes }, consoleProgress()),
-  );
+    (ws, env, yes, force) => applyEnvironment(ws, env, { yes, force }, consoleProgress()),
+  ).option('--force', FORCE_HELP);
   environmentCommand(
     'destroy',
     'Tear an environment down in reverse order (GOLIATH, KARR, FLAG), after showing what goes and asking for confirmation.',
     'do not ask for confirmation (needed when stdin is not a terminal)',
-    (ws, env, yes) => destroyEnvironment(ws, env, { yes }, consoleProgress()),
-  );
+    (ws, env, yes, force) => destroyEnvironment(ws, env, { yes, force }, consoleProgress()),
+  ).option('--force', FORCE_HELP);
   environmentCommand(
     'unlock',
     'Break the locks a killed apply, destroy or plan left behind: the apply lock and terraform\'s state locks of FLAG and KARR.',
     'really break it (required)',
     (ws, env, yes) => unlockEnvironment(ws, env, yes),
   );
+
+  program
+    .command('adopt')
+    .description(
+      'Take resources that carry the environment\'s tags but are not in its terraform state (left by a run killed during apply) ' +
+        'into the state: writes terraform import blocks that the next plan shows as "will be imported". Those that match nothing ' +
+        'in the code (a duplicate VPC) are listed, and deleted with --delete-unmatched.',
+    )
+    .addOption(envOption().makeOptionMandatory())
+    .addOption(new Option('--layer <layer>', 'only this layer').choices(['flag', 'karr']))
+    .option('--delete-unmatched', 'delete the resources that match no address in the code, after a typed confirmation')
+    .option('-y, --yes', 'do not ask before deleting (needed with --delete-unmatched when stdin is not a terminal)')
+    .action(async (opts: { env: string; layer?: 'flag' | 'karr'; deleteUnmatched?: boolean; yes?: boolean }) => {
+      const ws = workspace();
+      await adoptEnvironment(ws, loadEnvironment(ws.root, opts.env), { layer: opts.layer, deleteUnmatched: opts.deleteUnmatched === true, yes: opts.yes === true });
+    });
 
   program
     .command('emulator')
@@ -103,36 +134,102 @@ function buildProgram(): Command {
     });
 
   program
+    .command('claim')
+    .description(
+      'Claim a shared environment (claims: true in its config, the dev tier) for a while: others\' apply, destroy and sync are refused until it ' +
+        'expires or is released. Claiming again renews your own claim; an expired claim can be taken.',
+    )
+    .addOption(envOption().makeOptionMandatory())
+    .option('--for <duration>', 'how long, e.g. 30m, 8h, 2d (default and maximum: claimDuration in the config)')
+    .option('--note <text>', 'what you use it for')
+    .option('--release', 'give the environment back')
+    .option('--force', 'with --release: release someone else\'s claim')
+    .action(async (opts: ClaimCommandOptions) => {
+      await claimCommand(workspace(), opts);
+    });
+
+  program
+    .command('history')
+    .description('The deployment records of an environment (who deployed which commit, when, which layers), newest first.')
+    .addOption(envOption().makeOptionMandatory())
+    .option('--limit <n>', 'how many records', parsePositiveInteger, 20)
+    .option('--json', 'the records as JSON')
+    .action(async (opts: HistoryCommandOptions) => {
+      await historyCommand(workspace(), opts);
+    });
+
+  program
+    .command('status')
+    .description(
+      'One table of every environment: undeployed changes (changes.txt), claim, last deployment, and commits on main since it that touch ' +
+        'its config or the layer code. Reads only; never plans.',
+    )
+    .option('--json', 'the same data as JSON')
+    .action(async (opts: { json?: boolean }) => {
+      await statusCommand(workspace(), opts);
+    });
+
+  program
+    .command('sync')
+    .description(
+      'Bring an engineer environment to the state of main before testing a branch on it: check the ref out in a temporary git worktree, ' +
+        'plan there, show the diff, and apply it after confirmation, recording the ref\'s sha. Not for protected environments.',
+    )
+    .addOption(envOption().makeOptionMandatory())
+    .option('--ref <ref>', 'the commit, branch or tag to deploy (default: origin/<main branch>, else <main branch>)')
+    .option('-y, --yes', 'apply without asking (needed when stdin is not a terminal)')
+    .option('--force', FORCE_HELP)
+    .action(async (opts: SyncCommandOptions) => {
+      await syncCommand(workspace(), opts, consoleProgress());
+    });
+
+  program
     .command('schema')
     .description('Write the JSON Schema of env.yaml, for editors, from the same definition the validator uses.')
     .option('-o, --out <file>', 'where to write it', 'environments/env.schema.json')
     .action((opts: { out: string }) => {
       const file = path.resolve(workspace().root, opts.out);
       writeFileAtomic(file, `${JSON.stringify(environmentJsonSchema(), null, 2)}\n`);
-      console.log(`Wrote ${path.relative(process.cwd(), file)}`);
+      console.log(`Wrote ${displayPath(file)}`);
     });
+
+  const setExitCode = (code: number) => void (exitCode = code);
+  addCiCommand(program, setExitCode);
+  addVerifyCommand(program, setExitCode);
 
   return program;
 }
 
-/** Runs the CLI; user errors print one paragraph and set the exit code, bugs print a stack. */
+/**
+ * Runs the CLI; user errors print one paragraph and set the exit code; anything else is a bug,
+ * reported in one paragraph with its trace written to `.bdda/crash/`.
+ */
 export async function main(argv: string[]): Promise<number> {
+  // SIGINT/SIGTERM for the whole run: stop at the next safe point, release the locks, exit 130.
+  const uninstall = installInterruptHandlers();
+  try {
+    const code = await runCommand(argv);
+    return code !== 0 && interruptSignal() ? INTERRUPTED_EXIT_CODE : code;
+  } finally {
+    uninstall();
+  }
+}
+
+async function runCommand(argv: string[]): Promise<number> {
   try {
     exitCode = 0;
     await buildProgram().parseAsync(argv);
     return exitCode;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;
-    if (err instanceof BddaError) {
-      console.error(`Error: ${err.message}`);
-      return err.exitCode;
-    }
-    console.error(err);
-    return 1;
+    const failure = describeFailure(err, argv);
+    console.error(failure.message);
+    return failure.exitCode;
   }
 }
 
 if (require.main === module) {
+  installCrashHandlers(process.argv);
   main(process.argv).then((code) => {
     process.exitCode = code;
   });

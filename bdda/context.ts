@@ -11,10 +11,14 @@ import { syncEmulatorOverride } from './emulator-override';
 import type { Layer } from './naming';
 import type { Progress } from './progress';
 import { synthesize, type SynthOutput } from './synth';
+import { BddaError } from './errors';
+import { throwIfInterrupted } from './interrupt';
+import type { HeldLock } from './state-backend';
 import { prepareTarget, type Target } from './target';
 import { Terraform } from './terraform';
+import { recoverOwnStateLock } from './terraform-lock-recovery';
 import { tools } from './tools';
-import { environmentBuildDir, type Workspace } from './workspace';
+import { displayPath, environmentBuildDir, type Workspace } from './workspace';
 
 export interface StageTiming {
   readonly stage: string;
@@ -31,6 +35,10 @@ export interface PlanContext {
   readonly synth: SynthOutput;
   readonly progress: Progress;
   readonly timings: StageTiming[];
+  /** When the run began: terraform state locks created before it are not this run's. @default unknown, so none is */
+  readonly startedAt?: Date;
+  /** The apply lock this run holds (apply and destroy). */
+  readonly applyLock?: HeldLock;
 }
 
 export const LABEL: Record<Layer, string> = { flag: 'FLAG', karr: 'KARR', goliath: 'GOLIATH' };
@@ -43,30 +51,78 @@ export type TerraformLayer = Exclude<Layer, 'goliath'>;
  */
 export async function withContext<T>(ws: Workspace, env: Environment, progress: Progress, lock: 'apply' | 'destroy' | undefined, fn: (ctx: PlanContext) => Promise<T>): Promise<T> {
   const timings: StageTiming[] = [];
+  const startedAt = new Date();
   const target = await timed(timings, 'engines', () => prepareTarget(ws, env));
   try {
     if (target.freshEmulator) {
       progress.warn(env.path, 'A fresh emulator was started. It keeps nothing across restarts, so every layer plans as new.');
     }
-    const run = async () => {
+    const run = async (applyLock?: HeldLock) => {
+      throwIfInterrupted();
       const synth = await timed(timings, 'synth', async () => {
         const out = synthesize(env, environmentBuildDir(ws, env.path));
         for (const dir of [out.flagDir, out.karrDir]) syncEmulatorOverride(dir, env.config.emulated);
         return out;
       });
-      progress.step(env.path, 'SYNTH', `FLAG, KARR and GOLIATH written to ${path.relative(process.cwd(), environmentBuildDir(ws, env.path))}/`);
-      return fn({ ws, env, target, synth, progress, timings });
+      progress.step(env.path, 'SYNTH', `FLAG, KARR and GOLIATH written to ${displayPath(environmentBuildDir(ws, env.path), ws.root)}/`);
+      // Synthesis is synchronous: a signal that came in during it is handled only now.
+      throwIfInterrupted();
+      return fn({ ws, env, target, synth, progress, timings, startedAt, applyLock });
     };
     if (!lock) return await run();
-    const key = env.naming.applyLockKey;
-    await target.backend.acquireLock(key, { who: `${os.userInfo().username}@${os.hostname()}`, operation: `${lock} ${env.path}` }, `npm run unlock -- --env ${env.path} --yes`);
-    try {
-      return await run();
-    } finally {
-      await target.backend.releaseLock(key);
-    }
+    const held = await target.backend.acquireLock(env.naming.applyLockKey, { who: lockHolderName(), operation: `${lock} ${env.path}` }, `npm run unlock -- --env ${env.path} --yes`);
+    return await releasingLock(target, env, progress, held, () => run(held));
   } finally {
     target.backend.destroy();
+  }
+}
+
+/** `user@host`, as terraform writes `Who` into its own locks. */
+export function lockHolderName(): string {
+  return `${os.userInfo().username}@${os.hostname()}`;
+}
+
+/**
+ * Runs `fn`, then releases the apply lock if this run still owns it. When `fn` failed, its error
+ * stays the one reported (e.g. the emulator died mid-apply); a failed release is added to it.
+ */
+async function releasingLock<T>(target: Target, env: Environment, progress: Progress, held: HeldLock, fn: () => Promise<T>): Promise<T> {
+  let result: T;
+  try {
+    result = await fn();
+  } catch (primary) {
+    const note = await releaseNote(target, env, held);
+    if (note && primary instanceof Error) primary.message = `${primary.message}\n\n${note.text}`;
+    throw primary;
+  }
+  const note = await releaseNote(target, env, held);
+  if (note?.fatal) throw new BddaError(note.text);
+  if (note) progress.warn(env.path, note.text);
+  return result;
+}
+
+/** Releases the apply lock; says what happened when it could not be released cleanly. */
+async function releaseNote(target: Target, env: Environment, held: HeldLock): Promise<{ text: string; fatal: boolean } | undefined> {
+  const where = `s3://${target.backend.bucket}/${held.key}`;
+  try {
+    const outcome = await target.backend.releaseOwnLock(held);
+    if (outcome === 'released') return undefined;
+    if (outcome === 'gone') return { text: `The apply lock ${where} was already gone when this run finished: someone broke it with \`npm run unlock\`.`, fatal: false };
+    return {
+      text:
+        `The apply lock ${where} was broken while this run held it, and another run holds it now; it was left to that run. ` +
+        `Two runs may have worked on ${env.path} at once: run \`npm run plan -- --env ${env.path}\` once the other run is done and review the result.`,
+      fatal: true,
+    };
+  } catch (err) {
+    return {
+      text:
+        `The apply lock ${where} could not be released: ${(err as Error).message} ` +
+        (env.config.emulated
+          ? 'If the emulator is gone, the lock went with it (the emulator keeps nothing across restarts).'
+          : `Once AWS is reachable, check nobody else is applying and break it with \`npm run unlock -- --env ${env.path} --yes\`.`),
+      fatal: true,
+    };
   }
 }
 
@@ -77,6 +133,7 @@ export function terraformFor(ctx: PlanContext, layer: TerraformLayer): Terraform
     env: ctx.target.terraformEnv,
     credentialsHint: ctx.target.credentialsHint,
     unlockHint: `npm run unlock -- --env ${ctx.env.path} --yes`,
+    recoverStateLock: (forceUnlock) => recoverOwnStateLock(ctx, layer, forceUnlock),
   });
 }
 

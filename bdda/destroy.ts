@@ -14,14 +14,15 @@ import { type PlanContext, planFile, terraformFor, type TerraformLayer, withCont
 import { planTerraformDestroy } from './plan';
 import type { Progress } from './progress';
 import type { Workspace } from './workspace';
+import { type LedgerOptions, recordingDestroy } from './ledger/records';
 
-export async function destroyEnvironment(ws: Workspace, env: Environment, guards: GuardOptions, progress: Progress): Promise<'destroyed' | 'nothing-to-destroy'> {
+export async function destroyEnvironment(ws: Workspace, env: Environment, guards: GuardOptions & LedgerOptions, progress: Progress): Promise<'destroyed' | 'nothing-to-destroy'> {
   await assertGuards(ws, env, 'destroy', guards);
   const interactive = guards.interactive ?? Boolean(process.stdin.isTTY);
   if (!interactive && !guards.yes) {
     throw new BddaError(`destroy of ${env.path} needs --yes when stdin is not a terminal. Nothing was destroyed.`);
   }
-  return withContext(ws, env, progress, 'destroy', (ctx) => destroyAll(ctx, guards.yes === true));
+  return withContext(ws, env, progress, 'destroy', (ctx) => recordingDestroy(ctx, guards, () => destroyAll(ctx, guards.yes === true)));
 }
 
 async function destroyAll(ctx: PlanContext, confirmed: boolean): Promise<'destroyed' | 'nothing-to-destroy'> {

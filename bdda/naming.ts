@@ -4,13 +4,14 @@
  * Goliath knows an add-on's IRSA role ARN without a live lookup, and the state keys follow the
  * same path as the folder that holds the diff.
  */
+import { ConfigError } from './errors';
 
 /** The layers of the cake, in apply order. */
 export const LAYERS = ['flag', 'karr', 'goliath'] as const;
 export type Layer = (typeof LAYERS)[number];
 
-/** Goliath add-ons that call AWS, each with an IRSA role. */
-export const IRSA_ADDONS = ['cluster-autoscaler'] as const;
+/** Add-ons that call AWS, each with an IRSA role (cluster-autoscaler in Goliath, the EBS CSI driver as an EKS add-on). */
+export const IRSA_ADDONS = ['cluster-autoscaler', 'ebs-csi-driver'] as const;
 export type IrsaAddon = (typeof IRSA_ADDONS)[number];
 
 export class Naming {
@@ -26,7 +27,13 @@ export class Naming {
     this.prefix = envPath.split('/').join('-');
     // IAM role names stop at 64 characters; the longest suffix used below is 24.
     if (this.prefix.length > 38) {
-      throw new Error(`environment path "${envPath}" is too long: "${this.prefix}" must be at most 38 characters so that IAM role names fit`);
+      throw new ConfigError([
+        {
+          file: `environments/${envPath}`,
+          key: '',
+          message: `the environment's path is too long: it names everything "${this.prefix}-…", which must be at most 38 characters so that IAM role names fit; rename the folder (or its tier) to something shorter`,
+        },
+      ]);
     }
   }
 
@@ -65,3 +72,14 @@ export class Naming {
     return `${this.envPath}/apply.lock`;
   }
 }
+
+/**
+ * The Kubernetes group of the deploy role and the cluster admins (given by KARR's access entries):
+ * the only users, besides the control plane's own, that may change or delete platform objects.
+ */
+export const PLATFORM_DEPLOYERS_GROUP = 'bdda:platform-deployers';
+
+/** The taint on the system node group; platform add-ons (and EKS's CoreDNS) tolerate it. */
+export const SYSTEM_NODE_TAINT = { key: 'CriticalAddonsOnly', value: 'true' } as const;
+/** The label on the system node group's nodes, which platform add-ons select. */
+export const SYSTEM_NODE_LABEL = { key: 'node.bdda.io/system', value: 'true' } as const;

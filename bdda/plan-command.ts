@@ -8,6 +8,7 @@ import { listEnvironments, loadEnvironment } from './config/load';
 import { BddaError } from './errors';
 import { planEnvironment, type EnvironmentPlan } from './plan';
 import type { Progress } from './progress';
+import { selectShard, type Shard } from './ci/shard';
 import type { Workspace } from './workspace';
 
 export interface PlanCommandOptions {
@@ -16,6 +17,8 @@ export interface PlanCommandOptions {
   readonly detailedExitcode?: boolean;
   /** How many environments to plan at once with --all. @default 2 */
   readonly concurrency?: number;
+  /** With --all: only this deterministic slice of the environments (`--shard i/n`). */
+  readonly shard?: Shard;
 }
 
 export interface PlanRun {
@@ -26,13 +29,14 @@ export interface PlanRun {
 
 export async function planCommand(ws: Workspace, opts: PlanCommandOptions, progress: Progress): Promise<{ exitCode: number; runs: PlanRun[] }> {
   if (!!opts.env === !!opts.all) throw new BddaError('Pass either --env <name> (one environment) or --all (every environment).');
+  if (opts.shard && !opts.all) throw new BddaError('--shard i/n splits the list of --all; pass it with --all, not with --env.');
   if (opts.env) {
     const plan = await planEnvironment(ws, loadEnvironment(ws.root, opts.env), progress);
     return { exitCode: opts.detailedExitcode && plan.outcome === 'written' ? 2 : 0, runs: [{ env: plan.env.path, plan }] };
   }
   const limit = pLimit(Math.max(1, opts.concurrency ?? 2));
   const runs = await Promise.all(
-    listEnvironments(ws.root).map((ref) =>
+    (opts.shard ? selectShard(listEnvironments(ws.root), opts.shard) : listEnvironments(ws.root)).map((ref) =>
       limit(async (): Promise<PlanRun> => {
         try {
           return { env: ref.path, plan: await planEnvironment(ws, loadEnvironment(ws.root, ref.path), progress) };

@@ -3,7 +3,7 @@
  * each resource address. Terraform's wording here has been stable since 0.15.
  */
 
-export type ResourceAction = 'create' | 'update' | 'replace' | 'delete' | 'read';
+export type ResourceAction = 'create' | 'update' | 'replace' | 'delete' | 'read' | 'import';
 
 export interface PlanCounts {
   readonly add: number;
@@ -15,6 +15,7 @@ export interface PlanCounts {
 // say nothing about the change.
 const NOISE = [
   /: Refreshing state\.\.\./,
+  /: Preparing import\.\.\. \[id=/,
   /: Reading\.\.\.$/,
   /: Read complete after /,
   /^Acquiring state lock\./,
@@ -24,19 +25,54 @@ const NOISE = [
   /^\s+terraform apply "/,
 ];
 
-/** Plan's stdout without the noise, trimmed of blank lines at either end. */
+// A diagnostic about something deprecated (terraform's "Deprecated Parameter" of the S3 backend's
+// `dynamodb_table`, "Deprecated attribute", a provider's "Argument is deprecated"), and what ends
+// a diagnostic block: the next diagnostic, the plan file's separator, or a section of the plan.
+const DEPRECATION = /^Warning: .*[Dd]eprecat/;
+const BLOCK_END = /^(Warning|Error): |^─+$|^Saved the plan to: |^(Terraform will perform|Terraform used the selected|No changes\.|Changes to Outputs:|Plan: )/;
+
+/**
+ * Plan's stdout without the noise, trimmed of blank lines at either end. Deprecation warnings are
+ * left out too: they concern the configuration's shape, not the change, and would make the same
+ * change read differently across terraform versions. `deprecationWarnings` gives them instead.
+ */
 export function reviewablePlanText(stdout: string): string {
-  const lines = stdout
-    .replace(/\r\n/g, '\n')
-    .split('\n')
-    .map((line) => line.replace(/\s+$/, ''))
+  const lines = splitDeprecations(stdout)
+    .kept.map((line) => line.replace(/\s+$/, ''))
     .filter((line) => !NOISE.some((re) => re.test(line)));
   const text = lines.join('\n').replace(/\n{3,}/g, '\n\n');
   return text.trim();
 }
 
+/**
+ * The deprecation warnings of plan's stdout, one line each: the title and terraform's explanation,
+ * e.g. `Deprecated Parameter: The parameter "dynamodb_table" is deprecated. Use parameter "use_lockfile" instead.`
+ */
+export function deprecationWarnings(stdout: string): string[] {
+  return splitDeprecations(stdout).warnings.map((block) => {
+    const [title, ...body] = block;
+    // Leave out the "with ..."/"on ..." location and the quoted source lines, all indented.
+    const words = body.filter((line) => line.trim() !== '' && !/^\s/.test(line)).join(' ');
+    return `${title.replace(/^Warning: /, '')}: ${words}`.replace(/\s+/g, ' ').trim();
+  });
+}
+
+function splitDeprecations(stdout: string): { kept: string[]; warnings: string[][] } {
+  const kept: string[] = [];
+  const warnings: string[][] = [];
+  let block: string[] | undefined;
+  for (const line of stdout.replace(/\r\n/g, '\n').split('\n')) {
+    if (block && BLOCK_END.test(line)) block = undefined;
+    if (!block && DEPRECATION.test(line)) warnings.push((block = []));
+    if (block) block.push(line.replace(/\s+$/, ''));
+    else kept.push(line);
+  }
+  return { kept, warnings };
+}
+
 export function planCounts(text: string): PlanCounts {
-  const m = text.match(/^Plan: (\d+) to add, (\d+) to change, (\d+) to destroy\./m);
+  // With import blocks terraform says `Plan: 3 to import, 20 to add, ...`.
+  const m = text.match(/^Plan: (?:\d+ to import, )?(\d+) to add, (\d+) to change, (\d+) to destroy\./m);
   return m ? { add: Number(m[1]), change: Number(m[2]), destroy: Number(m[3]) } : { add: 0, change: 0, destroy: 0 };
 }
 
@@ -46,6 +82,7 @@ const ACTION_PHRASES: ReadonlyArray<[RegExp, ResourceAction]> = [
   [/ (must|will) be replaced(, as requested)?$/, 'replace'],
   [/ will be destroyed$/, 'delete'],
   [/ will be read during apply$/, 'read'],
+  [/ will be imported$/, 'import'],
 ];
 
 /** Each resource address with its planned action, in the order terraform lists them. */

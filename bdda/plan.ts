@@ -7,16 +7,19 @@
  */
 import * as path from 'node:path';
 import type { Environment } from './config/load';
+import { planWarnings } from './config/warnings';
 import { CHANGES_TXT, type LayerPlan, writeChanges } from './changes';
 import { desiredManifests, LABEL, type PlanContext, planFile, type StageTiming, terraformFor, type TerraformLayer, timed, withContext } from './context';
 import { diffManifests } from './goliath-diff';
 import { planGoliathLive } from './kubectl';
 import type { Layer } from './naming';
-import { planActions, planCounts, reviewablePlanText } from './plan-text';
+import { checkOrphans } from './orphans';
+import { deprecationWarnings, planActions, planCounts, reviewablePlanText } from './plan-text';
 import type { Progress } from './progress';
+import { assertNoApplyRunning } from './running-apply';
 import type { SynthOutput } from './synth';
 import { AWS_PROVIDER, tools } from './tools';
-import type { Workspace } from './workspace';
+import { displayPath, type Workspace } from './workspace';
 
 export interface EnvironmentPlan {
   readonly env: Environment;
@@ -29,16 +32,20 @@ export interface EnvironmentPlan {
   readonly synth: SynthOutput;
 }
 
-const UPSTREAM: Partial<Record<Layer, Layer>> = { karr: 'flag', goliath: 'karr' };
+/** The layer whose outputs each layer reads. */
+export const UPSTREAM: Readonly<Partial<Record<Layer, Layer>>> = { karr: 'flag', goliath: 'karr' };
 
 let terraformVersion: Promise<string> | undefined;
 
 export function planEnvironment(ws: Workspace, env: Environment, progress: Progress): Promise<EnvironmentPlan> {
   return withContext(ws, env, progress, undefined, async (ctx) => {
+    for (const warning of planWarnings(env)) progress.warn(env.path, warning);
+    await assertNoApplyRunning(ctx);
+    await checkOrphans(ctx, { refuse: false });
     const layers = await planLayers(ctx);
     const toolVersions = await engineVersions(ctx);
     const outcome = await timed(ctx.timings, 'write', async () => writeChanges(env.dir, env.path, toolVersions, layers));
-    progress.step(env.path, 'DIFF', outcome === 'written' ? `written to ${path.relative(process.cwd(), path.join(env.dir, CHANGES_TXT))}` : 'no changes in any layer; the environment is in sync');
+    progress.step(env.path, 'DIFF', outcome === 'written' ? `written to ${displayPath(path.join(env.dir, CHANGES_TXT), ws.root)}` : 'no changes in any layer; the environment is in sync');
     return { env, layers, tools: toolVersions, outcome, freshEmulator: ctx.target.freshEmulator, timings: ctx.timings, synth: ctx.synth };
   });
 }
@@ -100,12 +107,25 @@ async function planTerraformLayer(ctx: PlanContext, layer: TerraformLayer, opts:
   const plan = await tf.plan(planFile(ctx, layer), opts);
   ctx.timings.push({ stage: `plan ${layer}`, seconds: (Date.now() - planStarted) / 1000, engineSeconds: plan.seconds });
   const body = reviewablePlanText(plan.text);
+  warnOnce(ctx, layer, deprecationWarnings(plan.text));
   const counts = planCounts(body);
   const summary = plan.changes
     ? `${LABEL[layer]}: ${counts.add} to add, ${counts.change} to change, ${counts.destroy} to destroy.`
     : `${LABEL[layer]}: no changes.`;
   ctx.progress.step(ctx.env.path, LABEL[layer], `${summary.replace(/^\w+: /, '')} (${((Date.now() - started) / 1000).toFixed(1)}s)`);
   return { layer, engine, status: plan.changes ? 'changes' : 'no-changes', body, summary, actions: planActions(body), counts: { ...counts } };
+}
+
+const warned = new Set<string>();
+
+/** Deprecation warnings stay out of the reviewed diff; they are shown here, once per run and text. */
+function warnOnce(ctx: PlanContext, layer: TerraformLayer, warnings: readonly string[]): void {
+  for (const warning of warnings) {
+    const key = `${ctx.env.path} ${layer} ${warning}`;
+    if (warned.has(key)) continue;
+    warned.add(key);
+    ctx.progress.warn(ctx.env.path, `${LABEL[layer]}: terraform warns (left out of changes.txt): ${warning}`);
+  }
 }
 
 /** The destroy plan of a terraform layer, for `destroy`. */

@@ -5,6 +5,7 @@
  * The workflow's lock is an S3 object written with `If-None-Match: *`, which S3 (and moto 5.2.1,
  * checked) refuses with 412 PreconditionFailed when the object is already there: one writer wins.
  */
+import { randomUUID } from 'node:crypto';
 import * as os from 'node:os';
 import {
   CreateBucketCommand,
@@ -14,6 +15,7 @@ import {
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   PutBucketEncryptionCommand,
   PutBucketVersioningCommand,
   PutObjectCommand,
@@ -54,6 +56,15 @@ export interface LockInfo extends LockHolder {
   readonly since: string;
   readonly pid: number;
   readonly host: string;
+  /** A random id of the run that took it; empty in locks written before it existed. */
+  readonly runId?: string;
+}
+
+/** A lock this run took: what it wrote, and the ETag S3 returned, for the conditional delete. */
+export interface HeldLock {
+  readonly key: string;
+  readonly info: LockInfo;
+  readonly etag?: string;
 }
 
 /** Terraform's own lock record (DynamoDB item `Info`, or the `.tflock` object of S3 locking). */
@@ -214,6 +225,73 @@ export class StateBackend {
     }
   }
 
+  /** The object's text and ETag (for a later `putObjectIf` with `ifMatch`), or undefined when there is none. */
+  async getObjectWithEtag(key: string): Promise<{ body: string; etag?: string } | undefined> {
+    try {
+      const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      return { body: out.Body ? await out.Body.transformToString('utf8') : '', etag: out.ETag };
+    } catch (err) {
+      if (errName(err) === 'NoSuchKey' || httpStatus(err) === 404) return undefined;
+      throw this.wrap(err, `reading s3://${this.bucket}/${key}`);
+    }
+  }
+
+  /**
+   * A conditional write: `ifNoneMatch: '*'` only creates, `ifMatch: <etag>` only replaces that
+   * version (S3 and moto 5.2.1, checked, honour both on PutObject). Returns the new ETag, or
+   * 'precondition-failed' when someone else wrote first (412, or 409 for a concurrent write;
+   * 404 when an `ifMatch` object is gone).
+   */
+  async putObjectIf(key: string, body: string, condition: { readonly ifNoneMatch: '*' } | { readonly ifMatch: string }): Promise<{ etag?: string } | 'precondition-failed'> {
+    try {
+      const out = await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: 'application/json', IfNoneMatch: 'ifNoneMatch' in condition ? condition.ifNoneMatch : undefined, IfMatch: 'ifMatch' in condition ? condition.ifMatch : undefined }));
+      return { etag: out.ETag };
+    } catch (err) {
+      const status = httpStatus(err);
+      if (status === 412 || status === 409 || ('ifMatch' in condition && (status === 404 || errName(err) === 'NoSuchKey'))) return 'precondition-failed';
+      throw this.wrap(err, `writing s3://${this.bucket}/${key}`);
+    }
+  }
+
+  /** Deletes the object only while its ETag is `etag`; false when it changed or is gone. */
+  async deleteObjectIf(key: string, etag: string): Promise<boolean> {
+    try {
+      await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key, IfMatch: etag }));
+      return true;
+    } catch (err) {
+      const status = httpStatus(err);
+      if (status === 412 || status === 404 || errName(err) === 'NoSuchKey') return false;
+      throw this.wrap(err, `deleting s3://${this.bucket}/${key}`);
+    }
+  }
+
+  /** The keys under `prefix`, every page. */
+  async listKeys(prefix: string): Promise<string[]> {
+    const keys: string[] = [];
+    let token: string | undefined;
+    try {
+      do {
+        const out = await this.s3.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }));
+        for (const o of out.Contents ?? []) if (o.Key) keys.push(o.Key);
+        token = out.IsTruncated ? out.NextContinuationToken : undefined;
+      } while (token);
+    } catch (err) {
+      if (errName(err) === 'NoSuchBucket') return [];
+      throw this.wrap(err, `listing s3://${this.bucket}/${prefix}`);
+    }
+    return keys;
+  }
+
+  /** The object's ETag, or undefined when there is no such object. */
+  private async etagOf(key: string): Promise<string | undefined> {
+    try {
+      return (await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }))).ETag;
+    } catch (err) {
+      if (httpStatus(err) === 404 || errName(err) === 'NotFound') return undefined;
+      throw this.wrap(err, `checking s3://${this.bucket}/${key}`);
+    }
+  }
+
   async objectExists(key: string): Promise<boolean> {
     try {
       await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
@@ -229,16 +307,17 @@ export class StateBackend {
    * `breakHint` tells the user how to break a stale lock, e.g.
    * `npm run apply -- --env dev/eu --break-lock`.
    */
-  async acquireLock(key: string, holder: LockHolder, breakHint?: string): Promise<LockInfo> {
+  async acquireLock(key: string, holder: LockHolder, breakHint?: string): Promise<HeldLock> {
     const info: LockInfo = {
       who: holder.who,
       operation: holder.operation,
       since: new Date().toISOString(),
       pid: process.pid,
       host: os.hostname(),
+      runId: randomUUID(),
     };
     try {
-      await this.s3.send(
+      const out = await this.s3.send(
         new PutObjectCommand({
           Bucket: this.bucket,
           Key: key,
@@ -247,13 +326,16 @@ export class StateBackend {
           IfNoneMatch: '*',
         }),
       );
-      return info;
+      return { key, info, etag: out.ETag };
     } catch (err) {
       // 412: the object is there. 409: a concurrent conditional write to the same key is in flight.
       const status = httpStatus(err);
       if (status !== 412 && status !== 409) throw this.wrap(err, `taking the lock s3://${this.bucket}/${key}`);
     }
     const held = await this.readLock(key).catch(() => undefined);
+    // The SDK resends a put whose answer was lost; the resend is refused because the first one
+    // wrote our own lock. The run id tells.
+    if (held?.runId === info.runId) return { key, info, etag: await this.etagOf(key) };
     const by = held
       ? `${held.who} (${held.operation}, pid ${held.pid} on ${held.host}) since ${held.since}`
       : 'someone else (the lock object could not be read)';
@@ -265,9 +347,35 @@ export class StateBackend {
     );
   }
 
-  /** Removes the lock at `key`, whoever holds it. */
+  /** Removes the lock at `key`, whoever holds it: for `unlock --yes`, which breaks a dead run's lock. */
   async releaseLock(key: string): Promise<void> {
     await this.deleteObject(key);
+  }
+
+  /**
+   * Removes a lock this run took, only if it still holds it: a delete conditional on the ETag
+   * the put returned (`If-Match`, which S3 and moto 5.2.1 honour on DeleteObject). When the lock
+   * was broken with `unlock --yes` and someone else took it since, their lock stays and this
+   * returns 'lost'; 'gone' when nobody holds it any more.
+   */
+  async releaseOwnLock(held: HeldLock): Promise<'released' | 'lost' | 'gone'> {
+    if (!held.etag) {
+      // No ETag came back (a proxy stripped it): compare the body, which carries our random run id,
+      // right before an unconditional delete. A window of one round trip remains.
+      const now = await this.readLock(held.key);
+      if (!now) return 'gone';
+      if (now.runId !== held.info.runId) return 'lost';
+      await this.deleteObject(held.key);
+      return 'released';
+    }
+    try {
+      await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: held.key, IfMatch: held.etag }));
+      return 'released';
+    } catch (err) {
+      if (httpStatus(err) === 412) return 'lost';
+      if (httpStatus(err) === 404 || errName(err) === 'NoSuchKey') return 'gone';
+      throw this.wrap(err, `releasing the lock s3://${this.bucket}/${held.key}`);
+    }
   }
 
   /** The lock at `key`, or undefined when nobody holds it. */
@@ -282,6 +390,7 @@ export class StateBackend {
         since: String(v.since ?? '?'),
         pid: Number(v.pid ?? 0),
         host: String(v.host ?? '?'),
+        runId: typeof v.runId === 'string' ? v.runId : undefined,
       };
     } catch {
       return { who: '?', operation: '?', since: '?', pid: 0, host: '?' };

@@ -3,10 +3,8 @@
  * use, with the state bucket and lock table created in it), or the real account otherwise. The
  * difference lives only in the environment variables given to terraform and the SDK clients.
  */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { emulatorAwsEnv } from './aws-env';
+import { assertCallerAccount } from './aws-identity';
 import type { Environment } from './config/load';
 import { ensureEmulator } from './emulator';
 import { BddaError } from './errors';
@@ -41,8 +39,10 @@ export async function prepareTarget(ws: Workspace, env: Environment): Promise<Ta
   }
   const credentialsHint =
     `Environment ${env.path} runs in AWS account ${config.aws.accountId} (${config.aws.region}). Give credentials for that account, ` +
-    'e.g. `export AWS_PROFILE=<profile>` after `aws sso login --profile <profile>`, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, then run the command again.';
-  if (!hasAwsCredentials()) throw new BddaError(`No AWS credentials were found. ${credentialsHint}`);
+    'e.g. `export AWS_PROFILE=<profile>` after `aws sso login --profile <profile>`, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, ' +
+    'or a role to assume (AWS_ROLE_ARN with AWS_WEB_IDENTITY_TOKEN_FILE, as in CI), then run the command again.';
+  // First of all, before the backend or terraform is touched: see the comment of assertCallerAccount.
+  await assertCallerAccount(env, credentialsHint);
   const backend = new StateBackend(config.backend);
   try {
     await backend.ensure();
@@ -51,13 +51,4 @@ export async function prepareTarget(ws: Workspace, env: Environment): Promise<Ta
     throw new BddaError(`Could not reach the state bucket ${config.backend.bucket}: ${(err as Error).message}. ${credentialsHint}`);
   }
   return { terraformEnv: { TF_CLI_CONFIG_FILE: cliConfig }, backend, freshEmulator: false, credentialsHint };
-}
-
-/** A cheap look for any source of credentials before spending seconds in terraform. */
-function hasAwsCredentials(env: NodeJS.ProcessEnv = process.env): boolean {
-  if (env.AWS_ACCESS_KEY_ID || env.AWS_PROFILE || env.AWS_WEB_IDENTITY_TOKEN_FILE) return true;
-  if (env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI || env.AWS_CONTAINER_CREDENTIALS_FULL_URI) return true;
-  const home = os.homedir();
-  const files = [env.AWS_SHARED_CREDENTIALS_FILE ?? path.join(home, '.aws', 'credentials'), env.AWS_CONFIG_FILE ?? path.join(home, '.aws', 'config')];
-  return files.some((f) => fs.existsSync(f) && fs.statSync(f).size > 0);
 }

@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { OVERRIDE_FILE } from './emulator-override';
 import { BddaError } from './errors';
+import { throwIfInterrupted, trackChild } from './interrupt';
 
 export interface TerraformOptions {
   /** The terraform (or tofu) binary. */
@@ -21,6 +22,12 @@ export interface TerraformOptions {
   readonly credentialsHint: string;
   /** The command that breaks a stale state lock. */
   readonly unlockHint: string;
+  /**
+   * Called when plan or apply could not take the state lock: breaks the lock if this run's own
+   * terraform left it (see terraform-lock-recovery.ts) and returns true to retry once.
+   * @default no recovery
+   */
+  readonly recoverStateLock?: (forceUnlock: (lockId: string) => Promise<void>) => Promise<boolean>;
 }
 
 export interface CommandResult {
@@ -56,14 +63,14 @@ export class Terraform {
   async plan(planFile: string, opts: { destroy?: boolean } = {}): Promise<{ text: string; changes: boolean; seconds: number }> {
     const args = ['plan', '-input=false', '-no-color', '-lock-timeout=0s', '-detailed-exitcode', `-out=${planFile}`];
     if (opts.destroy) args.push('-destroy');
-    const result = await this.run(args);
+    const result = await this.runRecoveringLock(args);
     if (result.code !== 0 && result.code !== 2) throw this.failure('plan', result);
     return { text: result.stdout, changes: result.code === 2, seconds: result.seconds };
   }
 
   /** Applies a saved plan file; terraform itself refuses one that has gone stale. */
   async apply(planFile: string, sink?: OutputSink): Promise<{ seconds: number }> {
-    const result = await this.run(['apply', '-input=false', '-no-color', '-lock-timeout=0s', planFile], sink);
+    const result = await this.runRecoveringLock(['apply', '-input=false', '-no-color', '-lock-timeout=0s', planFile], sink);
     if (result.code !== 0) throw this.failure('apply', result);
     return { seconds: result.seconds };
   }
@@ -94,11 +101,22 @@ export class Terraform {
       .digest('hex');
   }
 
+  /** `run`, retried once when the state lock was one this run's terraform left itself. */
+  private async runRecoveringLock(args: string[], sink?: OutputSink): Promise<CommandResult> {
+    const result = await this.run(args, sink);
+    if (result.code === 0 || result.code === 2 || !this.opts.recoverStateLock) return result;
+    if (!isStateLockError(stripDecorations(result.stderr || result.stdout))) return result;
+    return (await this.opts.recoverStateLock((id) => this.forceUnlock(id))) ? this.run(args, sink) : result;
+  }
+
   private run(args: string[], sink?: OutputSink): Promise<CommandResult> {
+    // After an interrupt no terraform starts; the command stops here and releases its locks.
+    throwIfInterrupted();
     const started = process.hrtime.bigint();
     return new Promise((resolve, reject) => {
       const child = spawn(this.opts.binary, args, {
         cwd: this.opts.dir,
+        detached: true,
         env: { ...process.env, TF_IN_AUTOMATION: '1', TF_INPUT: '0', CHECKPOINT_DISABLE: '1', ...this.opts.env },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
@@ -116,18 +134,11 @@ export class Terraform {
       child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
       // On SIGINT terraform lets running operations finish, saves state and releases its lock.
       // An operation the provider was still waiting on can be left created but unrecorded.
-      // At a terminal, Ctrl-C already reaches terraform through the process group, and a second
-      // SIGINT would make it stop at once, mid-write; elsewhere (CI, `kill`) only we get it.
-      const forward = (signal: NodeJS.Signals) => () => {
-        if (!process.stdin.isTTY) child.kill(signal);
-      };
-      const onInt = forward('SIGINT');
-      const onTerm = forward('SIGTERM');
-      process.on('SIGINT', onInt);
-      process.on('SIGTERM', onTerm);
+      // It runs in its own process group (detached), so a group signal never reaches it twice;
+      // bdda/interrupt.ts forwards exactly one.
+      const untrack = trackChild(child);
       child.on('error', (err: NodeJS.ErrnoException) => {
-        process.off('SIGINT', onInt);
-        process.off('SIGTERM', onTerm);
+        untrack();
         if (err.code === 'ENOENT') {
           reject(
             new BddaError(
@@ -138,8 +149,7 @@ export class Terraform {
         } else reject(err);
       });
       child.on('close', (code, signal) => {
-        process.off('SIGINT', onInt);
-        process.off('SIGTERM', onTerm);
+        untrack();
         if (sink && pending) sink(pending);
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
         resolve({ code: code ?? (signal ? 130 : 1), stdout, stderr, seconds });
@@ -150,7 +160,7 @@ export class Terraform {
   private failure(command: string, result: CommandResult): BddaError {
     const err = stripDecorations(result.stderr || result.stdout);
     const where = `terraform ${command} in ${path.relative(process.cwd(), this.opts.dir) || '.'}`;
-    if (/Error acquiring the state lock/.test(err)) {
+    if (isStateLockError(err)) {
       const info = ['ID', 'Path', 'Operation', 'Who', 'Created']
         .map((field) => err.match(new RegExp(`^\\s*${field}:\\s*(.+)$`, 'm')))
         .filter((m): m is RegExpMatchArray => m !== null)
@@ -167,6 +177,10 @@ export class Terraform {
     const tail = err.trim().split('\n').slice(-25).join('\n');
     return new BddaError(`${where} failed (exit ${result.code}):\n${tail}`);
   }
+}
+
+function isStateLockError(text: string): boolean {
+  return /Error acquiring the state lock/.test(text);
 }
 
 /** Terraform draws boxes around diagnostics; keep the words. */

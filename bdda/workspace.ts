@@ -24,3 +24,12 @@ export function workspace(root = process.env.BDDA_ROOT || path.resolve(__dirname
 export function environmentBuildDir(ws: Workspace, envPath: string): string {
   return path.join(ws.buildDir, envPath);
 }
+
+/**
+ * A path as messages show it: relative to the workspace root (`environments/dev/dev2/changes.txt`),
+ * whatever the current directory, so that every message names a file the same way.
+ */
+export function displayPath(file: string, root = workspace().root): string {
+  const rel = path.relative(root, file);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : file;
+}

@@ -14,8 +14,10 @@ const { k8s } = kplus;
 export interface ClusterAutoscalerProps {
   /** Namespace to run in; it must exist. */
   readonly namespace: string;
-  /** cluster-autoscaler version, e.g. `1.31.1`; its minor must equal the cluster's. */
+  /** cluster-autoscaler version, e.g. `1.35.2`; its minor must equal the cluster's. */
   readonly version: string;
+  /** Digest of the version's image, `sha256:…`; the image is pulled by tag and digest. */
+  readonly digest: string;
   /** Kubernetes minor version of the cluster, e.g. `1.31`. */
   readonly kubernetesVersion: string;
   /** EKS cluster name, in the auto-discovery tag. */
@@ -39,6 +41,11 @@ export interface ClusterAutoscalerProps {
    * @default 1
    */
   readonly replicas?: number;
+  /**
+   * Run on the system node group.
+   * @default false
+   */
+  readonly systemNodes?: boolean;
 }
 
 /** Port of the metrics and health-check endpoint (`--address`). */
@@ -58,6 +65,7 @@ export class ClusterAutoscaler extends Construct {
     if (minor !== props.kubernetesVersion) {
       throw new Error(`cluster-autoscaler ${props.version} does not match Kubernetes ${props.kubernetesVersion}; their minors must be equal`);
     }
+    if (!/^sha256:[0-9a-f]{64}$/.test(props.digest)) throw new Error(`cluster-autoscaler digest "${props.digest}" must look like sha256:<64 hex digits>`);
     if (!/^arn:aws:iam::\d{12}:role\/.+$/.test(props.roleArn)) throw new Error(`"${props.roleArn}" is not an IAM role ARN`);
     if (!Number.isInteger(replicas) || replicas < 1) throw new Error(`cluster-autoscaler replicas must be a positive integer, got ${replicas}`);
     const labels = { 'app.kubernetes.io/name': name };
@@ -85,6 +93,8 @@ export class ClusterAutoscaler extends Construct {
         },
         { apiGroups: ['apps'], resources: ['daemonsets', 'replicasets', 'statefulsets'], verbs: ['get', 'list', 'watch'] },
         { apiGroups: ['batch'], resources: ['cronjobs', 'jobs'], verbs: ['get', 'list', 'watch'] },
+        // Since 1.34 the autoscaler's informers also watch dynamic resource allocation objects.
+        { apiGroups: ['resource.k8s.io'], resources: ['deviceclasses', 'resourceclaims', 'resourceslices'], verbs: ['get', 'list', 'watch'] },
         { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: ['get', 'list', 'watch'] },
         {
           apiGroups: ['storage.k8s.io'],
@@ -121,18 +131,22 @@ export class ClusterAutoscaler extends Construct {
       labels,
       replicas,
       serviceAccount: this.serviceAccount,
+      systemNodes: props.systemNodes,
       containers: [
         {
           name,
-          image: `${imageRepository}:v${props.version}`,
+          image: `${imageRepository}:v${props.version}@${props.digest}`,
           imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
           command: ['/cluster-autoscaler'],
           args: [
             '--cloud-provider=aws',
             `--namespace=${namespace}`,
             `--node-group-auto-discovery=asg:tag=k8s.io/cluster-autoscaler/enabled,k8s.io/cluster-autoscaler/${props.clusterName}`,
-            '--balance-similar-node-groups',
+            // No --balance-similar-node-groups: each node group spans every AZ, so there are no
+            // per-AZ twins to balance (EKS balances a group's instances across its subnets).
             '--skip-nodes-with-system-pods=false',
+            // Pods with emptyDir (metrics-server's /tmp, most sidecars) would otherwise pin nodes forever.
+            '--skip-nodes-with-local-storage=false',
             '--expander=least-waste',
             `--address=:${METRICS_PORT}`,
           ],

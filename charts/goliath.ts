@@ -5,7 +5,10 @@
  *   cluster-autoscaler and metrics-server in it;
  * - one namespace per team (`restricted` enforced), each with default-deny network policies,
  *   DNS let out, a quota, container defaults and edit rights for the team's group;
- * - cluster-wide read-only access for the viewers group.
+ * - cluster-wide read-only access for the viewers group (its IAM roles mapped by KARR);
+ * - the platform namespace's own default-deny and the allows its add-ons need;
+ * - a ValidatingAdmissionPolicy keeping teams off the platform's objects;
+ * - the default StorageClass, encrypted gp3 on the EBS CSI driver.
  *
  * Object names are chosen here, not hashed, so they are stable across runs and releases.
  */
@@ -14,9 +17,14 @@ import * as kplus from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../bdda/config/schema';
 import type { Naming } from '../bdda/naming';
+import { clusterAutoscalerImage, metricsServerImage } from '../bdda/config/eks-versions';
+import { PLATFORM_DEPLOYERS_GROUP } from '../bdda/naming';
 import { ClusterAutoscaler } from './cluster-autoscaler';
+import { EbsStorage } from './ebs-storage';
 import { podSecurityLabels } from './hardening';
 import { MetricsServer } from './metrics-server';
+import { PlatformGuard } from './platform-guard';
+import { PlatformNetworkPolicies } from './platform-network';
 import { TeamNamespace } from './team-namespace';
 
 export interface GoliathChartProps {
@@ -29,12 +37,16 @@ export interface GoliathChartProps {
 /** Namespaces Kubernetes or EKS own; Goliath creates none of them. */
 const RESERVED_NAMESPACES = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease']);
 
+/** The label on every Goliath object; the platform guard keeps teams' hands off what has it. */
+export const MANAGED_BY = { key: 'app.kubernetes.io/managed-by', value: 'goliath' } as const;
+
 /** Name of the ClusterRoleBinding giving the viewers group read-only access. */
 export const VIEWERS_BINDING_NAME = 'platform-viewers';
 
 export class GoliathChart extends Chart {
   constructor(scope: Construct, id: string, props: GoliathChartProps) {
-    super(scope, id, { disableResourceNameHashes: true });
+    // Every object carries the label the platform guard protects.
+    super(scope, id, { disableResourceNameHashes: true, labels: { [MANAGED_BY.key]: MANAGED_BY.value } });
     const { config, naming } = props;
     const platform = config.platform;
     const podSecurityVersion = `v${config.kubernetes.version}`;
@@ -75,18 +87,35 @@ export class GoliathChart extends Chart {
       subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: platform.viewersGroup }],
     });
 
+    new PlatformNetworkPolicies(this, 'platform-network', {
+      namespace: platform.namespace,
+      controlPlaneCidrs: config.vpc.subnets.intra,
+      nodeCidrs: config.vpc.subnets.private,
+      clusterAutoscalerName: 'cluster-autoscaler',
+      metricsServerName: 'metrics-server',
+    });
+    new PlatformGuard(this, 'platform-guard', { deployersGroup: PLATFORM_DEPLOYERS_GROUP, label: MANAGED_BY });
+    new EbsStorage(this, 'ebs-storage');
+
+    const systemNodes = config.kubernetes.systemNodeGroup !== undefined;
+    const autoscalerImage = clusterAutoscalerImage(config);
     new ClusterAutoscaler(this, 'cluster-autoscaler', {
       namespace: platform.namespace,
-      version: platform.addons.clusterAutoscaler,
+      version: autoscalerImage.version,
+      digest: autoscalerImage.digest,
       kubernetesVersion: config.kubernetes.version,
       clusterName: naming.clusterName,
       region: config.aws.region,
       roleArn: naming.irsaRoleArn('cluster-autoscaler'),
+      systemNodes,
     });
 
+    const metricsImage = metricsServerImage(config);
     new MetricsServer(this, 'metrics-server', {
       namespace: platform.namespace,
-      version: platform.addons.metricsServer,
+      version: metricsImage.version,
+      digest: metricsImage.digest,
+      systemNodes,
     });
   }
 }

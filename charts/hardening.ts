@@ -1,11 +1,12 @@
 /**
  * Security settings every Goliath workload shares, spelled out in full so that the synthesized
  * manifests do not move when cdk8s-plus changes a default, plus the few pod fields cdk8s-plus-27
- * 2.9.5 cannot express (seccomp profile, priority class, node selector), added by JSON patch.
+ * 2.9.5 cannot express (seccomp profile, priority class, node selector, tolerations), added by JSON patch.
  */
 import { ApiObject, Duration, JsonPatch } from 'cdk8s';
 import type { Construct } from 'constructs';
 import * as kplus from 'cdk8s-plus-27';
+import { SYSTEM_NODE_LABEL, SYSTEM_NODE_TAINT } from '../bdda/naming';
 
 /** UID and GID of `nobody`; every add-on image here runs fine as it. */
 export const NOBODY = 65534;
@@ -65,6 +66,11 @@ export const RESTRICTED_CONTAINER_SECURITY: kplus.ContainerSecurityContextProps 
 export interface PodTemplateExtrasOptions {
   /** Priority class of the pods, e.g. `system-cluster-critical`. */
   readonly priorityClassName: string;
+  /**
+   * Run on the system node group: select its label and tolerate its taint.
+   * @default false
+   */
+  readonly systemNodes?: boolean;
 }
 
 /**
@@ -75,8 +81,16 @@ export function addPodTemplateExtras(deployment: kplus.Deployment, options: PodT
   ApiObject.of(deployment).addJsonPatch(
     JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }),
     JsonPatch.add('/spec/template/spec/priorityClassName', options.priorityClassName),
-    JsonPatch.add('/spec/template/spec/nodeSelector', { 'kubernetes.io/os': 'linux' }),
+    JsonPatch.add('/spec/template/spec/nodeSelector', {
+      'kubernetes.io/os': 'linux',
+      ...(options.systemNodes ? { [SYSTEM_NODE_LABEL.key]: SYSTEM_NODE_LABEL.value } : {}),
+    }),
   );
+  if (options.systemNodes) {
+    ApiObject.of(deployment).addJsonPatch(
+      JsonPatch.add('/spec/template/spec/tolerations', [{ key: SYSTEM_NODE_TAINT.key, operator: 'Equal', value: SYSTEM_NODE_TAINT.value, effect: 'NoSchedule' }]),
+    );
+  }
 }
 
 export interface PlatformDeploymentProps {
@@ -92,6 +106,11 @@ export interface PlatformDeploymentProps {
   readonly serviceAccount: kplus.IServiceAccount;
   /** The containers, each with RESTRICTED_CONTAINER_SECURITY. */
   readonly containers: kplus.ContainerProps[];
+  /**
+   * Run on the system node group (tainted CriticalAddonsOnly), when the cluster has one.
+   * @default false
+   */
+  readonly systemNodes?: boolean;
 }
 
 /**
@@ -124,6 +143,6 @@ export function platformDeployment(scope: Construct, id: string, props: Platform
     containers: props.containers,
   });
   deployment.select(kplus.LabelSelector.of({ labels }));
-  addPodTemplateExtras(deployment, { priorityClassName: 'system-cluster-critical' });
+  addPodTemplateExtras(deployment, { priorityClassName: 'system-cluster-critical', systemNodes: props.systemNodes });
   return deployment;
 }

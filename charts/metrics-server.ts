@@ -14,8 +14,15 @@ const { k8s } = kplus;
 export interface MetricsServerProps {
   /** Namespace to run in; it must exist. */
   readonly namespace: string;
-  /** metrics-server version, e.g. `0.7.2`. */
+  /** metrics-server version, e.g. `0.8.0`. */
   readonly version: string;
+  /** Digest of the version's image, `sha256:…`; the image is pulled by tag and digest. */
+  readonly digest: string;
+  /**
+   * Run on the system node group.
+   * @default false
+   */
+  readonly systemNodes?: boolean;
   /**
    * Image repository; the tag is `v<version>`.
    * @default 'registry.k8s.io/metrics-server/metrics-server'
@@ -42,6 +49,7 @@ export class MetricsServer extends Construct {
     const imageRepository = props.imageRepository ?? 'registry.k8s.io/metrics-server/metrics-server';
     const replicas = props.replicas ?? 2;
     if (!/^\d+\.\d+\.\d+$/.test(props.version)) throw new Error(`metrics-server version "${props.version}" must look like 0.7.2`);
+    if (!/^sha256:[0-9a-f]{64}$/.test(props.digest)) throw new Error(`metrics-server digest "${props.digest}" must look like sha256:<64 hex digits>`);
     if (!Number.isInteger(replicas) || replicas < 1) throw new Error(`metrics-server replicas must be a positive integer, got ${replicas}`);
     const namespace = props.namespace;
     const labels = { 'app.kubernetes.io/name': name };
@@ -94,10 +102,11 @@ export class MetricsServer extends Construct {
       labels,
       replicas,
       serviceAccount: this.serviceAccount,
+      systemNodes: props.systemNodes,
       containers: [
         {
           name,
-          image: `${imageRepository}:v${props.version}`,
+          image: `${imageRepository}:v${props.version}@${props.digest}`,
           imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
           args: [
             '--cert-dir=/tmp',

@@ -1,8 +1,10 @@
 /**
  * FLAG: the base AWS network of an environment. One VPC with three tiers of subnets per AZ:
  * public (load balancers, NAT gateways), private (nodes and pods, out through NAT) and intra
- * (EKS control-plane ENIs, no route out at all). S3 is reached through a gateway endpoint, and
- * every flow is logged to CloudWatch.
+ * (EKS control-plane ENIs, no route out at all). S3 is reached through a gateway endpoint, the
+ * other services private nodes need through interface endpoints where switched on, and every flow
+ * is logged to CloudWatch under a key of its own. An optional runner subnet holds a CI runner that
+ * reaches a private-only cluster API.
  */
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { DefaultNetworkAcl } from '@cdktf/provider-aws/lib/default-network-acl';
@@ -22,7 +24,9 @@ import { Vpc } from '@cdktf/provider-aws/lib/vpc';
 import { VpcEndpoint } from '@cdktf/provider-aws/lib/vpc-endpoint';
 import { TerraformOutput } from 'cdktf';
 import type { Construct } from 'constructs';
+import { customerManagedKey, logsServiceStatement } from './kms-keys';
 import { LayerStack, type LayerStackProps } from './layer-stack';
+import { PrivateEndpoints } from './private-endpoints';
 
 /** What KARR needs from FLAG, passed as props; cdktf turns it into remote state. */
 export interface FlagNetwork {
@@ -126,6 +130,21 @@ export class FlagStack extends LayerStack {
       tags: this.nameTags('s3'),
     });
 
+    // Private nodes reach ECR, STS, CloudWatch Logs and EC2 through AWS's network, not the NAT.
+    if (net.interfaceEndpoints) {
+      new PrivateEndpoints(this, 'interface-endpoints', {
+        vpcId,
+        vpcCidr: net.cidr,
+        region: aws.region,
+        subnetIds: privateSubnets.map((s) => s.id),
+        name: this.naming.resource('endpoints'),
+        tags: this.nameTags('endpoints'),
+      });
+    }
+
+    // A self-hosted CI runner inside the VPC reaches a private-only API; out through the first NAT.
+    const runnerSubnet = net.runnerSubnet ? this.runnerSubnet(vpcId, net.runnerSubnet, nats[0]) : undefined;
+
     if (net.flowLogs.enabled) this.flowLogs(vpc);
 
     this.network = {
@@ -138,6 +157,22 @@ export class FlagStack extends LayerStack {
     new TerraformOutput(this, 'public_subnet_ids', { value: this.network.publicSubnetIds, description: 'Public subnet ids, in AZ order.' });
     new TerraformOutput(this, 'private_subnet_ids', { value: this.network.privateSubnetIds, description: 'Private (node) subnet ids, in AZ order.' });
     new TerraformOutput(this, 'intra_subnet_ids', { value: this.network.intraSubnetIds, description: 'Intra (control-plane ENI) subnet ids, in AZ order.' });
+    if (runnerSubnet) new TerraformOutput(this, 'runner_subnet_id', { value: runnerSubnet.id, description: 'The CI runner subnet id.' });
+  }
+
+  private runnerSubnet(vpcId: string, cidrBlock: string, nat: NatGateway): Subnet {
+    const az = this.config.aws.azs[0];
+    const subnet = new Subnet(this, 'runner-subnet', {
+      vpcId,
+      availabilityZone: az,
+      cidrBlock,
+      mapPublicIpOnLaunch: false,
+      tags: this.nameTags('runner', az),
+    });
+    const table = new RouteTable(this, 'runner-route-table', { vpcId, tags: this.nameTags('runner') });
+    new Route(this, 'runner-nat-route', { routeTableId: table.id, destinationCidrBlock: ANYWHERE, natGatewayId: nat.id });
+    new RouteTableAssociation(this, 'runner-route-table-association', { subnetId: subnet.id, routeTableId: table.id });
+    return subnet;
   }
 
   /**
@@ -177,9 +212,18 @@ export class FlagStack extends LayerStack {
   /** VPC flow logs to CloudWatch Logs, through a role that can write to that one log group. */
   private flowLogs(vpc: Vpc): void {
     const { aws, vpc: net } = this.config;
+    const logGroupName = `/aws/vpc-flow-log/${this.naming.prefix}`;
+    const key = customerManagedKey(this, 'flow-log-key', {
+      config: this.config,
+      description: `Encryption of the VPC flow logs of ${this.naming.prefix}`,
+      alias: this.naming.resource('flow-logs'),
+      usage: [logsServiceStatement(this.config, logGroupName)],
+      tags: this.nameTags('flow-logs'),
+    });
     const logGroup = new CloudwatchLogGroup(this, 'flow-log-group', {
-      name: `/aws/vpc-flow-log/${this.naming.prefix}`,
+      name: logGroupName,
       retentionInDays: net.flowLogs.retentionDays,
+      kmsKeyId: key.arn,
       tags: this.nameTags('flow-logs'),
     });
 

@@ -1,8 +1,10 @@
 /**
  * KARR: the compute behind a bare Kubernetes API. An EKS cluster in FLAG's network, with its
- * secrets encrypted by a key of its own, a private endpoint, audit logs, access granted only through
- * access entries, managed node groups hardened by a launch template, the managed add-ons, and the
- * IRSA roles Goliath's add-ons assume.
+ * secrets and its audit logs encrypted by keys of its own, a private endpoint that the deployer
+ * reaches on 443, access granted only through access entries (deploy role and admins, teams,
+ * viewers), managed node groups on the cluster's version hardened by a launch template, the
+ * managed add-ons at the versions the EKS version table gives the minor (vpc-cni enforcing network
+ * policies, the EBS CSI driver), and the IRSA roles the add-ons assume.
  *
  * FLAG's ids arrive as tokens in `props.network`; cdktf turns them into `terraform_remote_state`
  * reads of FLAG's state.
@@ -17,14 +19,15 @@ import { IamOpenidConnectProvider } from '@cdktf/provider-aws/lib/iam-openid-con
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
-import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
-import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
+import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { Fn, TerraformOutput, type ITerraformDependable } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { NodeGroupConfig } from '../bdda/config/schema';
-import type { IrsaAddon } from '../bdda/naming';
+import { addonVersions } from '../bdda/config/eks-versions';
+import { PLATFORM_DEPLOYERS_GROUP, SYSTEM_NODE_LABEL, SYSTEM_NODE_TAINT, type IrsaAddon } from '../bdda/naming';
 import type { FlagNetwork } from './flag';
+import { customerManagedKey, KEY_USER_ACTIONS, logsServiceStatement } from './kms-keys';
 import { LayerStack, type LayerStackProps } from './layer-stack';
 
 export interface KarrStackProps extends LayerStackProps {
@@ -45,8 +48,21 @@ const CONTROL_PLANE_LOG_TYPES = ['api', 'audit', 'authenticator'];
  * Each IRSA add-on's service account (in the platform namespace, where Goliath puts it) and what it
  * may do in AWS, given the cluster it serves.
  */
-const IRSA_POLICIES: Record<IrsaAddon, { serviceAccount: string; statements: (clusterName: string) => object[] }> = {
+interface IrsaSpec {
+  /** Namespace of the service account; `platform` means the platform namespace from config. */
+  readonly namespace: 'platform' | 'kube-system';
+  readonly serviceAccount: string;
+  /** Inline statements, given the cluster name. */
+  readonly statements?: (clusterName: string) => object[];
+  /** AWS managed policies attached, by name. */
+  readonly managedPolicies?: readonly string[];
+}
+
+const IRSA_POLICIES: Record<IrsaAddon, IrsaSpec> = {
+  // The EKS add-on runs its controller as this service account in kube-system.
+  'ebs-csi-driver': { namespace: 'kube-system', serviceAccount: 'ebs-csi-controller-sa', managedPolicies: ['service-role/AmazonEBSCSIDriverPolicy'] },
   'cluster-autoscaler': {
+    namespace: 'platform',
     serviceAccount: 'cluster-autoscaler',
     statements: (clusterName) => [
       {
@@ -86,30 +102,38 @@ export class KarrStack extends LayerStack {
     super(scope, 'karr', props);
     const { network } = props;
 
-    const secretsKey = this.secretsKey();
-    this.cluster = this.controlPlane(network, secretsKey);
+    this.cluster = this.controlPlane(network);
+    this.apiAccess();
     this.oidcProvider = new IamOpenidConnectProvider(this, 'oidc-provider', {
       url: this.cluster.identity.get(0).oidc.get(0).issuer,
       clientIdList: ['sts.amazonaws.com'],
       tags: this.nameTags('oidc'),
     });
 
+    const irsaRoles = (Object.keys(IRSA_POLICIES) as IrsaAddon[]).map((addon) => this.irsaRole(addon));
+    const versions = addonVersions(this.config);
+
     // The emulator (moto) implements neither access entries nor EKS add-ons, so emulated
     // environments leave both out; real environments always get them.
     if (!this.config.emulated) this.accessEntries();
-    const cni = this.config.emulated ? undefined : this.addon('vpc-cni', this.config.kubernetes.addons.vpcCni);
-
-    // vpc-cni goes first so that nodes join with the pinned CNI already in place.
-    const nodeGroups = this.nodeGroups(network, cni ? [cni] : []);
+    // The DaemonSet add-ons go before the node groups (healthy with no nodes yet), so nodes join
+    // with them in place, and an upgrade updates them after the control plane and before the nodes.
+    // The network policy agent enforces Goliath's NetworkPolicies; without it they are inert.
+    const daemonSets = this.config.emulated
+      ? []
+      : [
+          this.addon('vpc-cni', versions.vpcCni, { configurationValues: JSON.stringify({ enableNetworkPolicy: 'true' }) }),
+          this.addon('kube-proxy', versions.kubeProxy),
+          this.addon('eks-pod-identity-agent', versions.podIdentityAgent),
+        ];
+    const nodeGroups = this.nodeGroups(network, daemonSets);
 
     if (!this.config.emulated) {
-      this.addon('kube-proxy', this.config.kubernetes.addons.kubeProxy);
-      this.addon('eks-pod-identity-agent', this.config.kubernetes.addons.podIdentityAgent);
-      // CoreDNS is a Deployment: without nodes it never becomes healthy and the apply times out.
-      this.addon('coredns', this.config.kubernetes.addons.coredns, nodeGroups);
+      // Deployments: without nodes they never become healthy and the apply times out.
+      this.addon('coredns', versions.coredns, { after: nodeGroups });
+      const ebs = irsaRoles.find((r) => r.addon === 'ebs-csi-driver') as { role: IamRole };
+      this.addon('aws-ebs-csi-driver', versions.ebsCsiDriver, { after: nodeGroups, serviceAccountRoleArn: ebs.role.arn });
     }
-
-    const irsaRoles = (Object.keys(IRSA_POLICIES) as IrsaAddon[]).map((addon) => this.irsaRole(addon));
 
     new TerraformOutput(this, 'cluster_name', { value: this.cluster.name });
     new TerraformOutput(this, 'cluster_endpoint', { value: this.cluster.endpoint });
@@ -119,19 +143,7 @@ export class KarrStack extends LayerStack {
     for (const role of irsaRoles) new TerraformOutput(this, `${role.addon}_role_arn`.replace(/-/g, '_'), { value: role.role.arn });
   }
 
-  /** A customer-managed key for envelope encryption of Kubernetes secrets. */
-  private secretsKey(): KmsKey {
-    const key = new KmsKey(this, 'secrets-key', {
-      description: `Envelope encryption of Kubernetes secrets in EKS cluster ${this.naming.clusterName}`,
-      enableKeyRotation: true,
-      deletionWindowInDays: 30,
-      tags: this.nameTags('eks-secrets'),
-    });
-    new KmsAlias(this, 'secrets-key-alias', { name: `alias/${this.naming.resource('eks-secrets')}`, targetKeyId: key.keyId });
-    return key;
-  }
-
-  private controlPlane(network: FlagNetwork, secretsKey: KmsKey): EksCluster {
+  private controlPlane(network: FlagNetwork): EksCluster {
     const { kubernetes, emulated } = this.config;
     const clusterName = this.naming.clusterName;
 
@@ -139,6 +151,14 @@ export class KarrStack extends LayerStack {
       name: this.naming.roleName('cluster'),
       assumeRolePolicy: trustService('eks.amazonaws.com'),
       tags: this.nameTags('cluster'),
+    });
+    // Envelope encryption of Kubernetes secrets: the cluster role uses the key, admins administer it.
+    const secretsKey = customerManagedKey(this, 'secrets-key', {
+      config: this.config,
+      description: `Envelope encryption of Kubernetes secrets in EKS cluster ${clusterName}`,
+      alias: this.naming.resource('eks-secrets'),
+      usage: [{ Sid: 'KeyUsers', Effect: 'Allow', Principal: { AWS: role.arn }, Action: [...KEY_USER_ACTIONS, 'kms:ListGrants'], Resource: '*' }],
+      tags: this.nameTags('eks-secrets'),
     });
     const policy = new IamRolePolicyAttachment(this, 'cluster-role-AmazonEKSClusterPolicy', {
       role: role.name,
@@ -157,9 +177,18 @@ export class KarrStack extends LayerStack {
     // EKS writes to this fixed name; creating it first gives it a retention and keeps it in state.
     // Audit logs follow the environment's retention for network logs: one retention per tier, and
     // the security trail (flow logs, API audit) kept equally long.
+    const logGroupName = `/aws/eks/${clusterName}/cluster`;
+    const logsKey = customerManagedKey(this, 'control-plane-log-key', {
+      config: this.config,
+      description: `Encryption of the control-plane logs of EKS cluster ${clusterName}`,
+      alias: this.naming.resource('control-plane-logs'),
+      usage: [logsServiceStatement(this.config, logGroupName)],
+      tags: this.nameTags('control-plane-logs'),
+    });
     const logs = new CloudwatchLogGroup(this, 'control-plane-logs', {
-      name: `/aws/eks/${clusterName}/cluster`,
+      name: logGroupName,
       retentionInDays: this.config.vpc.flowLogs.retentionDays,
+      kmsKeyId: logsKey.arn,
       tags: this.nameTags('control-plane-logs'),
     });
 
@@ -187,33 +216,74 @@ export class KarrStack extends LayerStack {
     });
   }
 
-  /** Cluster-admin, cluster-wide, for each configured admin role. */
+  /**
+   * Port 443 of the cluster security group (which EKS puts on the API's private ENIs) for the
+   * deployer's CIDRs and security groups and the runner subnet: how apply reaches a private API.
+   */
+  private apiAccess(): void {
+    const { kubernetes, vpc } = this.config;
+    const sg = this.cluster.vpcConfig.clusterSecurityGroupId;
+    const rule = (id: string, description: string, source: { cidrIpv4: string } | { referencedSecurityGroupId: string }) =>
+      new VpcSecurityGroupIngressRule(this, id, { securityGroupId: sg, description, ipProtocol: 'tcp', fromPort: 443, toPort: 443, ...source });
+    for (const cidr of kubernetes.deployer.apiAccessCidrs) rule(`api-from-${cidr.replace(/[./]/g, '-')}`, `Kubernetes API from deployer CIDR ${cidr}`, { cidrIpv4: cidr });
+    for (const group of kubernetes.deployer.apiAccessSecurityGroupIds) rule(`api-from-${group}`, `Kubernetes API from deployer security group ${group}`, { referencedSecurityGroupId: group });
+    if (vpc.runnerSubnet) rule('api-from-runner-subnet', 'Kubernetes API from the CI runner subnet', { cidrIpv4: vpc.runnerSubnet });
+  }
+
+  /**
+   * One access entry per IAM role: the deploy role and the admins get cluster-admin and the
+   * platform deployers' group; team roles their team's group, viewer roles the viewers' group,
+   * which Goliath's bindings name. A role in several lists gets every group in one entry.
+   */
   private accessEntries(): void {
+    const { kubernetes, platform } = this.config;
+    const principals = new Map<string, { groups: Set<string>; admin: boolean }>();
+    const add = (arn: string, group: string, admin = false): void => {
+      const entry = principals.get(arn) ?? { groups: new Set<string>(), admin: false };
+      entry.groups.add(group);
+      entry.admin ||= admin;
+      principals.set(arn, entry);
+    };
+    for (const arn of [kubernetes.deployer.roleArn, ...kubernetes.adminRoleArns]) if (arn) add(arn, PLATFORM_DEPLOYERS_GROUP, true);
+    for (const team of platform.teams) for (const arn of team.roleArns) add(arn, team.group);
+    for (const arn of platform.viewerRoleArns) add(arn, platform.viewersGroup);
+
     const ids = new Set<string>();
-    for (const principalArn of this.config.kubernetes.adminRoleArns) {
-      // Keyed by role name, so reordering the list moves nothing; the account breaks a tie.
+    for (const [principalArn, { groups, admin }] of principals) {
+      // Keyed by role name, so reordering the lists moves nothing; the account breaks a tie.
       const [, , , , account, resource] = principalArn.split(':');
       const roleName = resource.split('/').pop() as string;
-      let id = `admin-${roleName}`.replace(/[^A-Za-z0-9_-]/g, '-');
-      if (ids.has(id)) id = `admin-${account}-${roleName}`.replace(/[^A-Za-z0-9_-]/g, '-');
+      let id = `access-${roleName}`.replace(/[^A-Za-z0-9_-]/g, '-');
+      if (ids.has(id)) id = `access-${account}-${roleName}`.replace(/[^A-Za-z0-9_-]/g, '-');
       ids.add(id);
-      const entry = new EksAccessEntry(this, id, { clusterName: this.cluster.name, principalArn, type: 'STANDARD' });
-      new EksAccessPolicyAssociation(this, `${id}-cluster-admin`, {
+      const entry = new EksAccessEntry(this, id, {
         clusterName: this.cluster.name,
-        principalArn: entry.principalArn,
-        policyArn: CLUSTER_ADMIN_POLICY,
-        accessScope: { type: 'cluster' },
+        principalArn,
+        type: 'STANDARD',
+        kubernetesGroups: [...groups].sort(),
+        tags: this.nameTags('access', roleName),
       });
+      if (admin) {
+        new EksAccessPolicyAssociation(this, `${id}-cluster-admin`, {
+          clusterName: this.cluster.name,
+          principalArn: entry.principalArn,
+          policyArn: CLUSTER_ADMIN_POLICY,
+          accessScope: { type: 'cluster' },
+        });
+      }
     }
   }
 
-  private addon(name: string, version: string, after: ITerraformDependable[] = []): EksAddon {
+  private addon(name: string, version: string, options: { after?: ITerraformDependable[]; configurationValues?: string; serviceAccountRoleArn?: string } = {}): EksAddon {
+    const after = options.after ?? [];
     return new EksAddon(this, `addon-${name}`, {
       clusterName: this.cluster.name,
       addonName: name,
       addonVersion: version,
       resolveConflictsOnCreate: 'OVERWRITE',
       resolveConflictsOnUpdate: 'OVERWRITE',
+      ...(options.configurationValues ? { configurationValues: options.configurationValues } : {}),
+      ...(options.serviceAccountRoleArn ? { serviceAccountRoleArn: options.serviceAccountRoleArn } : {}),
       tags: this.nameTags(name),
       ...(after.length ? { dependsOn: after } : {}),
     });
@@ -268,9 +338,13 @@ export class KarrStack extends LayerStack {
     // and does not report update_config back, which would update it on every plan.
     if (this.config.emulated) ignoreChanges.push('remote_access', 'update_config');
 
+    // The system group runs platform add-ons only: they tolerate this taint and select the label.
+    const system = name === this.config.kubernetes.systemNodeGroup;
     return new EksNodeGroup(this, `node-group-${name}`, {
       clusterName: this.cluster.name,
       nodeGroupName: this.naming.resource(name),
+      // The cluster's version: upgrading the control plane then rolls the nodes, in place.
+      version: this.cluster.version,
       nodeRoleArn: role.arn,
       subnetIds: network.privateSubnetIds,
       instanceTypes: group.instanceTypes,
@@ -278,7 +352,8 @@ export class KarrStack extends LayerStack {
       scalingConfig: { minSize: group.minSize, desiredSize: group.desiredSize, maxSize: group.maxSize },
       updateConfig: { maxUnavailable: 1 },
       launchTemplate: { id: template.id, version: Fn.tostring(template.latestVersion) },
-      labels: group.labels,
+      labels: system ? { ...group.labels, [SYSTEM_NODE_LABEL.key]: SYSTEM_NODE_LABEL.value } : group.labels,
+      ...(system ? { taint: [{ key: SYSTEM_NODE_TAINT.key, value: SYSTEM_NODE_TAINT.value, effect: 'NO_SCHEDULE' }] } : {}),
       tags: this.nameTags(name),
       dependsOn: after,
       lifecycle: { ignoreChanges },
@@ -294,7 +369,7 @@ export class KarrStack extends LayerStack {
   private irsaRole(addon: IrsaAddon): { addon: IrsaAddon; role: IamRole } {
     const spec = IRSA_POLICIES[addon];
     const issuer = Fn.replace(this.oidcProvider.url, 'https://', '');
-    const namespace = this.config.platform.namespace;
+    const namespace = spec.namespace === 'platform' ? this.config.platform.namespace : spec.namespace;
     const role = new IamRole(this, `irsa-${addon}`, {
       // Goliath annotates the service account with naming.irsaRoleArn(addon): the name must match.
       name: this.naming.roleName(`irsa-${addon}`),
@@ -316,11 +391,16 @@ export class KarrStack extends LayerStack {
       }),
       tags: this.nameTags(`irsa-${addon}`),
     });
-    new IamRolePolicy(this, `irsa-${addon}-policy`, {
-      role: role.name,
-      name: addon,
-      policy: JSON.stringify({ Version: '2012-10-17', Statement: spec.statements(this.naming.clusterName) }),
-    });
+    if (spec.statements) {
+      new IamRolePolicy(this, `irsa-${addon}-policy`, {
+        role: role.name,
+        name: addon,
+        policy: JSON.stringify({ Version: '2012-10-17', Statement: spec.statements(this.naming.clusterName) }),
+      });
+    }
+    for (const policy of spec.managedPolicies ?? []) {
+      new IamRolePolicyAttachment(this, `irsa-${addon}-${policy.split('/').pop()}`, { role: role.name, policyArn: `${AWS_MANAGED}/${policy}` });
+    }
     return { addon, role };
   }
 }

@@ -24,11 +24,20 @@ export interface CliProcess {
  * the emulator on `port`.
  */
 export function spawnCli(root: string, port: number, args: string[]): CliProcess {
-  const child = spawn(process.execPath, [require.resolve('ts-node/dist/bin.js'), path.join(REPO_ROOT, 'bdda', 'cli.ts'), ...args], {
+  return spawnWatched(process.execPath, [require.resolve('ts-node/dist/bin.js'), path.join(REPO_ROOT, 'bdda', 'cli.ts'), ...args], {
+    BDDA_ROOT: root,
+    BDDA_EMULATOR_PORT: String(port),
+    TS_NODE_TRANSPILE_ONLY: '1',
+  });
+}
+
+/** Any command as its own process group in the repository, with `env` added, watched like `spawnCli`. */
+export function spawnWatched(command: string, args: string[], env: Record<string, string>): CliProcess {
+  const child = spawn(command, args, {
     cwd: REPO_ROOT,
     detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, BDDA_ROOT: root, BDDA_EMULATOR_PORT: String(port), TS_NODE_TRANSPILE_ONLY: '1' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
   });
   let text = '';
   const listeners = new Set<() => void>();

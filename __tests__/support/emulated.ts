@@ -1,10 +1,11 @@
 /**
  * Helpers for suites that run against the emulator: apply a saved terraform plan the way the
- * workflow would, and hold terraform's DynamoDB state lock as another run would.
+ * workflow would, and hold terraform's state lock as another run would.
  */
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { DeleteItemCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { EMULATOR_CREDENTIALS, emulatorAwsEnv } from '../../bdda/aws-env';
 import { tools } from '../../bdda/tools';
 
@@ -40,18 +41,22 @@ export function applySavedPlan(root: string, planFile: string, endpoint: string)
 }
 
 export interface HeldLock {
+  /** The lock's path, `<bucket>/<state key>`: the lock table's key, or the `.tflock` object's place. */
   readonly lockId: string;
   release(): Promise<void>;
 }
 
-/** Writes terraform's own lock item for `stateKey`, as a running terraform holding it would. */
+/**
+ * Writes terraform's own lock for `stateKey`, as a running terraform holding it would: the
+ * `<stateKey>.tflock` object of S3 lock files (`use_lockfile`, the default), or with `table` the
+ * item of that DynamoDB lock table (the older option).
+ */
 export async function holdTerraformLock(
   endpoint: string,
-  opts: { table: string; bucket: string; stateKey: string; region: string; who: string },
+  opts: { table?: string; bucket: string; stateKey: string; region: string; who: string },
 ): Promise<HeldLock> {
-  const client = new DynamoDBClient({ region: opts.region, endpoint, credentials: { ...EMULATOR_CREDENTIALS } });
   const lockId = `${opts.bucket}/${opts.stateKey}`;
-  const info = {
+  const info = JSON.stringify({
     ID: '3f2a9c1e-0000-4000-8000-000000000001',
     Operation: 'OperationTypeApply',
     Info: '',
@@ -59,15 +64,33 @@ export async function holdTerraformLock(
     Version: '1.11.4',
     Created: '2026-01-01T00:00:00Z',
     Path: lockId,
-  };
-  await client.send(new PutItemCommand({ TableName: opts.table, Item: { LockID: { S: lockId }, Info: { S: JSON.stringify(info) } } }));
+  });
+  const credentials = { ...EMULATOR_CREDENTIALS };
+  if (opts.table) {
+    const table = opts.table;
+    const client = new DynamoDBClient({ region: opts.region, endpoint, credentials });
+    await client.send(new PutItemCommand({ TableName: table, Item: { LockID: { S: lockId }, Info: { S: info } } }));
+    return {
+      lockId,
+      async release() {
+        try {
+          await client.send(new DeleteItemCommand({ TableName: table, Key: { LockID: { S: lockId } } }));
+        } finally {
+          client.destroy();
+        }
+      },
+    };
+  }
+  const s3 = new S3Client({ region: opts.region, endpoint, credentials, forcePathStyle: true });
+  const key = `${opts.stateKey}.tflock`;
+  await s3.send(new PutObjectCommand({ Bucket: opts.bucket, Key: key, Body: info, ContentType: 'application/json' }));
   return {
     lockId,
     async release() {
       try {
-        await client.send(new DeleteItemCommand({ TableName: opts.table, Key: { LockID: { S: lockId } } }));
+        await s3.send(new DeleteObjectCommand({ Bucket: opts.bucket, Key: key }));
       } finally {
-        client.destroy();
+        s3.destroy();
       }
     },
   };

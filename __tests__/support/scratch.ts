@@ -1,4 +1,5 @@
 /** Scratch checkouts for tests: a temp folder holding a copy of the shipped environments. */
+import { isUtf8 } from 'node:buffer';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -19,14 +20,25 @@ export function removeScratch(root: string): void {
   fs.rmSync(root, { recursive: true, force: true });
 }
 
-/** Every file under root with its content, to prove a failed command wrote nothing. */
+/**
+ * Every file under root with its content, to prove a failed command wrote nothing: byte-exact
+ * (content that is not UTF-8 is kept as base64), and symbolic links as their target.
+ */
 export function snapshotTree(root: string): Record<string, string> {
   const out: Record<string, string> = {};
   const walk = (dir: string): void => {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
       const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else out[path.relative(root, full)] = fs.readFileSync(full, 'utf8');
+      const rel = path.relative(root, full);
+      if (entry.isDirectory()) {
+        out[`${rel}/`] = 'directory';
+        walk(full);
+      } else if (entry.isSymbolicLink()) {
+        out[rel] = `symbolic link to ${fs.readlinkSync(full)}`;
+      } else {
+        const bytes = fs.readFileSync(full);
+        out[rel] = isUtf8(bytes) ? bytes.toString('utf8') : `bytes (base64): ${bytes.toString('base64')}`;
+      }
     }
   };
   walk(root);

@@ -3,6 +3,8 @@
  * problem names the key to fix; the loader turns keys into files.
  */
 import { contains, isNetworkAddress, overlaps, parseCidr } from './cidr';
+import { isKnownRegion, unknownRegionMessage, zonesOf } from './regions';
+import { EKS_MINORS, METRICS_SERVER } from './eks-versions';
 import type { EnvironmentConfig } from './schema';
 
 export interface KeyProblem {
@@ -17,14 +19,28 @@ const RESERVED_NAMESPACES = new Set(['default', 'kube-system', 'kube-public', 'k
 export const EMULATOR_ACCOUNT_ID = '123456789012';
 
 export function crossFieldProblems(config: EnvironmentConfig): KeyProblem[] {
-  return [...awsProblems(config), ...subnetProblems(config), ...kubernetesProblems(config), ...platformProblems(config)];
+  return [
+    ...awsProblems(config),
+    ...subnetProblems(config),
+    ...kubernetesProblems(config),
+    ...platformProblems(config),
+    ...versionProblems(config),
+    ...realAccountProblems(config),
+  ];
 }
 
-function awsProblems({ aws, emulated }: EnvironmentConfig): KeyProblem[] {
+function awsProblems({ aws, emulated, backend }: EnvironmentConfig): KeyProblem[] {
   const problems: KeyProblem[] = [];
+  const regionProblem = unknownRegionMessage(aws.region);
+  if (regionProblem) problems.push({ key: 'aws.region', message: regionProblem });
+  const backendRegionProblem = unknownRegionMessage(backend.region);
+  if (backendRegionProblem) problems.push({ key: 'backend.region', message: backendRegionProblem });
+  const zones = isKnownRegion(aws.region) ? zonesOf(aws.region) : undefined;
   aws.azs.forEach((az, i) => {
     if (!new RegExp(`^${aws.region}[a-z]$`).test(az)) {
       problems.push({ key: `aws.azs[${i}]`, message: `"${az}" is not an availability zone of region ${aws.region}` });
+    } else if (zones && !zones.includes(az)) {
+      problems.push({ key: `aws.azs[${i}]`, message: `"${az}" is not an availability zone of region ${aws.region} (its zones are ${zones.join(', ')})` });
     }
     if (aws.azs.indexOf(az) !== i) problems.push({ key: `aws.azs[${i}]`, message: `"${az}" is listed twice` });
   });
@@ -96,12 +112,95 @@ function platformProblems({ platform, kubernetes }: EnvironmentConfig): KeyProbl
   if (RESERVED_NAMESPACES.has(platform.namespace)) {
     problems.push({ key: 'platform.namespace', message: `"${platform.namespace}" is a namespace Kubernetes owns; pick another` });
   }
-  const autoscalerMinor = platform.addons.clusterAutoscaler.split('.').slice(0, 2).join('.');
-  if (autoscalerMinor !== kubernetes.version) {
+  const autoscaler = platform.addons.clusterAutoscaler;
+  if (autoscaler && minorOf(autoscaler) !== kubernetes.version) {
     problems.push({
       key: 'platform.addons.clusterAutoscaler',
-      message: `${platform.addons.clusterAutoscaler} does not match kubernetes.version ${kubernetes.version}; cluster-autoscaler's minor must equal the cluster's`,
+      message: `${autoscaler} does not match kubernetes.version ${kubernetes.version}; cluster-autoscaler's minor must equal the cluster's`,
     });
+  }
+  return problems;
+}
+
+const minorOf = (version: string): string => version.replace(/^v/, '').split('.').slice(0, 2).join('.');
+
+/**
+ * Versions against the table in eks-versions.ts: a known minor, an add-on version for each add-on
+ * (kube-proxy's minor the cluster's, as cluster-autoscaler's), and a digest for every image.
+ */
+function versionProblems({ kubernetes, platform }: EnvironmentConfig): KeyProblem[] {
+  const problems: KeyProblem[] = [];
+  const row = EKS_MINORS[kubernetes.version];
+  if (!row) {
+    const known = Object.keys(EKS_MINORS).join(', ');
+    return [{ key: 'kubernetes.version', message: `${kubernetes.version} is not in the EKS version table (${known}); add its support dates and add-on versions to bdda/config/eks-versions.ts` }];
+  }
+  for (const addon of ['vpcCni', 'coredns', 'kubeProxy', 'podIdentityAgent', 'ebsCsiDriver'] as const) {
+    if (!kubernetes.addons[addon] && !row.addons) {
+      problems.push({ key: `kubernetes.addons.${addon}`, message: `has no version for Kubernetes ${kubernetes.version} in bdda/config/eks-versions.ts; set one, or move to a minor the table covers` });
+    }
+  }
+  const kubeProxy = kubernetes.addons.kubeProxy;
+  if (kubeProxy && minorOf(kubeProxy) !== kubernetes.version) {
+    problems.push({ key: 'kubernetes.addons.kubeProxy', message: `${kubeProxy} does not match kubernetes.version ${kubernetes.version}; kube-proxy's minor must equal the cluster's` });
+  }
+  const { clusterAutoscaler, clusterAutoscalerDigest, metricsServer, metricsServerDigest } = platform.addons;
+  if (!clusterAutoscaler && !row.clusterAutoscaler) {
+    problems.push({ key: 'platform.addons.clusterAutoscaler', message: `has no pinned version for Kubernetes ${kubernetes.version} in bdda/config/eks-versions.ts; set one with clusterAutoscalerDigest` });
+  }
+  if (clusterAutoscaler && clusterAutoscaler !== row.clusterAutoscaler?.version && !clusterAutoscalerDigest) {
+    problems.push({ key: 'platform.addons.clusterAutoscalerDigest', message: `is missing: cluster-autoscaler ${clusterAutoscaler} is not the pinned version, so give the digest of its image (images are pulled by tag and digest)` });
+  }
+  if (metricsServer && metricsServer !== METRICS_SERVER.version && !metricsServerDigest) {
+    problems.push({ key: 'platform.addons.metricsServerDigest', message: `is missing: metrics-server ${metricsServer} is not the pinned version, so give the digest of its image (images are pulled by tag and digest)` });
+  }
+  return problems;
+}
+
+/**
+ * Controls a real account must have on: someone to deploy, a way to the API, team log-ins, private
+ * endpoints and a system node group where the environment is protected. The emulator has no API to
+ * reach and no access entries, so the deploy-path checks apply to real accounts only.
+ */
+function realAccountProblems({ emulated, protected: isProtected, kubernetes, platform, vpc }: EnvironmentConfig): KeyProblem[] {
+  const problems: KeyProblem[] = [];
+  platform.teams.forEach((team, i) => {
+    if (team.roleArns.length === 0) {
+      problems.push({ key: `platform.teams[${i}].roleArns`, message: `lists no IAM role for team "${team.name}"; its members could not log in. Name the role(s) they assume` });
+    }
+    if (team.group.startsWith('system:')) problems.push({ key: `platform.teams[${i}].group`, message: `"${team.group}" starts with "system:", which EKS access entries refuse` });
+  });
+  if (kubernetes.systemNodeGroup !== undefined) {
+    const groups = Object.keys(kubernetes.nodeGroups);
+    if (!groups.includes(kubernetes.systemNodeGroup)) {
+      problems.push({ key: 'kubernetes.systemNodeGroup', message: `"${kubernetes.systemNodeGroup}" is not one of kubernetes.nodeGroups (${groups.join(', ')})` });
+    } else if (groups.length < 2) {
+      problems.push({ key: 'kubernetes.systemNodeGroup', message: 'is the only node group; tainted for add-ons, it would leave team workloads nowhere to run. Add another node group' });
+    }
+  }
+  if (vpc.runnerSubnet) {
+    const runner = parseCidr(vpc.runnerSubnet);
+    if (!contains(parseCidr(vpc.cidr), runner)) problems.push({ key: 'vpc.runnerSubnet', message: `"${vpc.runnerSubnet}" is not inside vpc.cidr ${vpc.cidr}` });
+    for (const tier of ['public', 'private', 'intra'] as const) {
+      vpc.subnets[tier].forEach((text, i) => {
+        if (overlaps(parseCidr(text), runner)) problems.push({ key: 'vpc.runnerSubnet', message: `"${vpc.runnerSubnet}" overlaps vpc.subnets.${tier}[${i}] (${text})` });
+      });
+    }
+  }
+  if (isProtected && !vpc.interfaceEndpoints) {
+    problems.push({ key: 'vpc.interfaceEndpoints', message: 'is off in a protected environment; its private nodes would pull images and assume roles through the NAT. Set it to true' });
+  }
+  if (isProtected && kubernetes.systemNodeGroup === undefined) {
+    problems.push({ key: 'kubernetes.systemNodeGroup', message: 'is not set in a protected environment; name the node group kept for platform add-ons' });
+  }
+  if (!emulated) {
+    if (!kubernetes.deployer.roleArn) {
+      problems.push({ key: 'kubernetes.deployer.roleArn', message: 'is missing: a real account needs the IAM role CI assumes, which gets cluster-admin through an access entry (without it nothing can apply Goliath)' });
+    }
+    const reachable = kubernetes.publicAccessCidrs.length > 0 || kubernetes.deployer.apiAccessCidrs.length > 0 || kubernetes.deployer.apiAccessSecurityGroupIds.length > 0 || vpc.runnerSubnet !== undefined;
+    if (!reachable) {
+      problems.push({ key: 'kubernetes.deployer', message: 'gives no way to the private-only API endpoint: set apiAccessCidrs or apiAccessSecurityGroupIds, or vpc.runnerSubnet for a runner inside the VPC (or publicAccessCidrs)' });
+    }
   }
   return problems;
 }

@@ -5,11 +5,12 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseDocument } from 'yaml';
+import type { z } from 'zod';
 import { ConfigError, type ConfigProblem } from '../errors';
 import { Naming } from '../naming';
 import { crossFieldProblems } from './checks';
-import { fileForKey, isPlainObject, mergeLevels, type Plain } from './merge';
+import { fileForKey, mergeLevels } from './merge';
+import { configFileExists, type Level, readLevel } from './read-level';
 import { environmentConfigSchema, type EnvironmentConfig } from './schema';
 
 export const CONFIG_FILE = 'env.yaml';
@@ -37,14 +38,14 @@ export interface EnvironmentRef {
 /** Every leaf under `<root>/environments`, sorted by path. Fails on two leaves with one name. */
 export function listEnvironments(root: string): EnvironmentRef[] {
   const base = path.join(root, ENVIRONMENTS_DIR);
-  if (!fs.existsSync(path.join(base, CONFIG_FILE))) {
+  if (!configFileExists(path.join(base, CONFIG_FILE))) {
     throw new ConfigError([{ file: `${ENVIRONMENTS_DIR}/${CONFIG_FILE}`, key: '', message: 'is missing; the hierarchy starts with the organisation defaults there' }]);
   }
   const leaves: EnvironmentRef[] = [];
   const walk = (rel: string): void => {
     const children = fs
       .readdirSync(path.join(base, rel), { withFileTypes: true })
-      .filter((d) => d.isDirectory() && fs.existsSync(path.join(base, rel, d.name, CONFIG_FILE)))
+      .filter((d) => d.isDirectory() && configFileExists(path.join(base, rel, d.name, CONFIG_FILE)))
       .map((d) => d.name)
       .sort();
     if (children.length === 0 && rel !== '') leaves.push({ path: rel, name: path.basename(rel) });
@@ -88,21 +89,14 @@ export function loadEnvironment(root: string, query: string): Environment {
   const segments = ref.path.split('/');
   const files = [CONFIG_FILE, ...segments.map((_, i) => `${segments.slice(0, i + 1).join('/')}/${CONFIG_FILE}`)]
     .map((rel) => `${ENVIRONMENTS_DIR}/${rel}`)
-    .filter((rel) => fs.existsSync(path.join(root, rel)));
+    .filter((rel) => configFileExists(path.join(root, rel)));
   const leafFile = configFile(ref.path);
 
-  const levels = files.map((file) => ({ file, data: readLevel(root, file) }));
+  const levels = files.map((file) => readLevel(root, file));
   const merged = mergeLevels(levels);
   const parsed = environmentConfigSchema.safeParse(merged.value);
   if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => {
-        const key = formatKey(issue.path as ReadonlyArray<string | number>);
-        const unknownKeys = issue.code === 'unrecognized_keys' ? issue.keys : [];
-        const fullKey = unknownKeys.length === 1 ? (key ? `${key}.${unknownKeys[0]}` : unknownKeys[0]) : key;
-        return { file: fileForKey(merged.provenance, fullKey, leafFile), key: fullKey, message: issue.message };
-      }),
-    );
+    throw new ConfigError(schemaProblems(parsed.error.issues, levels, merged, leafFile));
   }
   const config = parsed.data;
   const crossProblems = crossFieldProblems(config);
@@ -123,19 +117,42 @@ function configFile(envPath: string): string {
   return `${ENVIRONMENTS_DIR}/${envPath}/${CONFIG_FILE}`;
 }
 
-function readLevel(root: string, file: string): Plain {
-  const text = fs.readFileSync(path.join(root, file), 'utf8');
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length) {
-    const first = doc.errors[0];
-    const where = first.linePos ? `line ${first.linePos[0].line}, column ${first.linePos[0].col}` : 'somewhere';
-    throw new ConfigError([{ file, key: '', message: `is not valid YAML at ${where}: ${first.message.split('\n')[0]}` }]);
+/**
+ * The schema's complaints as problems to fix. A key no file sets is blamed on the leaf, which is
+ * where an environment's own values go; a number or boolean where a string belongs gets a hint to
+ * quote it, since YAML reads `1.30` as the number 1.3.
+ */
+function schemaProblems(issues: readonly z.core.$ZodIssue[], levels: readonly Level[], merged: ReturnType<typeof mergeLevels>, leafFile: string): ConfigProblem[] {
+  const missing: string[] = [];
+  const problems = issues.map((issue): ConfigProblem => {
+    const key = formatKey(issue.path as ReadonlyArray<string | number>);
+    const unknownKeys = issue.code === 'unrecognized_keys' ? issue.keys : [];
+    const fullKey = unknownKeys.length === 1 ? (key ? `${key}.${unknownKeys[0]}` : unknownKeys[0]) : key;
+    const value = valueAt(merged.value, issue.path as ReadonlyArray<PropertyKey>);
+    if (issue.code === 'invalid_type' && value === undefined) {
+      missing.push(fullKey);
+      return { file: leafFile, key: fullKey, message: `is missing: no file in the chain (${levels.map((l) => l.file).join(', ')}) sets it; set it here` };
+    }
+    const file = fileForKey(merged.provenance, fullKey, leafFile);
+    if (issue.code === 'invalid_type' && value === null) {
+      return { file, key: fullKey, message: `has no value (YAML reads an empty value as null); give it one, or remove the key to keep the inherited value` };
+    }
+    if (issue.code === 'invalid_type' && issue.expected === 'string' && (typeof value === 'number' || typeof value === 'boolean')) {
+      const written = levels.find((l) => l.file === file)?.scalarSources.get(fullKey) ?? String(value);
+      const name = fullKey.split('.').pop()?.replace(/\[\d+\]$/, '');
+      return { file, key: fullKey, message: `expected a string, but YAML reads \`${written}\` as the ${typeof value} ${String(value)}; quote it: ${name}: "${written}"` };
+    }
+    return { file, key: fullKey, message: issue.message };
+  });
+  const leaf = levels.find((l) => l.file === leafFile);
+  if (missing.length && (!leaf || Object.keys(leaf.data).length === 0)) {
+    problems.unshift({ file: leafFile, key: '', message: `sets no keys, but an environment's leaf must set ${missing.join(', ')}, which no file above it sets` });
   }
-  const data: unknown = doc.toJS() ?? {};
-  if (!isPlainObject(data)) {
-    throw new ConfigError([{ file, key: '', message: 'must hold a YAML mapping of keys to values at the top level' }]);
-  }
-  return data;
+  return problems;
+}
+
+function valueAt(value: unknown, keys: ReadonlyArray<PropertyKey>): unknown {
+  return keys.reduce<unknown>((node, key) => (node !== null && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[key] : undefined), value);
 }
 
 function formatKey(parts: ReadonlyArray<string | number | symbol>): string {

@@ -20,6 +20,7 @@ const dns1123 = z
   .regex(DNS1123_LABEL, { error: (i) => `${JSON.stringify(i.input)} is not a valid DNS-1123 label (lower-case letters, digits and '-', at most 63)` });
 const quantity = z.string().regex(K8S_QUANTITY, { error: (i) => `${JSON.stringify(i.input)} is not a Kubernetes quantity` });
 const semver = z.string().regex(/^\d+\.\d+\.\d+$/, { error: (i) => `${JSON.stringify(i.input)} is not a version like 1.31.0` });
+const imageDigest = z.string().regex(/^sha256:[0-9a-f]{64}$/, { error: (i) => `${JSON.stringify(i.input)} is not an image digest like sha256:<64 hex digits>` });
 const iamRoleArn = z
   .string()
   .regex(/^arn:aws:iam::\d{12}:role\/[\w+=,.@\/-]+$/, { error: (i) => `${JSON.stringify(i.input)} is not an IAM role ARN` });
@@ -43,6 +44,8 @@ export const vpcSchema = z
       })
       .strict(),
     natMode: z.enum(['single', 'per-az']).describe('One NAT gateway for the VPC (cheap), or one per AZ (survives an AZ outage).'),
+    interfaceEndpoints: z.boolean().default(false).describe('Interface endpoints for ECR (api, dkr), STS, CloudWatch Logs and EC2, so private nodes pull images and assume roles without NAT. Protected environments must have them.'),
+    runnerSubnet: cidr.optional().describe('A private subnet, in the first AZ, for a self-hosted CI runner; it is allowed to the private API endpoint on port 443.'),
     flowLogs: z
       .object({
         enabled: z.boolean().default(true).describe('Send VPC flow logs to CloudWatch Logs.'),
@@ -69,25 +72,40 @@ export const nodeGroupSchema = z
 
 export const kubernetesSchema = z
   .object({
-    version: z.string().regex(/^1\.(2[7-9]|3[0-3])$/, { error: (i) => `${JSON.stringify(i.input)} is not a supported Kubernetes version (1.27 to 1.33)` }).describe('Kubernetes minor version of the control plane.'),
+    // Any 1.N parses; whether EKS supports it is the version table's answer (eks-versions.ts), not a regex's.
+    version: z.string().regex(/^1\.\d{1,3}$/, { error: (i) => `${JSON.stringify(i.input)} is not a Kubernetes minor version like 1.35` }).describe('Kubernetes minor version of the control plane and the node groups; add-on versions follow it (bdda/config/eks-versions.ts).'),
     publicAccessCidrs: z.array(cidr).default([]).describe('CIDRs allowed to reach a public API endpoint. Empty keeps the endpoint private only.'),
     adminRoleArns: z.array(iamRoleArn).default([]).describe('IAM roles given cluster-admin through EKS access entries.'),
     nodeGroups: z.record(dns1123, nodeGroupSchema).describe('Managed node groups by name.'),
     addons: z
       .object({
-        vpcCni: z.string().describe('EKS add-on version of vpc-cni.'),
-        coredns: z.string().describe('EKS add-on version of coredns.'),
-        kubeProxy: z.string().describe('EKS add-on version of kube-proxy.'),
-        podIdentityAgent: z.string().describe('EKS add-on version of eks-pod-identity-agent.'),
+        vpcCni: z.string().optional().describe('Override of the vpc-cni add-on version the version table gives the cluster minor.'),
+        coredns: z.string().optional().describe('Override of the coredns add-on version the version table gives the cluster minor.'),
+        kubeProxy: z.string().optional().describe('Override of the kube-proxy add-on version; its minor must equal kubernetes.version.'),
+        podIdentityAgent: z.string().optional().describe('Override of the eks-pod-identity-agent add-on version.'),
+        ebsCsiDriver: z.string().optional().describe('Override of the aws-ebs-csi-driver add-on version.'),
       })
-      .strict(),
+      .strict()
+      .default({})
+      .describe('EKS add-on versions. Leave out to take the ones the version table gives the cluster minor.'),
+    deployer: z
+      .object({
+        roleArn: iamRoleArn.optional().describe('The IAM role CI assumes to plan and apply; it gets cluster-admin through an access entry. Required in real accounts.'),
+        apiAccessCidrs: z.array(cidr).default([]).describe('CIDRs (e.g. a VPN or a peered CI network) allowed to the private API endpoint on port 443.'),
+        apiAccessSecurityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]+$/, { error: (i) => `${JSON.stringify(i.input)} is not a security group id` })).default([]).describe('Security groups (e.g. of a CI runner in a peered VPC) allowed to the private API endpoint on port 443.'),
+      })
+      .strict()
+      .default({ apiAccessCidrs: [], apiAccessSecurityGroupIds: [] })
+      .describe('How the machine that runs apply reaches and is trusted by the cluster API.'),
+    systemNodeGroup: dns1123.optional().describe('The node group, from nodeGroups, kept for platform add-ons: tainted CriticalAddonsOnly, and the add-ons select it.'),
   })
   .strict();
 
 export const teamSchema = z
   .object({
     name: dns1123.describe('Team name; also its namespace.'),
-    group: z.string().min(1).describe('Kubernetes group (from the IdP) given edit rights in the namespace.'),
+    group: z.string().min(1).describe('Kubernetes group given edit rights in the namespace; the team\'s IAM roles are mapped to it by EKS access entries.'),
+    roleArns: z.array(iamRoleArn).default([]).describe('IAM roles the team\'s members assume to log in; each gets an access entry with the team\'s group. At least one.'),
     quota: z
       .object({
         cpu: quantity.describe('Total CPU requests allowed.'),
@@ -109,13 +127,18 @@ export const platformSchema = z
   .object({
     namespace: dns1123.default('platform').describe('Namespace of the platform add-ons.'),
     viewersGroup: z.string().min(1).describe('Kubernetes group given read-only access to the whole cluster.'),
+    viewerRoleArns: z.array(iamRoleArn).default([]).describe('IAM roles mapped to viewersGroup by EKS access entries.'),
     teams: z.array(teamSchema).default([]).describe('Teams, each with a namespace of its own.'),
     addons: z
       .object({
-        clusterAutoscaler: semver.describe('cluster-autoscaler version; its minor must match kubernetes.version.'),
-        metricsServer: semver.describe('metrics-server version.'),
+        clusterAutoscaler: semver.optional().describe('Override of the cluster-autoscaler version the version table gives the cluster minor; its minor must match kubernetes.version.'),
+        clusterAutoscalerDigest: imageDigest.optional().describe('Image digest of an overridden clusterAutoscaler version (required with it).'),
+        metricsServer: semver.optional().describe('Override of the pinned metrics-server version.'),
+        metricsServerDigest: imageDigest.optional().describe('Image digest of an overridden metricsServer version (required with it).'),
       })
-      .strict(),
+      .strict()
+      .default({})
+      .describe('Versions of Goliath\'s add-ons. Leave out to take the pins in bdda/config/eks-versions.ts; images are pulled by tag and digest.'),
   })
   .strict();
 
@@ -123,7 +146,7 @@ export const backendSchema = z
   .object({
     bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: (i) => `${JSON.stringify(i.input)} is not an S3 bucket name` }).describe('S3 bucket holding every layer\'s state.'),
     region: z.string().describe('Region of the state bucket.'),
-    lockTable: z.string().min(3).optional().describe('DynamoDB lock table. Leave out to lock with S3 native lock files instead.'),
+    lockTable: z.string().min(3).optional().describe('The older option: lock state in this DynamoDB table (created on first use), which terraform 1.11 deprecates. Leave out (the default) to lock with S3 lock files (`use_lockfile`) beside each state object.'),
   })
   .strict();
 
@@ -143,6 +166,15 @@ export const environmentConfigSchema = z
       .strict()
       .default({ mainBranch: 'main', requireMainBranch: true, requireCleanTree: true, allowDestroy: false })
       .describe('Guards of a protected environment. Off a terminal, apply and destroy also need --yes.'),
+    claims: z.boolean().default(false).describe('People take turns on this environment: `npm run claim` leases it, and apply, destroy and sync by anyone but the holder are refused without --force.'),
+    claimDuration: z
+      .object({
+        default: z.string().default('8h').describe('How long a claim lasts without --for, e.g. 8h.'),
+        max: z.string().default('7d').describe('The longest --for accepted, e.g. 7d.'),
+      })
+      .strict()
+      .default({ default: '8h', max: '7d' })
+      .describe('Lengths of claims (ms notation: 30m, 8h, 2d).'),
     aws: awsSchema,
     vpc: vpcSchema,
     kubernetes: kubernetesSchema,

@@ -1,0 +1,83 @@
+/**
+ * The Markdown summary of a build: a golden file (the expected output, committed under
+ * __tests__/fixtures/) with destroys and replacements first and the cut line, and the size limit.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ChangesRecord } from '../bdda/changes';
+import { renderSummary, SUMMARY_MAX_CHARS, type SummaryEntry } from '../bdda/ci/summary';
+
+const GOLDEN = path.join(__dirname, 'fixtures', 'ci-summary.golden.md');
+
+function record(env: string, layers: Array<Pick<ChangesRecord['layers'][number], 'layer' | 'status' | 'summary' | 'actions' | 'counts'>>): ChangesRecord {
+  return {
+    formatVersion: 1,
+    environment: env,
+    tools: { terraform: '1.11.4' },
+    layers: layers.map((l) => ({ ...l, engine: 'terraform plan', digest: 'd' })),
+    textDigest: 't',
+    digest: 'r',
+  };
+}
+
+const dev2 = record('dev/dev2', [
+  {
+    layer: 'flag',
+    status: 'changes',
+    summary: 'FLAG: 1 to add, 1 to change, 2 to destroy.',
+    counts: { add: 1, change: 1, destroy: 2 },
+    actions: { 'aws_subnet.public_0': 'update', 'aws_nat_gateway.nat_1': 'delete', 'aws_route_table.private': 'replace', 'aws_flow_log.vpc': 'create' },
+  },
+  { layer: 'karr', status: 'waiting', summary: 'KARR: waits for FLAG to be applied.', counts: {}, actions: {} },
+  {
+    layer: 'goliath',
+    status: 'changes',
+    summary: 'GOLIATH: 1 to add, 0 to change, 1 to delete.',
+    counts: { add: 1, change: 0, delete: 1 },
+    actions: { 'v1/Namespace/search': 'delete', 'v1/Namespace/payments': 'create' },
+  },
+]);
+
+const many = record('prod/eu1', [
+  {
+    layer: 'flag',
+    status: 'changes',
+    summary: 'FLAG: 60 to add, 0 to change, 0 to destroy.',
+    counts: { add: 60, change: 0, destroy: 0 },
+    actions: Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`aws_route.private_${String(i).padStart(2, '0')}`, 'create'])),
+  },
+]);
+
+const entries: SummaryEntry[] = [
+  { env: 'dev/dev2', record: dev2, changesFile: 'environments/dev/dev2/changes.txt' },
+  { env: 'dev/dev3', changesFile: 'environments/dev/dev3/changes.txt' },
+  { env: 'prod/eu1', record: many, changesFile: 'environments/prod/eu1/changes.txt' },
+];
+
+test('the summary matches the golden Markdown: counts per environment and layer, destroys and replacements first, cut with a pointer to changes.txt', () => {
+  const markdown = renderSummary(entries, { branch: 'feature/x', commit: '1a2b3c4d5e6f', maxChars: 2500 });
+  expect(markdown).toBe(fs.readFileSync(GOLDEN, 'utf8'));
+  expect(markdown.length).toBeLessThanOrEqual(2500);
+});
+
+test('a summary without a cut lists every address and has no cut line', () => {
+  const markdown = renderSummary(entries, { branch: 'feature/x', commit: '1a2b3c4d5e6f' });
+  expect(markdown).not.toContain('Cut here');
+  expect(markdown).toContain('`aws_route.private_59` create');
+});
+
+test('a diff of thousands of addresses stays under the comment limit, with the cut line last', () => {
+  const huge = record('prod/us1', [
+    {
+      layer: 'flag',
+      status: 'changes',
+      summary: 'FLAG: 5000 to add, 0 to change, 0 to destroy.',
+      counts: { add: 5000, change: 0, destroy: 0 },
+      actions: Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`module.network.aws_route.a_rather_long_resource_name_${i}`, 'create'])),
+    },
+  ]);
+  const markdown = renderSummary([{ env: 'prod/us1', record: huge, changesFile: 'environments/prod/us1/changes.txt' }], { branch: 'main', commit: 'abcdef0' });
+  expect(markdown.length).toBeLessThan(SUMMARY_MAX_CHARS);
+  expect(markdown.length).toBeGreaterThan(SUMMARY_MAX_CHARS - 200);
+  expect(markdown.trimEnd().split('\n').pop()).toBe('> ✂ Cut here to stay under a comment\'s size. The full diff is in `environments/prod/us1/changes.txt` on this branch.');
+});

@@ -1,0 +1,60 @@
+/**
+ * The GitHub Actions workflows: each passes a real schema validator (@action-validator/core,
+ * the GitHub workflow schema compiled to WebAssembly), and each step is one npm command of this
+ * repository, with no shell logic around it.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { validateWorkflow } from '@action-validator/core';
+import { parse } from 'yaml';
+import { REPO_ROOT } from './support/scratch';
+
+const DIR = path.join(REPO_ROOT, '.github', 'workflows');
+const files = fs.readdirSync(DIR).filter((f) => /\.ya?ml$/.test(f)).sort();
+const scripts = Object.keys((JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts);
+
+interface Step {
+  run?: string;
+  uses?: string;
+}
+type Workflow = { jobs: Record<string, { steps?: Step[]; uses?: string }> };
+const load = (file: string) => parse(fs.readFileSync(path.join(DIR, file), 'utf8')) as Workflow;
+const runs = (file: string) => Object.values(load(file).jobs).flatMap((job) => (job.steps ?? []).flatMap((s) => (s.run ? [s.run.trim()] : [])));
+
+test('the four workflows of the pipeline are there', () => {
+  expect(files).toEqual(expect.arrayContaining(['build.yml', 'deploy.yml', 'drift.yml', 'main.yml']));
+});
+
+test.each(files)('%s passes the GitHub Actions workflow schema', (file) => {
+  expect(validateWorkflow(fs.readFileSync(path.join(DIR, file), 'utf8')).errors).toEqual([]);
+});
+
+test('the validator rejects a broken workflow, so a pass means something', () => {
+  expect(validateWorkflow('on: push\njobs:\n  a:\n    runz-on: ubuntu-latest\n    steps: []\n').errors.length).toBeGreaterThan(0);
+});
+
+test.each(files)('every run step of %s is one npm command naming a script of package.json', (file) => {
+  for (const run of runs(file)) {
+    expect(run).toMatch(/^npm (ci|test|run [\w:-]+( -- .*)?)$/);
+    expect(run).not.toMatch(/&&|\|\||[;|`\n]|\$\(/);
+    const script = /^npm run ([\w:-]+)/.exec(run)?.[1];
+    if (script) expect(scripts).toContain(script);
+  }
+});
+
+test('every reusable workflow a job calls exists', () => {
+  for (const file of files) {
+    for (const job of Object.values(load(file).jobs)) {
+      if (job.uses?.startsWith('./')) expect(fs.existsSync(path.join(REPO_ROOT, job.uses))).toBe(true);
+    }
+  }
+});
+
+test('the pipeline runs what the README promises: build tests and builds, main verifies, deploy applies and commits, drift detects', () => {
+  expect(runs('build.yml')).toEqual(['npm ci', 'npm test', 'npm run ci -- build']);
+  expect(runs('main.yml')).toEqual(expect.arrayContaining(['npm test', 'npm run verify', 'npm run ci -- build --env ${{ matrix.tier }}']));
+  expect(runs('deploy-environment.yml')).toEqual(
+    expect.arrayContaining(['npm run apply -- --env ${{ inputs.environment }} --yes', 'npm run ci -- commit-applied --env ${{ inputs.environment }}']),
+  );
+  expect(runs('drift.yml').some((r) => /--shard \$\{\{ matrix.shard \}\}\/2 --detailed-exitcode$/.test(r))).toBe(true);
+});

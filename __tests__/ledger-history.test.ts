@@ -1,0 +1,146 @@
+/**
+ * Deployment records end to end: the real terraform against a private emulator, in a scratch
+ * root that is a git repository, one environment (dev/dev2) built up in order:
+ *
+ * 1. plan; alice claims dev2; bob's apply is refused, then goes through with --force (recorded).
+ * 2. alice (the holder) applies again: a second record, and `current` moves to it.
+ * 3. a tag change planned for FLAG and KARR, applied with KARR's apply made to fail: the record
+ *    is marked failed and lists FLAG only, which was deployed.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { loadEnvironment } from '../bdda/config/load';
+import { emulatorEndpoint, stopEmulator } from '../bdda/emulator';
+import { currentPointerKey, type DeploymentRecord, listDeployments, readPointer } from '../bdda/ledger/records';
+import { StateBackend } from '../bdda/state-backend';
+import { captureConsole, restoreEnv, runCli } from './support/cli-harness';
+import { testEmulatorPort } from './support/emulated';
+import { commitAll, git, makeGitScratch } from './support/git-scratch';
+import { editFile, removeScratch } from './support/scratch';
+
+const PORT = testEmulatorPort(45910);
+const DEV2 = 'dev/dev2';
+const FAILING_TERRAFORM = path.join(__dirname, 'support', 'failing-terraform.js');
+
+let root: string;
+let backend: StateBackend;
+const captured = captureConsole();
+const saved = { root: process.env.BDDA_ROOT, port: process.env.BDDA_EMULATOR_PORT, user: process.env.BDDA_USER, terraform: process.env.TERRAFORM_BINARY };
+const savedTty = Object.getOwnPropertyDescriptor(process.stdin, 'isTTY');
+
+beforeAll(() => {
+  root = makeGitScratch();
+  process.env.BDDA_ROOT = root;
+  process.env.BDDA_EMULATOR_PORT = String(PORT);
+  Object.defineProperty(process.stdin, 'isTTY', { value: false, configurable: true, writable: true });
+  const { bucket, region } = loadEnvironment(root, DEV2).config.backend;
+  backend = new StateBackend({ bucket, region, endpoint: emulatorEndpoint(PORT) });
+});
+
+afterAll(async () => {
+  try {
+    backend?.destroy();
+    if (root) await stopEmulator(path.join(root, '.bdda', 'emulator'));
+  } finally {
+    if (root) removeScratch(root);
+    restoreEnv('BDDA_ROOT', saved.root);
+    restoreEnv('BDDA_EMULATOR_PORT', saved.port);
+    restoreEnv('BDDA_USER', saved.user);
+    restoreEnv('TERRAFORM_BINARY', saved.terraform);
+    delete process.env.FAIL_TF_APPLY_IN;
+    if (savedTty) Object.defineProperty(process.stdin, 'isTTY', savedTty);
+    else delete (process.stdin as { isTTY?: boolean }).isTTY;
+  }
+});
+
+async function runAs(user: string, expected: number, ...args: string[]): Promise<void> {
+  process.env.BDDA_USER = user;
+  const code = await runCli(captured, ...args);
+  if (code !== expected) {
+    throw new Error(`bdda ${args.join(' ')} as ${user} exited ${code}, expected ${expected}:\n${captured.errors.join('\n')}\n${captured.logs.join('\n').slice(-4000)}`);
+  }
+}
+
+const errorText = () => captured.errors.join('\n');
+const head = () => git(root, 'rev-parse', 'HEAD').trim();
+const records = () => listDeployments(backend, DEV2, 100);
+const layersOf = (r: DeploymentRecord) => r.layers.map((l) => l.layer);
+const diffExists = () => fs.existsSync(path.join(root, 'environments', DEV2, 'changes.txt'));
+
+describe('deployment records of dev/dev2', () => {
+  test('bob\'s apply while alice holds dev2 is refused; with --force it deploys FLAG and the record says forced over alice\'s claim', async () => {
+    await runAs('alice', 0, 'plan', '--env', DEV2);
+    commitAll(root, 'the reviewed diff of dev2');
+    await runAs('alice', 0, 'claim', '--env', DEV2, '--for', '1h');
+
+    await runAs('bob', 1, 'apply', '--env', DEV2);
+    expect(errorText()).toContain('claimed by alice');
+    expect(await records()).toEqual([]);
+
+    await runAs('bob', 0, 'apply', '--env', DEV2, '--force');
+    const [first, ...rest] = await records();
+    expect(rest).toEqual([]);
+    expect(first).toMatchObject({ environment: DEV2, operation: 'apply', status: 'succeeded', who: 'bob', forced: true, overrodeClaimOf: 'alice', sha: head(), branch: 'main' });
+    expect(layersOf(first)).toEqual(['flag']);
+    expect(first.layers[0].summary).toMatch(/^FLAG: \d+ to add, 0 to change, 0 to destroy\.$/);
+    expect(Date.parse(first.endedAt)).toBeGreaterThanOrEqual(Date.parse(first.startedAt));
+    expect(first.tools.terraform).toMatch(/^\d+\.\d+\.\d+/);
+    expect((await readPointer(backend, DEV2))?.current).toBe(first.key);
+  });
+
+  test('the holder\'s second apply writes a second record, not forced; current points at it and previous at the first', async () => {
+    expect(diffExists()).toBe(true); // KARR, planned once FLAG was deployed
+    const [first] = await records();
+    await runAs('alice', 0, 'apply', '--env', DEV2);
+    const all = await records();
+    expect(all).toHaveLength(2);
+    const [second] = all;
+    expect(second.key).not.toBe(first.key);
+    expect(second).toMatchObject({ who: 'alice', forced: false, status: 'succeeded' });
+    expect(layersOf(second)).toContain('karr');
+    expect(await readPointer(backend, DEV2)).toEqual({ current: second.key, previous: first.key });
+
+    await runAs('alice', 0, 'history', '--env', DEV2, '--json');
+    const listed = JSON.parse(captured.logs.join('\n')) as Array<{ key: string; current: boolean }>;
+    expect(listed.map((r) => r.key)).toEqual([second.key, first.key]);
+    expect(listed.map((r) => r.current)).toEqual([true, false]);
+    await runAs('alice', 0, 'history', '--env', DEV2, '--limit', '1');
+    expect(captured.logs.join('\n')).toContain(second.sha.slice(0, 12));
+    expect(captured.logs.join('\n')).toContain('current');
+    expect(captured.logs.join('\n')).not.toContain('forced');
+  });
+
+  test('an apply whose KARR fails records the deployed FLAG, marked failed, and current points at it', async () => {
+    // Converge whatever the second apply left for review (GOLIATH waits for KARR), so the next diff is only the tag change.
+    for (let i = 0; i < 2 && diffExists(); i++) await runAs('alice', 0, 'apply', '--env', DEV2);
+    expect(diffExists()).toBe(false);
+    const before = (await records()).length;
+
+    editFile(root, `environments/${DEV2}/env.yaml`, /^vpc:/m, 'tags:\n  purpose: ledger-test\n\nvpc:');
+    await runAs('alice', 0, 'plan', '--env', DEV2);
+    const summaries = fs.readFileSync(path.join(root, 'environments', DEV2, 'changes.txt'), 'utf8');
+    expect(summaries).toMatch(/^FLAG: 0 to add, [1-9]\d* to change, 0 to destroy\.$/m);
+    expect(summaries).toMatch(/^KARR: 0 to add, [1-9]\d* to change, 0 to destroy\.$/m);
+    commitAll(root, 'tag dev2');
+
+    process.env.TERRAFORM_BINARY = FAILING_TERRAFORM;
+    process.env.FAIL_TF_APPLY_IN = 'stacks/karr';
+    try {
+      await runAs('alice', 1, 'apply', '--env', DEV2);
+    } finally {
+      restoreEnv('TERRAFORM_BINARY', saved.terraform);
+      delete process.env.FAIL_TF_APPLY_IN;
+    }
+    expect(errorText()).toContain('made to fail by the test');
+    const all = await records();
+    expect(all).toHaveLength(before + 1);
+    const [failed] = all;
+    expect(failed).toMatchObject({ status: 'failed', who: 'alice', sha: head() });
+    expect(layersOf(failed)).toEqual(['flag']);
+    expect(failed.error).toBeTruthy();
+    expect((await readPointer(backend, DEV2))?.current).toBe(failed.key);
+    // KARR is still to deploy.
+    expect(fs.readFileSync(path.join(root, 'environments', DEV2, 'changes.txt'), 'utf8')).toMatch(/^KARR: /m);
+    expect(await backend.objectExists(currentPointerKey(DEV2))).toBe(true);
+  });
+});

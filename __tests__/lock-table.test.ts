@@ -1,0 +1,88 @@
+/**
+ * The older locking option, `backend.lockTable` (a DynamoDB table, deprecated by terraform 1.11),
+ * still works end to end, and terraform's deprecation warning about it stays out of the reviewed
+ * diff: it is shown once as a WARNING line instead. The real terraform against a private emulator,
+ * in a scratch checkout whose dev tier sets a lock table again.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
+import { EMULATOR_CREDENTIALS } from '../bdda/aws-env';
+import { readChanges } from '../bdda/changes';
+import { loadEnvironment } from '../bdda/config/load';
+import { emulatorEndpoint, stopEmulator } from '../bdda/emulator';
+import { captureConsole, restoreEnv, runCli } from './support/cli-harness';
+import { testEmulatorPort } from './support/emulated';
+import { editFile, makeScratch, removeScratch } from './support/scratch';
+
+const PORT = testEmulatorPort(45880);
+const ENDPOINT = emulatorEndpoint(PORT);
+const DEV3 = 'dev/dev3';
+const TABLE = 'acme-bdda-dev-locks';
+
+let root: string;
+const captured = captureConsole();
+const saved = { root: process.env.BDDA_ROOT, port: process.env.BDDA_EMULATOR_PORT };
+const savedTty = Object.getOwnPropertyDescriptor(process.stdin, 'isTTY');
+const credentials = { ...EMULATOR_CREDENTIALS };
+
+beforeAll(() => {
+  root = makeScratch();
+  process.env.BDDA_ROOT = root;
+  process.env.BDDA_EMULATOR_PORT = String(PORT);
+  Object.defineProperty(process.stdin, 'isTTY', { value: false, configurable: true, writable: true });
+  editFile(root, 'environments/dev/env.yaml', /^backend:\n/m, `backend:\n  lockTable: ${TABLE}\n`);
+});
+
+afterAll(async () => {
+  try {
+    if (root) await stopEmulator(path.join(root, '.bdda', 'emulator'));
+  } finally {
+    if (root) removeScratch(root);
+    restoreEnv('BDDA_ROOT', saved.root);
+    restoreEnv('BDDA_EMULATOR_PORT', saved.port);
+    if (savedTty) Object.defineProperty(process.stdin, 'isTTY', savedTty);
+    else delete (process.stdin as { isTTY?: boolean }).isTTY;
+  }
+});
+
+async function expectRun(expected: number, ...args: string[]): Promise<void> {
+  const code = await runCli(captured, ...args);
+  if (code !== expected) {
+    throw new Error(`bdda ${args.join(' ')} exited ${code}, expected ${expected}:\n${captured.errors.join('\n')}\n--- output:\n${captured.logs.join('\n').slice(-4000)}`);
+  }
+}
+
+test('with backend.lockTable, FLAG is applied and KARR planned with DynamoDB locks, and the deprecation warning is shown, not reviewed', async () => {
+  const env = loadEnvironment(root, DEV3);
+  expect(env.config.backend.lockTable).toBe(TABLE);
+  await expectRun(0, 'plan', '--env', DEV3);
+  await expectRun(0, 'apply', '--env', DEV3);
+  const log = captured.logs.join('\n');
+  expect(log).toMatch(/stopped: KARR was waiting/);
+
+  // KARR reads FLAG's state through terraform_remote_state, whose config names the lock table.
+  const warnings = log.split('\n').filter((line) => / WARNING .*Deprecated Parameter/.test(line));
+  expect(warnings).toHaveLength(1);
+  expect(warnings[0]).toMatch(/KARR: terraform warns \(left out of changes\.txt\): Deprecated Parameter: The parameter "dynamodb_table" is deprecated/);
+  const review = readChanges(env.dir);
+  expect(review?.record.layers.find((l) => l.layer === 'karr')?.status).toBe('changes');
+  expect(review?.text).not.toMatch(/Deprecated|dynamodb_table|use_lockfile/);
+  expect(fs.readFileSync(path.join(env.dir, 'changes.txt'), 'utf8')).toContain('======== KARR');
+
+  // Terraform locked in the table and released every lock; no S3 lock file was ever written.
+  const dynamodb = new DynamoDBClient({ region: 'us-east-1', endpoint: ENDPOINT, credentials });
+  const s3 = new S3Client({ region: 'us-east-1', endpoint: ENDPOINT, forcePathStyle: true, credentials });
+  try {
+    const items = (await dynamodb.send(new ScanCommand({ TableName: TABLE }))).Items ?? [];
+    // What stays is terraform's state digests (`<path>-md5`), never a lock (`Info`).
+    expect(items.filter((item) => item.Info !== undefined)).toEqual([]);
+    expect(items.some((item) => item.LockID?.S === `${env.config.backend.bucket}/${env.naming.stateKey('flag')}-md5`)).toBe(true);
+    const versions = await s3.send(new ListObjectVersionsCommand({ Bucket: env.config.backend.bucket, Prefix: 'dev/dev3/' }));
+    expect([...(versions.Versions ?? []), ...(versions.DeleteMarkers ?? [])].filter((v) => v.Key?.endsWith('.tflock'))).toEqual([]);
+  } finally {
+    dynamodb.destroy();
+    s3.destroy();
+  }
+}, 600_000);

@@ -1,0 +1,80 @@
+/**
+ * The Markdown a build leaves for people: `$GITHUB_STEP_SUMMARY` and a pull request comment.
+ * Per environment and layer the counts; then what is destroyed or replaced, first, since that is
+ * what a reviewer must not miss; then every address or Kubernetes object with its action. It is
+ * read from changes.json, the same record apply checks, and cut to fit a comment.
+ */
+import type { ChangesRecord } from '../changes';
+
+/** GitHub refuses comments over 65,536 characters; stay clear of it. */
+export const SUMMARY_MAX_CHARS = 60_000;
+
+export interface SummaryEntry {
+  /** The environment's path, e.g. `dev/dev2`. */
+  readonly env: string;
+  /** Its changes.json, or undefined when the plan found nothing to do. */
+  readonly record?: ChangesRecord;
+  /** The repository path of its changes.txt, which the cut line points at. */
+  readonly changesFile: string;
+}
+
+export interface SummaryOptions {
+  readonly branch: string;
+  readonly commit: string;
+  /** @default SUMMARY_MAX_CHARS */
+  readonly maxChars?: number;
+}
+
+const FIRST = new Set(['delete', 'replace']);
+const LABEL: Record<string, string> = { flag: 'FLAG', karr: 'KARR', goliath: 'GOLIATH' };
+
+export function renderSummary(entries: readonly SummaryEntry[], opts: SummaryOptions): string {
+  const maxChars = opts.maxChars ?? SUMMARY_MAX_CHARS;
+  const head = [
+    `## bdda Build-Diff of \`${opts.branch}\` at \`${opts.commit.slice(0, 7)}\``,
+    '',
+    '| environment | layer | add | change | destroy | summary |',
+    '| --- | --- | ---: | ---: | ---: | --- |',
+    ...entries.flatMap((e) =>
+      e.record
+        ? e.record.layers.map((l) => `| ${e.env} | ${LABEL[l.layer] ?? l.layer} | ${l.counts.add ?? 0} | ${l.counts.change ?? 0} | ${(l.counts.destroy ?? 0) + (l.counts.delete ?? 0)} | ${l.summary} |`)
+        : [`| ${e.env} | all | 0 | 0 | 0 | in sync: no changes in any layer |`],
+    ),
+  ];
+  // Details, one block per environment; the cut falls between lines, never inside one.
+  const blocks = entries
+    .filter((e) => e.record)
+    .map((e) => ({ entry: e, lines: detailLines(e.record as ChangesRecord, e.env) }));
+  const out: string[] = [...head];
+  let size = out.join('\n').length;
+  for (let b = 0; b < blocks.length; b++) {
+    for (const line of blocks[b].lines) {
+      const cut = cutLine(blocks.slice(b).map((x) => x.entry.changesFile));
+      if (size + line.length + 1 + cut.length + 2 > maxChars) {
+        out.push('', cut);
+        return `${out.join('\n')}\n`;
+      }
+      out.push(line);
+      size += line.length + 1;
+    }
+  }
+  return `${out.join('\n')}\n`;
+}
+
+function detailLines(record: ChangesRecord, env: string): string[] {
+  const items = record.layers.flatMap((l) => Object.entries(l.actions).map(([address, action]) => ({ layer: LABEL[l.layer] ?? l.layer, address, action })));
+  const line = (i: (typeof items)[number]) => `- ${i.layer} \`${i.address.replace(/`/g, "'")}\` ${i.action}`;
+  const first = items.filter((i) => FIRST.has(i.action));
+  const rest = items.filter((i) => !FIRST.has(i.action));
+  return [
+    '',
+    `### ${env}`,
+    ...record.layers.map((l) => `- ${l.summary}`),
+    ...(first.length ? ['', `**Destroyed or replaced (${first.length})**`, '', ...first.map(line)] : []),
+    ...(rest.length ? ['', `**Other changes (${rest.length})**`, '', ...rest.map(line)] : []),
+  ];
+}
+
+function cutLine(files: readonly string[]): string {
+  return `> ✂ Cut here to stay under a comment's size. The full diff is in ${files.map((f) => `\`${f}\``).join(', ')} on this branch.`;
+}

@@ -1,0 +1,235 @@
+/**
+ * Deployment records: what is deployed where (current), what was before (previous). Every apply
+ * that deploys at least one layer, sync and destroy write one immutable record into the
+ * environment's state bucket, then move the `current` pointer to it.
+ *
+ * A record's key is its start time and a random suffix, written with `If-None-Match: *`, so two
+ * runs can never overwrite each other's record; the pointer is written after the record, with
+ * `If-Match` on the ETag read, so it only ever points at a record that exists.
+ */
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CHANGES_JSON, type ChangesRecord } from '../changes';
+import type { PlanContext } from '../context';
+import { BddaError } from '../errors';
+import type { Layer } from '../naming';
+import type { StateBackend } from '../state-backend';
+import { assertClaimAllows } from './claims';
+import { gitSource, whoAmI } from './who';
+
+/** How a run that changes an environment asks the ledger to record it. */
+export interface LedgerOptions {
+  /** `--force`: deploy although someone else holds the claim. Recorded. @default false */
+  readonly force?: boolean;
+  /** The ref a sync deployed (`origin/main`); the record's branch. @default the checkout's branch */
+  readonly ref?: string;
+}
+
+export interface DeployedLayer {
+  readonly layer: Layer;
+  /** The reviewed summary line, e.g. `FLAG: 31 to add, 0 to change, 0 to destroy.` */
+  readonly summary: string;
+  /** The reviewed plan's digest, as in changes.json. */
+  readonly digest: string;
+}
+
+export interface DeploymentRecord {
+  readonly formatVersion: 1;
+  readonly environment: string;
+  readonly operation: 'apply' | 'sync' | 'destroy';
+  /** `failed` records still list the layers that were deployed before the failure. */
+  readonly status: 'succeeded' | 'failed';
+  /** The first line of the error of a failed run. */
+  readonly error?: string;
+  readonly sha: string;
+  readonly branch: string;
+  /** Whether the working tree was clean. */
+  readonly clean: boolean;
+  readonly who: string;
+  /** `--force` was given. */
+  readonly forced: boolean;
+  /** Who held the claim that `--force` overrode. */
+  readonly overrodeClaimOf?: string;
+  readonly startedAt: string;
+  readonly endedAt: string;
+  readonly layers: readonly DeployedLayer[];
+  readonly tools: Readonly<Record<string, string>>;
+}
+
+/** The `current` pointer: the newest record and the one before it. */
+export interface CurrentPointer {
+  readonly current: string;
+  readonly previous?: string;
+}
+
+/** Set by sync for the ref's own bdda it runs in a worktree: the ref the record names as its branch. */
+export const DEPLOY_REF_VARIABLE = 'BDDA_DEPLOY_REF';
+
+export const deploymentsPrefix = (envPath: string) => `${envPath}/deployments/`;
+export const currentPointerKey = (envPath: string) => `${envPath}/deployments.current.json`;
+
+/** `<env>/deployments/20261126T063012.123Z-9f2c4e1a.json`: sorts by time, never collides. */
+export function recordKey(envPath: string, startedAt: Date): string {
+  const stamp = startedAt.toISOString().replace(/[-:]/g, '');
+  return `${deploymentsPrefix(envPath)}${stamp}-${randomBytes(4).toString('hex')}.json`;
+}
+
+/** Writes the record (create-only), then moves the pointer to it. Returns the record's key. */
+export async function writeDeployment(backend: StateBackend, record: DeploymentRecord): Promise<string> {
+  let key = '';
+  for (let attempt = 0; ; attempt++) {
+    key = recordKey(record.environment, new Date(record.startedAt));
+    const written = await backend.putObjectIf(key, `${JSON.stringify(record, null, 2)}\n`, { ifNoneMatch: '*' });
+    if (written !== 'precondition-failed') break;
+    // Only a random-suffix collision gets here; another suffix is another key.
+    if (attempt >= 2) throw new BddaError(`The deployment record s3://${backend.bucket}/${key} could not be written: the key was taken three times.`);
+  }
+  await movePointer(backend, record.environment, key);
+  return key;
+}
+
+async function movePointer(backend: StateBackend, envPath: string, key: string): Promise<void> {
+  const pointerKey = currentPointerKey(envPath);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const now = await backend.getObjectWithEtag(pointerKey);
+    const pointer = now ? parsePointer(now.body) : undefined;
+    // A newer record already took the pointer (keys sort by start time): leave it there.
+    if (pointer && pointer.current >= key) return;
+    const body = `${JSON.stringify({ current: key, previous: pointer?.current } satisfies CurrentPointer, null, 2)}\n`;
+    const condition = now?.etag ? { ifMatch: now.etag } : { ifNoneMatch: '*' as const };
+    if ((await backend.putObjectIf(pointerKey, body, condition)) !== 'precondition-failed') return;
+  }
+  throw new BddaError(`The deployment pointer s3://${backend.bucket}/${pointerKey} kept changing under this run; the record ${key} was written, the pointer not.`);
+}
+
+function parsePointer(text: string): CurrentPointer | undefined {
+  try {
+    const v = JSON.parse(text) as Partial<CurrentPointer>;
+    return typeof v.current === 'string' ? { current: v.current, previous: typeof v.previous === 'string' ? v.previous : undefined } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function readPointer(backend: StateBackend, envPath: string): Promise<CurrentPointer | undefined> {
+  const text = await backend.getObject(currentPointerKey(envPath));
+  return text === undefined ? undefined : parsePointer(text);
+}
+
+export async function readRecord(backend: StateBackend, key: string): Promise<DeploymentRecord | undefined> {
+  const text = await backend.getObject(key);
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as DeploymentRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The record `current` points at, or undefined when nothing was recorded. */
+export async function currentDeployment(backend: StateBackend, envPath: string): Promise<(DeploymentRecord & { key: string }) | undefined> {
+  const pointer = await readPointer(backend, envPath);
+  const record = pointer && (await readRecord(backend, pointer.current));
+  return record && pointer ? { ...record, key: pointer.current } : undefined;
+}
+
+/** The newest `limit` records, newest first, read in parallel. */
+export async function listDeployments(backend: StateBackend, envPath: string, limit: number): Promise<Array<DeploymentRecord & { key: string }>> {
+  const keys = (await backend.listKeys(deploymentsPrefix(envPath))).filter((k) => k.endsWith('.json')).sort().reverse().slice(0, limit);
+  const records = await Promise.all(keys.map(async (key) => ({ key, record: await readRecord(backend, key) })));
+  return records.flatMap(({ key, record }) => (record ? [{ ...record, key }] : []));
+}
+
+/**
+ * Runs an apply (`run`) of the reviewed diff `reviewed` and records what it deployed, also when it
+ * fails part-way: a layer is deployed once its section has left changes.json. The claim is checked
+ * first, so a refused run deploys and records nothing.
+ */
+export async function recordingDeployment<T>(ctx: PlanContext, reviewed: ChangesRecord, opts: LedgerOptions, run: () => Promise<T>): Promise<T> {
+  const { env, ws, target } = ctx;
+  // A sync that runs the ref's own bdda in its worktree names the ref through the environment.
+  const ref = opts.ref ?? (process.env[DEPLOY_REF_VARIABLE] || undefined);
+  const [who, source] = await Promise.all([whoAmI(ws.root), gitSource(ws.root)]);
+  const overrodeClaimOf = await assertClaimAllows(target.backend, env, who, opts.force === true, ref ? 'sync' : 'apply');
+  const startedAt = new Date().toISOString();
+  const write = async (status: DeploymentRecord['status'], error?: unknown) => {
+    const layers = deployedLayers(env.dir, reviewed);
+    if (layers.length === 0) return;
+    const record: DeploymentRecord = {
+      formatVersion: 1,
+      environment: env.path,
+      operation: ref ? 'sync' : 'apply',
+      status,
+      error: error === undefined ? undefined : (error instanceof Error ? error.message : String(error)).split('\n')[0],
+      sha: source.sha,
+      branch: ref ?? source.branch,
+      clean: source.clean,
+      who,
+      forced: opts.force === true,
+      overrodeClaimOf,
+      startedAt,
+      endedAt: new Date().toISOString(),
+      layers,
+      tools: reviewed.tools,
+    };
+    const key = await writeDeployment(target.backend, record);
+    ctx.progress.step(env.path, 'LEDGER', `recorded ${status === 'failed' ? 'the failed ' : ''}deployment ${key}`);
+  };
+  let result: T;
+  try {
+    result = await run();
+  } catch (err) {
+    await write('failed', err).catch((recordErr: Error) => {
+      if (err instanceof Error) err.message += `\n\nThe deployment record could not be written either: ${recordErr.message}`;
+    });
+    throw err;
+  }
+  await write('succeeded').catch((recordErr: Error) => {
+    throw new BddaError(`${env.path} was applied, but its deployment record could not be written: ${recordErr.message} \`npm run history\` will not show this apply.`);
+  });
+  return result;
+}
+
+/** The reviewed layers with changes whose section has left changes.json: those this run applied. */
+function deployedLayers(envDir: string, reviewed: ChangesRecord): DeployedLayer[] {
+  let remaining: ReadonlySet<string>;
+  try {
+    const now = JSON.parse(fs.readFileSync(path.join(envDir, CHANGES_JSON), 'utf8')) as { layers?: Array<{ layer?: string }> };
+    remaining = new Set((now.layers ?? []).map((l) => String(l.layer)));
+  } catch {
+    remaining = new Set(); // removed: every layer was deployed
+  }
+  return reviewed.layers
+    .filter((l) => l.status === 'changes' && !remaining.has(l.layer))
+    .map(({ layer, summary, digest }) => ({ layer, summary, digest }));
+}
+
+/** Records a destroy that went through (no layers: everything went). */
+export async function recordingDestroy<T>(ctx: PlanContext, opts: LedgerOptions, run: () => Promise<T>): Promise<T> {
+  const { env, ws, target } = ctx;
+  const [who, source] = await Promise.all([whoAmI(ws.root), gitSource(ws.root)]);
+  const overrodeClaimOf = await assertClaimAllows(target.backend, env, who, opts.force === true, 'destroy');
+  const startedAt = new Date().toISOString();
+  const write = (status: DeploymentRecord['status']) =>
+    writeDeployment(target.backend, {
+      formatVersion: 1,
+      environment: env.path,
+      operation: 'destroy',
+      status,
+      sha: source.sha,
+      branch: source.branch,
+      clean: source.clean,
+      who,
+      forced: opts.force === true,
+      overrodeClaimOf,
+      startedAt,
+      endedAt: new Date().toISOString(),
+      layers: [],
+      tools: {},
+    });
+  // A failed destroy is not recorded: it may have been refused before anything went (not confirmed).
+  const result = await run();
+  if (result !== 'nothing-to-destroy') await write('succeeded');
+  return result;
+}

@@ -1,0 +1,124 @@
+/**
+ * `npm run status`: one row per environment, from what is already written down: the committed
+ * diff (`changes.txt`), the claim and the current deployment record in the state bucket, and git.
+ * Nothing is planned and terraform is never started; the reads of all environments run at once.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CHANGES_TXT } from '../changes';
+import { type Environment, listEnvironments, loadEnvironment } from '../config/load';
+import type { Workspace } from '../workspace';
+import { readLedger } from './backend';
+import { isExpired, type Lease, readLease } from './claims';
+import { currentDeployment, type DeploymentRecord } from './records';
+import { git } from './who';
+
+/** The folders whose changes change every environment's layers. */
+export const LAYER_CODE_PATHS = ['stacks', 'charts'] as const;
+
+export interface EnvironmentStatus {
+  readonly path: string;
+  /** The first folder of the path: dev, staging, prod. */
+  readonly tier: string;
+  readonly emulated: boolean;
+  readonly protected: boolean;
+  /** The summary lines of the undeployed diff; empty when there is no `changes.txt` (in sync). */
+  readonly undeployed: readonly string[];
+  /** Why the state bucket could not be read (`no credentials`, `emulator not running`); absent when it was. */
+  readonly backendUnavailable?: string;
+  /** The unexpired claim, if any. */
+  readonly claim?: Lease;
+  readonly lastDeployment?: Pick<DeploymentRecord, 'operation' | 'status' | 'sha' | 'branch' | 'who' | 'endedAt' | 'forced'>;
+  /**
+   * Commits on the main branch since the deployed sha touching this environment's config chain
+   * or the layer code (`stacks/`, `charts/`); undefined when unknown (nothing deployed, the sha or
+   * the branch not in this clone).
+   */
+  readonly mainCommitsSinceDeployed?: number;
+  /** The main branch ref counted against, e.g. `main` or `origin/main`. */
+  readonly mainRef?: string;
+}
+
+export async function environmentStatuses(ws: Workspace, now = new Date()): Promise<EnvironmentStatus[]> {
+  const envs = listEnvironments(ws.root).map((ref) => loadEnvironment(ws.root, ref.path));
+  return Promise.all(envs.map((env) => environmentStatus(ws, env, now)));
+}
+
+async function environmentStatus(ws: Workspace, env: Environment, now: Date): Promise<EnvironmentStatus> {
+  const read = await readLedger(ws, env, async (backend) => {
+    const [lease, deployment] = await Promise.all([readLease(backend, env.path), currentDeployment(backend, env.path)]);
+    return { lease: lease?.lease, deployment };
+  });
+  const ledger = 'value' in read ? read.value : undefined;
+  const deployment = ledger?.deployment;
+  const main = deployment ? await mainCommitsSince(ws, env, deployment.sha) : undefined;
+  return {
+    path: env.path,
+    tier: env.path.split('/')[0],
+    emulated: env.config.emulated,
+    protected: env.config.protected,
+    undeployed: undeployedSummaries(env),
+    backendUnavailable: 'unavailable' in read ? read.unavailable : undefined,
+    claim: ledger?.lease && !isExpired(ledger.lease, now) ? ledger.lease : undefined,
+    lastDeployment: deployment && {
+      operation: deployment.operation,
+      status: deployment.status,
+      sha: deployment.sha,
+      branch: deployment.branch,
+      who: deployment.who,
+      endedAt: deployment.endedAt,
+      forced: deployment.forced,
+    },
+    mainCommitsSinceDeployed: main?.count,
+    mainRef: main?.ref,
+  };
+}
+
+/** The summary lines that end `changes.txt`, one per layer. */
+function undeployedSummaries(env: Environment): string[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(path.join(env.dir, CHANGES_TXT), 'utf8');
+  } catch {
+    return [];
+  }
+  const lines = text.trimEnd().split('\n');
+  const out: string[] = [];
+  for (let i = lines.length - 1; i >= 0 && /^(FLAG|KARR|GOLIATH): /.test(lines[i]); i--) out.unshift(lines[i]);
+  return out;
+}
+
+/** `git rev-list --count <sha>..<main> -- <config chain> stacks charts`, with main local or on origin. */
+async function mainCommitsSince(ws: Workspace, env: Environment, sha: string): Promise<{ count: number; ref: string } | undefined> {
+  if (!/^[0-9a-f]{7,40}$/.test(sha)) return undefined;
+  const branch = env.config.protection.mainBranch;
+  for (const ref of [branch, `origin/${branch}`]) {
+    const out = await git(ws.root, ['rev-list', '--count', `${sha}..${ref}`, '--', ...env.files, ...LAYER_CODE_PATHS]);
+    if (out !== undefined) return { count: Number(out.trim()), ref };
+  }
+  return undefined;
+}
+
+/** The table `npm run status` prints. */
+export function renderStatusTable(rows: readonly EnvironmentStatus[]): string {
+  const header = ['ENVIRONMENT', 'TIER', 'TARGET', 'PROTECTED', 'UNDEPLOYED', 'CLAIMED BY', 'LAST DEPLOYMENT', 'MAIN SINCE'];
+  const cells = rows.map((r) => [
+    r.path,
+    r.tier,
+    r.emulated ? 'emulated' : 'real',
+    r.protected ? 'yes' : 'no',
+    r.undeployed.length ? r.undeployed.map((s) => s.replace(/\.$/, '')).join('; ') : 'in sync',
+    r.backendUnavailable ? `? (${r.backendUnavailable})` : r.claim ? `${r.claim.who} until ${r.claim.until.replace(/\.\d+Z$/, 'Z')}` : '-',
+    r.backendUnavailable
+      ? `? (${r.backendUnavailable})`
+      : r.lastDeployment
+        ? `${r.lastDeployment.endedAt.replace(/\.\d+Z$/, 'Z')} ${r.lastDeployment.sha.slice(0, 8)} by ${r.lastDeployment.who}` +
+          (r.lastDeployment.status === 'failed' ? ' (failed)' : '') +
+          (r.lastDeployment.operation !== 'apply' ? ` (${r.lastDeployment.operation})` : '') +
+          (r.lastDeployment.forced ? ' (forced)' : '')
+        : 'none recorded',
+    r.mainCommitsSinceDeployed === undefined ? '-' : r.mainCommitsSinceDeployed === 0 ? 'up to date' : `${r.mainCommitsSinceDeployed} commit${r.mainCommitsSinceDeployed > 1 ? 's' : ''} on ${r.mainRef}`,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
+  return [header, ...cells].map((row) => row.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+}

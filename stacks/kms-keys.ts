@@ -1,0 +1,89 @@
+/**
+ * Customer-managed KMS keys, rotated yearly, whose policies separate the roles that administer a
+ * key (the deploy role and the cluster admins: change its policy, rotate, schedule deletion, but
+ * not use it) from whoever uses it (a service or a role: encrypt and decrypt only).
+ *
+ * No statement gives the account root `kms:*`: that would let any IAM policy in the account use
+ * the key and make the separation decorative.
+ */
+import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
+import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
+import type { Construct } from 'constructs';
+import type { EnvironmentConfig } from '../bdda/config/schema';
+
+/** What a key administrator may do: everything but use the key. */
+export const KEY_ADMIN_ACTIONS = [
+  'kms:CancelKeyDeletion',
+  'kms:Create*',
+  'kms:Delete*',
+  'kms:Describe*',
+  'kms:Disable*',
+  'kms:Enable*',
+  'kms:Get*',
+  'kms:List*',
+  'kms:Put*',
+  'kms:Revoke*',
+  'kms:RotateKeyOnDemand',
+  'kms:ScheduleKeyDeletion',
+  'kms:TagResource',
+  'kms:UntagResource',
+  'kms:Update*',
+];
+
+/** What a key user may do: use the key, and nothing else. */
+export const KEY_USER_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'];
+
+/**
+ * The key administrators of an environment: the deploy role, which manages the key through
+ * terraform, and the cluster admins. Emulated environments name no roles, so their account
+ * administers the keys (the emulator does not evaluate key policies).
+ */
+export function keyAdministrators(config: EnvironmentConfig): string[] {
+  const roles = [...new Set([config.kubernetes.deployer.roleArn, ...config.kubernetes.adminRoleArns].filter((arn): arn is string => !!arn))];
+  return roles.length ? roles : [`arn:aws:iam::${config.aws.accountId}:root`];
+}
+
+/** The statement that lets CloudWatch Logs use a key for one log group. */
+export function logsServiceStatement(config: EnvironmentConfig, logGroupName: string): object {
+  const { region, accountId } = config.aws;
+  return {
+    Sid: 'CloudWatchLogsUse',
+    Effect: 'Allow',
+    Principal: { Service: `logs.${region}.amazonaws.com` },
+    Action: ['kms:Decrypt*', 'kms:Describe*', 'kms:Encrypt*', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'],
+    Resource: '*',
+    Condition: { ArnEquals: { 'kms:EncryptionContext:aws:logs:arn': `arn:aws:logs:${region}:${accountId}:log-group:${logGroupName}` } },
+  };
+}
+
+export interface CustomerManagedKeyProps {
+  /** Environment config, for the administrators. */
+  readonly config: EnvironmentConfig;
+  /** What the key protects, for the console. */
+  readonly description: string;
+  /** Alias, without `alias/`. */
+  readonly alias: string;
+  /** Statements granting use of the key (services or roles); the administrators' comes first. */
+  readonly usage: object[];
+  /** Tags of the key. */
+  readonly tags: Record<string, string>;
+}
+
+/** A rotating key with an alias and a policy of administrators and users; ids `<id>` and `<id>-alias`. */
+export function customerManagedKey(scope: Construct, id: string, props: CustomerManagedKeyProps): KmsKey {
+  const key = new KmsKey(scope, id, {
+    description: props.description,
+    enableKeyRotation: true,
+    deletionWindowInDays: 30,
+    policy: JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        { Sid: 'KeyAdministrators', Effect: 'Allow', Principal: { AWS: keyAdministrators(props.config) }, Action: KEY_ADMIN_ACTIONS, Resource: '*' },
+        ...props.usage,
+      ],
+    }),
+    tags: props.tags,
+  });
+  new KmsAlias(scope, `${id}-alias`, { name: `alias/${props.alias}`, targetKeyId: key.keyId });
+  return key;
+}
