@@ -3,8 +3,8 @@
  * The workflow itself (`npm run synth|plan|apply`) does not go through here; it calls the same
  * `buildTerraformApp` in-process.
  */
-import { loadEnvironment } from './bdda/config/load';
-import { buildTerraformApp } from './bdda/synth';
+import { loadEnvironment } from './config/load';
+import { buildTerraformApp } from './bdda/workflow/synth';
 
 const query = process.env.BDDA_ENV;
 if (!query) {

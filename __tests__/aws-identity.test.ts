@@ -9,9 +9,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { EMULATOR_CREDENTIALS } from '../bdda/aws-env';
-import { loadEnvironment } from '../bdda/config/load';
-import { emulatorEndpoint, ensureEmulator, stopEmulator } from '../bdda/emulator';
+import { EMULATOR_CREDENTIALS } from '../bdda/engines/aws-env';
+import { loadEnvironment } from '../config/load';
+import { emulatorEndpoint, ensureEmulator, stopEmulator } from '../bdda/engines/emulator';
 import { captureConsole, runCli } from './support/cli-harness';
 import { testEmulatorPort } from './support/emulated';
 import { makeScratch, removeScratch, snapshotTree } from './support/scratch';

@@ -7,9 +7,9 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as load from '../bdda/config/load';
-import { readChanges } from '../bdda/changes';
-import { AWS_REGIONS } from '../bdda/config/regions';
+import * as load from '../config/load';
+import { readChanges } from '../bdda/diff/changes';
+import { AWS_REGIONS } from '../config/regions';
 import { writeReviewedDiff } from './support/apply-harness';
 import { captureConsole, runCli } from './support/cli-harness';
 import { testEmulatorPort } from './support/emulated';

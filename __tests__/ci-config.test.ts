@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { environmentsToPlanOnMain, loadCiConfig } from '../bdda/ci/ci-config';
-import { ConfigError } from '../bdda/errors';
+import { ConfigError } from '../config/errors';
 import { makeScratch, removeScratch } from './support/scratch';
 
 let root: string;

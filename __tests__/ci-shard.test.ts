@@ -1,6 +1,6 @@
 /** `--shard i/n`: a deterministic split of the environment list, and its one-paragraph errors. */
 import { parseShard, selectShard } from '../bdda/ci/shard';
-import { BddaError } from '../bdda/errors';
+import { BddaError } from '../config/errors';
 import { captureConsole, restoreEnv, runCli } from './support/cli-harness';
 import { makeScratch, removeScratch } from './support/scratch';
 

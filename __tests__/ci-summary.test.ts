@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ChangesRecord } from '../bdda/changes';
+import type { ChangesRecord } from '../bdda/diff/changes';
 import { renderSummary, SUMMARY_MAX_CHARS, type SummaryEntry } from '../bdda/ci/summary';
 
 const GOLDEN = path.join(__dirname, 'fixtures', 'ci-summary.golden.md');

@@ -4,9 +4,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { listEnvironments, loadEnvironment } from '../bdda/config/load';
-import { mergeLevels } from '../bdda/config/merge';
-import { environmentJsonSchema } from '../bdda/config/schema';
+import { listEnvironments, loadEnvironment } from '../config/load';
+import { mergeLevels } from '../config/merge';
+import { environmentJsonSchema } from '../config/schema';
 import { captureConsole, restoreEnv, runCli } from './support/cli-harness';
 import { editFile, makeScratch, removeScratch, REPO_ROOT, snapshotTree } from './support/scratch';
 

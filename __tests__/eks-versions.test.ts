@@ -13,12 +13,12 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { EKS_MINORS, nextMinor, supportStatus } from '../bdda/config/eks-versions';
-import { listEnvironments, loadEnvironment, type Environment } from '../bdda/config/load';
-import { environmentConfigSchema } from '../bdda/config/schema';
-import { planWarnings } from '../bdda/config/warnings';
-import { ConfigError } from '../bdda/errors';
-import { buildTerraformApp, synthesizeGoliath } from '../bdda/synth';
+import { EKS_MINORS, nextMinor, supportStatus } from '../config/eks-versions';
+import { listEnvironments, loadEnvironment, type Environment } from '../config/load';
+import { environmentConfigSchema } from '../config/schema';
+import { planWarnings } from '../config/warnings';
+import { ConfigError } from '../config/errors';
+import { buildTerraformApp, synthesizeGoliath } from '../bdda/workflow/synth';
 
 const root = path.resolve(__dirname, '..');
 const environments = listEnvironments(root).map((ref) => loadEnvironment(root, ref.path));

@@ -6,12 +6,12 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { emulatorAwsEnv } from '../bdda/aws-env';
-import { emulatorStatus, ensureEmulator, stopEmulator, type EmulatorInfo } from '../bdda/emulator';
-import { BddaError } from '../bdda/errors';
+import { emulatorAwsEnv } from '../bdda/engines/aws-env';
+import { emulatorStatus, ensureEmulator, stopEmulator, type EmulatorInfo } from '../bdda/engines/emulator';
+import { BddaError } from '../config/errors';
 import { occupyPort } from './support/busy-port';
 import { testEmulatorPort } from './support/emulated';
-import { StateBackend } from '../bdda/state-backend';
+import { StateBackend } from '../bdda/state/state-backend';
 
 const worker = Number(process.env.JEST_WORKER_ID ?? '1');
 const PORT = testEmulatorPort(45100, 2);

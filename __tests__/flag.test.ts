@@ -4,8 +4,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { listEnvironments, loadEnvironment, type Environment } from '../bdda/config/load';
-import { buildTerraformApp } from '../bdda/synth';
+import { listEnvironments, loadEnvironment, type Environment } from '../config/load';
+import { buildTerraformApp } from '../bdda/workflow/synth';
 
 const root = path.resolve(__dirname, '..');
 const buildDir = path.join(root, 'build');

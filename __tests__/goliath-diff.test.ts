@@ -1,6 +1,6 @@
 /** The Kubernetes diff against the manifest record: actions, counts, deletions, masked secrets. */
 import { stringify } from 'yaml';
-import { diffManifests } from '../bdda/goliath-diff';
+import { diffManifests } from '../bdda/diff/kubernetes-diff';
 
 const ns = (name: string, labels: Record<string, string> = {}) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } });
 const secret = (data: Record<string, string>) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: 'payments' }, data });

@@ -7,14 +7,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
-import { loadEnvironment } from '../bdda/config/load';
-import { applyGoliath } from '../bdda/goliath-apply';
-import { parseManifests } from '../bdda/goliath-diff';
-import { planGoliathLive } from '../bdda/kubectl';
-import type { PlanContext } from '../bdda/context';
-import { silentProgress } from '../bdda/progress';
-import type { StateBackend } from '../bdda/state-backend';
-import { synthesize } from '../bdda/synth';
+import { loadEnvironment } from '../config/load';
+import { applyGoliath } from '../bdda/layers/goliath-apply';
+import { parseManifests } from '../bdda/diff/kubernetes-diff';
+import { planGoliathLive } from '../bdda/engines/kubectl';
+import type { PlanContext } from '../bdda/workflow/context';
+import { silentProgress } from '../bdda/support/progress';
+import type { StateBackend } from '../bdda/state/state-backend';
+import { synthesize } from '../bdda/workflow/synth';
 import { REPO_ROOT } from './support/scratch';
 
 // What `kubectl diff` prints: temp folders and file times that differ on every run.

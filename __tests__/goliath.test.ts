@@ -5,9 +5,9 @@
  */
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { listEnvironments, loadEnvironment, type Environment } from '../bdda/config/load';
-import { clusterAutoscalerImage, metricsServerImage } from '../bdda/config/eks-versions';
-import { synthesizeGoliath } from '../bdda/synth';
+import { listEnvironments, loadEnvironment, type Environment } from '../config/load';
+import { clusterAutoscalerImage, metricsServerImage } from '../config/eks-versions';
+import { synthesizeGoliath } from '../bdda/workflow/synth';
 
 const root = path.resolve(__dirname, '..');
 

@@ -9,9 +9,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { loadEnvironment } from '../bdda/config/load';
-import { emulatorEndpoint, stopEmulator } from '../bdda/emulator';
-import { StateBackend } from '../bdda/state-backend';
+import { loadEnvironment } from '../config/load';
+import { emulatorEndpoint, stopEmulator } from '../bdda/engines/emulator';
+import { StateBackend } from '../bdda/state/state-backend';
 import { type CliProcess, killGroup, spawnCli, spawnWatched, writeReviewedDiff } from './support/apply-harness';
 import { restoreEnv } from './support/cli-harness';
 import { testEmulatorPort } from './support/emulated';

@@ -4,9 +4,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { listEnvironments, loadEnvironment, type Environment } from '../bdda/config/load';
-import { addonVersions } from '../bdda/config/eks-versions';
-import { buildTerraformApp } from '../bdda/synth';
+import { listEnvironments, loadEnvironment, type Environment } from '../config/load';
+import { addonVersions } from '../config/eks-versions';
+import { buildTerraformApp } from '../bdda/workflow/synth';
 
 const root = path.resolve(__dirname, '..');
 const environments = listEnvironments(root).map((ref) => loadEnvironment(root, ref.path));

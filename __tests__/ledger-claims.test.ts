@@ -5,12 +5,12 @@
  * refused apply stops at the claim, before any plan.
  */
 import * as path from 'node:path';
-import { loadEnvironment } from '../bdda/config/load';
-import { emulatorEndpoint, stopEmulator } from '../bdda/emulator';
+import { loadEnvironment } from '../config/load';
+import { emulatorEndpoint, stopEmulator } from '../bdda/engines/emulator';
 import { claimedEnvironmentForBranch, claimKey, type Lease } from '../bdda/ledger/claims';
 import { deploymentsPrefix } from '../bdda/ledger/records';
-import { StateBackend } from '../bdda/state-backend';
-import { workspace } from '../bdda/workspace';
+import { StateBackend } from '../bdda/state/state-backend';
+import { workspace } from '../bdda/support/workspace';
 import { writeReviewedDiff } from './support/apply-harness';
 import { captureConsole, restoreEnv, runCli } from './support/cli-harness';
 import { testEmulatorPort } from './support/emulated';

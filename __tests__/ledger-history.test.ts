@@ -9,10 +9,10 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadEnvironment } from '../bdda/config/load';
-import { emulatorEndpoint, stopEmulator } from '../bdda/emulator';
+import { loadEnvironment } from '../config/load';
+import { emulatorEndpoint, stopEmulator } from '../bdda/engines/emulator';
 import { currentPointerKey, type DeploymentRecord, listDeployments, readPointer } from '../bdda/ledger/records';
-import { StateBackend } from '../bdda/state-backend';
+import { StateBackend } from '../bdda/state/state-backend';
 import { captureConsole, restoreEnv, runCli } from './support/cli-harness';
 import { testEmulatorPort } from './support/emulated';
 import { commitAll, git, makeGitScratch } from './support/git-scratch';

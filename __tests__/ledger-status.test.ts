@@ -7,11 +7,11 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadEnvironment } from '../bdda/config/load';
-import { emulatorEndpoint, stopEmulator } from '../bdda/emulator';
+import { loadEnvironment } from '../config/load';
+import { emulatorEndpoint, stopEmulator } from '../bdda/engines/emulator';
 import { type DeploymentRecord, writeDeployment } from '../bdda/ledger/records';
 import type { EnvironmentStatus } from '../bdda/ledger/status';
-import { StateBackend } from '../bdda/state-backend';
+import { StateBackend } from '../bdda/state/state-backend';
 import { writeReviewedDiff } from './support/apply-harness';
 import { captureConsole, restoreEnv, runCli } from './support/cli-harness';
 import { testEmulatorPort } from './support/emulated';

@@ -8,9 +8,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadEnvironment } from '../bdda/config/load';
-import { emulatorEndpoint, ensureEmulator, stopEmulator } from '../bdda/emulator';
-import { StateBackend } from '../bdda/state-backend';
+import { loadEnvironment } from '../config/load';
+import { emulatorEndpoint, ensureEmulator, stopEmulator } from '../bdda/engines/emulator';
+import { StateBackend } from '../bdda/state/state-backend';
 import { type CliProcess, killGroup, spawnCli } from './support/apply-harness';
 import { captureConsole, restoreEnv, runCli } from './support/cli-harness';
 import { testEmulatorPort } from './support/emulated';

@@ -6,8 +6,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { stopEmulator } from '../bdda/emulator';
-import { workspace } from '../bdda/workspace';
+import { stopEmulator } from '../bdda/engines/emulator';
+import { workspace } from '../bdda/support/workspace';
 import { captureConsole, runCli } from './support/cli-harness';
 import { occupyPort } from './support/busy-port';
 import { testEmulatorPort } from './support/emulated';

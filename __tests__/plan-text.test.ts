@@ -1,5 +1,5 @@
 /** Reading terraform's plan text: what is kept for review, the counts and each address's action. */
-import { deprecationWarnings, planActions, planCounts, reviewablePlanText } from '../bdda/plan-text';
+import { deprecationWarnings, planActions, planCounts, reviewablePlanText } from '../bdda/diff/plan-text';
 
 const STDOUT = `data.terraform_remote_state.flag: Reading...
 data.terraform_remote_state.flag: Read complete after 0s

@@ -6,10 +6,10 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { sha256, type ChangesRecord, readChanges } from '../bdda/changes';
-import { loadEnvironment } from '../bdda/config/load';
-import { emulatorEndpoint, stopEmulator } from '../bdda/emulator';
-import { StateBackend } from '../bdda/state-backend';
+import { sha256, type ChangesRecord, readChanges } from '../bdda/diff/changes';
+import { loadEnvironment } from '../config/load';
+import { emulatorEndpoint, stopEmulator } from '../bdda/engines/emulator';
+import { StateBackend } from '../bdda/state/state-backend';
 import { captureConsole, restoreEnv, runCli } from './support/cli-harness';
 import { applySavedPlan, holdTerraformLock, testEmulatorPort } from './support/emulated';
 import { editFile, makeScratch, removeScratch, snapshotTree } from './support/scratch';

@@ -5,8 +5,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { listEnvironments, loadEnvironment } from '../bdda/config/load';
-import { synthesize } from '../bdda/synth';
+import { listEnvironments, loadEnvironment } from '../config/load';
+import { synthesize } from '../bdda/workflow/synth';
 import { REPO_ROOT } from './support/scratch';
 
 const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bdda-snapshots-'));

@@ -8,9 +8,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import pLimit from 'p-limit';
-import { listEnvironments, loadEnvironment } from '../bdda/config/load';
-import { synthesize } from '../bdda/synth';
-import { tools, writeTerraformCliConfig } from '../bdda/tools';
+import { listEnvironments, loadEnvironment } from '../config/load';
+import { synthesize } from '../bdda/workflow/synth';
+import { tools, writeTerraformCliConfig } from '../bdda/engines/tools';
 import { REPO_ROOT } from './support/scratch';
 
 const run = promisify(execFile);

@@ -10,13 +10,13 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { loadEnvironment } from './config/load';
-import { stopEmulator } from './emulator';
-import type { StageTiming } from './context';
-import { planEnvironment } from './plan';
-import { planCommand } from './plan-command';
-import { silentProgress } from './progress';
-import { workspace, type Workspace } from './workspace';
+import { loadEnvironment } from '../config/load';
+import { stopEmulator } from './engines/emulator';
+import type { StageTiming } from './workflow/context';
+import { planEnvironment } from './workflow/plan';
+import { planCommand } from './commands/plan';
+import { silentProgress } from './support/progress';
+import { workspace, type Workspace } from './support/workspace';
 
 const REPO = path.resolve(__dirname, '..');
 

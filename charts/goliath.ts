@@ -15,10 +15,10 @@
 import { Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
-import type { EnvironmentConfig } from '../bdda/config/schema';
-import type { Naming } from '../bdda/naming';
-import { clusterAutoscalerImage, metricsServerImage } from '../bdda/config/eks-versions';
-import { PLATFORM_DEPLOYERS_GROUP } from '../bdda/naming';
+import type { EnvironmentConfig } from '../config/schema';
+import type { Naming } from '../config/naming';
+import { clusterAutoscalerImage, metricsServerImage } from '../config/eks-versions';
+import { PLATFORM_DEPLOYERS_GROUP } from '../config/naming';
 import { ClusterAutoscaler } from './cluster-autoscaler';
 import { EbsStorage } from './ebs-storage';
 import { podSecurityLabels } from './hardening';

@@ -6,7 +6,7 @@
 import { ApiObject, Duration, JsonPatch } from 'cdk8s';
 import type { Construct } from 'constructs';
 import * as kplus from 'cdk8s-plus-27';
-import { SYSTEM_NODE_LABEL, SYSTEM_NODE_TAINT } from '../bdda/naming';
+import { SYSTEM_NODE_LABEL, SYSTEM_NODE_TAINT } from '../config/naming';
 
 /** UID and GID of `nobody`; every add-on image here runs fine as it. */
 export const NOBODY = 65534;

@@ -9,7 +9,7 @@
 import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import type { Construct } from 'constructs';
-import type { EnvironmentConfig } from '../bdda/config/schema';
+import type { EnvironmentConfig } from '../config/schema';
 
 /** What a key administrator may do: everything but use the key. */
 export const KEY_ADMIN_ACTIONS = [

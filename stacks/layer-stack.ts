@@ -8,8 +8,8 @@
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { S3Backend, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
-import type { EnvironmentConfig } from '../bdda/config/schema';
-import type { Layer, Naming } from '../bdda/naming';
+import type { EnvironmentConfig } from '../config/schema';
+import type { Layer, Naming } from '../config/naming';
 
 export interface LayerStackProps {
   /** The environment's merged, validated config. */

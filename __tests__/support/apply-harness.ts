@@ -4,7 +4,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import * as path from 'node:path';
-import { type LayerPlan, writeChanges } from '../../bdda/changes';
+import { type LayerPlan, writeChanges } from '../../bdda/diff/changes';
 import { REPO_ROOT } from './scratch';
 
 /** A CLI run in a child process, with its output collected as it comes. */

@@ -6,8 +6,8 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { DeleteItemCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { EMULATOR_CREDENTIALS, emulatorAwsEnv } from '../../bdda/aws-env';
-import { tools } from '../../bdda/tools';
+import { EMULATOR_CREDENTIALS, emulatorAwsEnv } from '../../bdda/engines/aws-env';
+import { tools } from '../../bdda/engines/tools';
 
 /**
  * A port per jest worker, away from the ports of the other suites and of the repo (4599).

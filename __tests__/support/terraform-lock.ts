@@ -4,8 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { EMULATOR_CREDENTIALS } from '../../bdda/aws-env';
-import type { StateBackend } from '../../bdda/state-backend';
+import { EMULATOR_CREDENTIALS } from '../../bdda/engines/aws-env';
+import type { StateBackend } from '../../bdda/state/state-backend';
 
 export interface WrittenLock {
   readonly id: string;

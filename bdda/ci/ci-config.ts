@@ -8,8 +8,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { type EnvironmentRef, ENVIRONMENTS_DIR, listEnvironments } from '../config/load';
-import { ConfigError } from '../errors';
+import { type EnvironmentRef, ENVIRONMENTS_DIR, listEnvironments } from '../../config/load';
+import { ConfigError } from '../../config/errors';
 
 export const CI_CONFIG_FILE = `${ENVIRONMENTS_DIR}/ci.yaml`;
 

@@ -2,7 +2,7 @@
  * Which branch and commit a build is for. Git knows when HEAD is on a branch; CI systems often
  * check out a detached commit and say the branch in their own variables.
  */
-import { BddaError } from '../errors';
+import { BddaError } from '../../config/errors';
 import type { Git } from './git';
 
 export interface BuildRef {

@@ -4,11 +4,11 @@
  * so that the repository says "deployed" as the infrastructure does.
  */
 import * as path from 'node:path';
-import { CHANGES_JSON, CHANGES_TXT } from '../changes';
-import { loadEnvironment } from '../config/load';
-import { BddaError } from '../errors';
-import type { Progress } from '../progress';
-import type { Workspace } from '../workspace';
+import { CHANGES_JSON, CHANGES_TXT } from '../diff/changes';
+import { loadEnvironment } from '../../config/load';
+import { BddaError } from '../../config/errors';
+import type { Progress } from '../support/progress';
+import type { Workspace } from '../support/workspace';
 import { loadCiConfig } from './ci-config';
 import { buildRef } from './ci-vars';
 import { DIFF_FILE } from './build';

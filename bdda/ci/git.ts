@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BddaError } from '../errors';
+import { BddaError } from '../../config/errors';
 
 export interface GitResult {
   readonly status: number;

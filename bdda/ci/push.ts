@@ -2,7 +2,7 @@
  * Pushing a bot commit to a branch that others push to as well: other CI jobs (drift shards, the
  * builds of staging and prod) and people.
  */
-import { BddaError } from '../errors';
+import { BddaError } from '../../config/errors';
 import type { Git, GitIdentity } from './git';
 
 /** A commit the bot made: its builds must not build again. */

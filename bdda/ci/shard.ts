@@ -3,7 +3,7 @@
  * of n runners plans every environment exactly once. Slices are by position in the sorted list
  * (environment k goes to shard k mod n + 1): balanced to within one, and stable for a given list.
  */
-import { BddaError } from '../errors';
+import { BddaError } from '../../config/errors';
 
 export interface Shard {
   /** 1-based. */

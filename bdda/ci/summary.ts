@@ -4,7 +4,7 @@
  * what a reviewer must not miss; then every address or Kubernetes object with its action. It is
  * read from changes.json, the same record apply checks, and cut to fit a comment.
  */
-import type { ChangesRecord } from '../changes';
+import type { ChangesRecord } from '../diff/changes';
 
 /** GitHub refuses comments over 65,536 characters; stay clear of it. */
 export const SUMMARY_MAX_CHARS = 60_000;

@@ -13,18 +13,18 @@ import * as path from 'node:path';
 import { DescribeClusterCommand, EKSClient, ListClustersCommand } from '@aws-sdk/client-eks';
 import { DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { IAMClient, ListRolesCommand } from '@aws-sdk/client-iam';
-import { applyEnvironment } from '../apply';
-import { EMULATOR_CREDENTIALS } from '../aws-env';
-import { readChanges } from '../changes';
-import { CONFIG_FILE, type Environment, ENVIRONMENTS_DIR, listEnvironments, loadEnvironment } from '../config/load';
-import { destroyEnvironment } from '../destroy';
-import { ensureEmulator, stopEmulator } from '../emulator';
-import { BddaError } from '../errors';
-import { diffManifests } from '../goliath-diff';
-import { planEnvironment } from '../plan';
-import type { Progress } from '../progress';
-import { StateBackend } from '../state-backend';
-import type { Workspace } from '../workspace';
+import { applyEnvironment } from '../workflow/apply';
+import { EMULATOR_CREDENTIALS } from '../engines/aws-env';
+import { readChanges } from '../diff/changes';
+import { CONFIG_FILE, type Environment, ENVIRONMENTS_DIR, listEnvironments, loadEnvironment } from '../../config/load';
+import { destroyEnvironment } from '../workflow/destroy';
+import { ensureEmulator, stopEmulator } from '../engines/emulator';
+import { BddaError } from '../../config/errors';
+import { diffManifests } from '../diff/kubernetes-diff';
+import { planEnvironment } from '../workflow/plan';
+import type { Progress } from '../support/progress';
+import { StateBackend } from '../state/state-backend';
+import type { Workspace } from '../support/workspace';
 
 export interface VerifyOptions {
   /** The leaf whose config the throwaway environment copies. @default the first leaf of the dev tier */

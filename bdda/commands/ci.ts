@@ -7,10 +7,10 @@ import { type Command, Option } from 'commander';
 import { ciBuild, type CiBuildOptions } from '../ci/build';
 import { commitApplied } from '../ci/commit-applied';
 import { parseShard } from '../ci/shard';
-import { listEnvironments, loadEnvironment } from '../config/load';
-import { BddaError } from '../errors';
-import { consoleProgress } from '../progress';
-import { workspace } from '../workspace';
+import { listEnvironments, loadEnvironment } from '../../config/load';
+import { BddaError } from '../../config/errors';
+import { consoleProgress } from '../support/progress';
+import { workspace } from '../support/workspace';
 
 const envOption = () => new Option('-e, --env <name>', 'an environment (dev2, dev/dev2) or a tier (prod: all its leaves)');
 const botOptions = (cmd: Command) =>

@@ -1,7 +1,7 @@
 /** `npm run claim -- --env dev2 [--for 8h] [--note "..."] [--release [--force]]` */
-import { loadEnvironment } from '../config/load';
+import { loadEnvironment } from '../../config/load';
 import { claimEnvironment } from '../ledger/claims';
-import type { Workspace } from '../workspace';
+import type { Workspace } from '../support/workspace';
 
 export interface ClaimCommandOptions {
   readonly env: string;

@@ -1,9 +1,9 @@
 /** `npm run history -- --env prod/us1 [--limit N] [--json]`: the deployment records, newest first. */
-import { loadEnvironment } from '../config/load';
-import { BddaError } from '../errors';
+import { loadEnvironment } from '../../config/load';
+import { BddaError } from '../../config/errors';
 import { readLedger } from '../ledger/backend';
 import { listDeployments, readPointer } from '../ledger/records';
-import type { Workspace } from '../workspace';
+import type { Workspace } from '../support/workspace';
 
 export interface HistoryCommandOptions {
   readonly env: string;

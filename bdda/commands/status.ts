@@ -1,6 +1,6 @@
 /** `npm run status [--json]`: one table of every environment. */
 import { environmentStatuses, renderStatusTable } from '../ledger/status';
-import type { Workspace } from '../workspace';
+import type { Workspace } from '../support/workspace';
 
 export async function statusCommand(ws: Workspace, opts: { readonly json?: boolean }): Promise<void> {
   const rows = await environmentStatuses(ws);

@@ -1,8 +1,8 @@
 /** `npm run sync -- --env dev2 [--ref origin/main] [--yes] [--force]` */
-import { loadEnvironment } from '../config/load';
+import { loadEnvironment } from '../../config/load';
 import { syncEnvironment } from '../ledger/sync';
-import type { Progress } from '../progress';
-import type { Workspace } from '../workspace';
+import type { Progress } from '../support/progress';
+import type { Workspace } from '../support/workspace';
 
 export interface SyncCommandOptions {
   readonly env: string;

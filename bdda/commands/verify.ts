@@ -1,8 +1,8 @@
 /** `npm run verify`: the release test on a throwaway environment (bdda/ci/verify.ts). */
 import type { Command } from 'commander';
 import { verifyRelease } from '../ci/verify';
-import { consoleProgress } from '../progress';
-import { workspace } from '../workspace';
+import { consoleProgress } from '../support/progress';
+import { workspace } from '../support/workspace';
 
 /** Adds `verify` to the program (through `program.command`, so that it inherits the program's error handling). */
 export function addVerifyCommand(program: Command, setExitCode: (code: number) => void): void {

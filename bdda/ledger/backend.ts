@@ -3,10 +3,10 @@
  * read, so they neither start the emulator nor create a bucket, and a backend they cannot reach
  * (no credentials for that account, emulator not running) is an answer, not a failure.
  */
-import type { Environment } from '../config/load';
-import { emulatorStatus } from '../emulator';
-import { StateBackend } from '../state-backend';
-import type { Workspace } from '../workspace';
+import type { Environment } from '../../config/load';
+import { emulatorStatus } from '../engines/emulator';
+import { StateBackend } from '../state/state-backend';
+import type { Workspace } from '../support/workspace';
 
 export type ReadableBackend = { readonly backend: StateBackend } | { readonly unavailable: string };
 

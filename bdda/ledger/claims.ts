@@ -8,11 +8,11 @@
  * honour both on PutObject). Two people claiming at once: one write wins, the other is refused.
  */
 import ms from 'ms';
-import { type Environment, listEnvironments, loadEnvironment } from '../config/load';
-import { BddaError } from '../errors';
-import type { StateBackend } from '../state-backend';
-import { prepareTarget } from '../target';
-import type { Workspace } from '../workspace';
+import { type Environment, listEnvironments, loadEnvironment } from '../../config/load';
+import { BddaError } from '../../config/errors';
+import type { StateBackend } from '../state/state-backend';
+import { prepareTarget } from '../engines/target';
+import type { Workspace } from '../support/workspace';
 import { readLedger } from './backend';
 import { currentBranch, whoAmI } from './who';
 

@@ -10,11 +10,11 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CHANGES_JSON, type ChangesRecord } from '../changes';
-import type { PlanContext } from '../context';
-import { BddaError } from '../errors';
-import type { Layer } from '../naming';
-import type { StateBackend } from '../state-backend';
+import { CHANGES_JSON, type ChangesRecord } from '../diff/changes';
+import type { PlanContext } from '../workflow/context';
+import { BddaError } from '../../config/errors';
+import type { Layer } from '../../config/naming';
+import type { StateBackend } from '../state/state-backend';
 import { assertClaimAllows } from './claims';
 import { gitSource, whoAmI } from './who';
 

@@ -5,9 +5,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CHANGES_TXT } from '../changes';
-import { type Environment, listEnvironments, loadEnvironment } from '../config/load';
-import type { Workspace } from '../workspace';
+import { CHANGES_TXT } from '../diff/changes';
+import { type Environment, listEnvironments, loadEnvironment } from '../../config/load';
+import type { Workspace } from '../support/workspace';
 import { readLedger } from './backend';
 import { isExpired, type Lease, readLease } from './claims';
 import { currentDeployment, type DeploymentRecord } from './records';

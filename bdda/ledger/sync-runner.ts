@@ -8,13 +8,13 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { applyEnvironment } from '../apply';
-import { CHANGES_TXT } from '../changes';
-import { loadEnvironment } from '../config/load';
-import { BddaError } from '../errors';
-import { planEnvironment } from '../plan';
-import type { Progress } from '../progress';
-import type { Workspace } from '../workspace';
+import { applyEnvironment } from '../workflow/apply';
+import { CHANGES_TXT } from '../diff/changes';
+import { loadEnvironment } from '../../config/load';
+import { BddaError } from '../../config/errors';
+import { planEnvironment } from '../workflow/plan';
+import type { Progress } from '../support/progress';
+import type { Workspace } from '../support/workspace';
 import { DEPLOY_REF_VARIABLE } from './records';
 
 export interface SyncRunner {

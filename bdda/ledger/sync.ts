@@ -10,12 +10,12 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Environment } from '../config/load';
-import { BddaError } from '../errors';
-import { confirm } from '../guards';
-import { LAYERS } from '../naming';
-import type { Progress } from '../progress';
-import type { Workspace } from '../workspace';
+import type { Environment } from '../../config/load';
+import { BddaError } from '../../config/errors';
+import { confirm } from '../workflow/guards';
+import { LAYERS } from '../../config/naming';
+import type { Progress } from '../support/progress';
+import type { Workspace } from '../support/workspace';
 import { readLedger } from './backend';
 import { isExpired, readLease } from './claims';
 import { SHARED_WITH_WORKTREE, syncRunner } from './sync-runner';

@@ -1,0 +1,68 @@
+/**
+ * `npm run plan`: one environment, or `--all` of them with bounded concurrency and a table at
+ * the end. Exit codes follow terraform's `-detailed-exitcode` when asked: 0 in sync, 2 changes,
+ * 1 errors.
+ */
+import pLimit from 'p-limit';
+import { listEnvironments, loadEnvironment } from '../../config/load';
+import { BddaError } from '../../config/errors';
+import { planEnvironment, type EnvironmentPlan } from '../workflow/plan';
+import type { Progress } from '../support/progress';
+import { selectShard, type Shard } from '../ci/shard';
+import type { Workspace } from '../support/workspace';
+
+export interface PlanCommandOptions {
+  readonly env?: string;
+  readonly all?: boolean;
+  readonly detailedExitcode?: boolean;
+  /** How many environments to plan at once with --all. @default 2 */
+  readonly concurrency?: number;
+  /** With --all: only this deterministic slice of the environments (`--shard i/n`). */
+  readonly shard?: Shard;
+}
+
+export interface PlanRun {
+  readonly env: string;
+  readonly plan?: EnvironmentPlan;
+  readonly error?: Error;
+}
+
+export async function planCommand(ws: Workspace, opts: PlanCommandOptions, progress: Progress): Promise<{ exitCode: number; runs: PlanRun[] }> {
+  if (!!opts.env === !!opts.all) throw new BddaError('Pass either --env <name> (one environment) or --all (every environment).');
+  if (opts.shard && !opts.all) throw new BddaError('--shard i/n splits the list of --all; pass it with --all, not with --env.');
+  if (opts.env) {
+    const plan = await planEnvironment(ws, loadEnvironment(ws.root, opts.env), progress);
+    return { exitCode: opts.detailedExitcode && plan.outcome === 'written' ? 2 : 0, runs: [{ env: plan.env.path, plan }] };
+  }
+  const limit = pLimit(Math.max(1, opts.concurrency ?? 2));
+  const runs = await Promise.all(
+    (opts.shard ? selectShard(listEnvironments(ws.root), opts.shard) : listEnvironments(ws.root)).map((ref) =>
+      limit(async (): Promise<PlanRun> => {
+        try {
+          return { env: ref.path, plan: await planEnvironment(ws, loadEnvironment(ws.root, ref.path), progress) };
+        } catch (error) {
+          progress.warn(ref.path, `plan failed: ${(error as Error).message}`);
+          return { env: ref.path, error: error as Error };
+        }
+      }),
+    ),
+  );
+  const failed = runs.some((r) => r.error);
+  const changed = runs.some((r) => r.plan?.outcome === 'written');
+  return { exitCode: failed ? 1 : opts.detailedExitcode && changed ? 2 : 0, runs };
+}
+
+/** One row per environment, one column per layer, for `plan --all`. */
+export function renderTable(runs: readonly PlanRun[]): string {
+  const rows = runs.map((r) => [
+    r.env,
+    ...(['flag', 'karr', 'goliath'] as const).map((layer) => {
+      if (r.error) return 'error';
+      const plan = r.plan?.layers.find((l) => l.layer === layer);
+      return plan ? plan.summary.replace(/^\w+: /, '').replace(/\.$/, '') : '-';
+    }),
+  ]);
+  const header = ['ENVIRONMENT', 'FLAG', 'KARR', 'GOLIATH'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  return [header, ...rows].map((row) => row.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+}

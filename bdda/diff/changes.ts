@@ -1,0 +1,162 @@
+/**
+ * The diff files in an environment's folder. `changes.txt` is for people: one section per layer
+ * and, as its last lines, one summary per layer. `changes.json` is for apply: counts, actions,
+ * tool versions and a digest of what each layer planned. Both hold no timestamps, so identical
+ * inputs give identical bytes. No file means the environment matches its config.
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { BddaError } from '../../config/errors';
+import { removeFile, writeFileAtomic } from '../support/fs-atomic';
+import { z } from 'zod';
+import { LAYERS, type Layer } from '../../config/naming';
+import { displayPath } from '../support/workspace';
+
+export const CHANGES_TXT = 'changes.txt';
+export const CHANGES_JSON = 'changes.json';
+
+export type LayerStatus = 'changes' | 'no-changes' | 'waiting';
+
+/** One layer's planned changes. */
+export interface LayerPlan {
+  readonly layer: Layer;
+  /** What produced the diff, e.g. `terraform plan`. */
+  readonly engine: string;
+  readonly status: LayerStatus;
+  /** The section text: terraform's plan or the Kubernetes diff. */
+  readonly body: string;
+  /** The summary line, e.g. `FLAG: 26 to add, 0 to change, 0 to destroy.` */
+  readonly summary: string;
+  /** Planned action per resource address or Kubernetes object. */
+  readonly actions: Readonly<Record<string, string>>;
+  readonly counts: Readonly<Record<string, number>>;
+}
+
+export interface ChangesRecord {
+  readonly formatVersion: 1;
+  readonly environment: string;
+  readonly tools: Readonly<Record<string, string>>;
+  readonly layers: ReadonlyArray<Omit<LayerPlan, 'body'> & { readonly digest: string }>;
+  /** sha256 of changes.txt, to refuse a hand-edited diff. */
+  readonly textDigest: string;
+  /** sha256 of the rest of this record, to refuse a hand-edited record. */
+  readonly digest: string;
+}
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** The digest apply recomputes from a fresh plan and compares. */
+export function layerDigest(plan: Pick<LayerPlan, 'layer' | 'status' | 'body'>): string {
+  return sha256(`${plan.layer}\n${plan.status}\n${plan.body}`);
+}
+
+export function hasChanges(plans: readonly LayerPlan[]): boolean {
+  return plans.some((p) => p.status !== 'no-changes');
+}
+
+export function renderChangesText(envPath: string, tools: Readonly<Record<string, string>>, plans: readonly LayerPlan[]): string {
+  const header = [
+    `# Build-Diff of ${envPath}: changes not yet deployed.`,
+    `# Review, commit, then deploy with \`npm run apply -- --env ${envPath}\`. The last lines summarise each layer.`,
+    `# ${Object.entries(tools).map(([tool, version]) => `${tool} ${version}`).join(', ')}`,
+  ].join('\n');
+  const sections = plans.map((p) => `======== ${p.layer.toUpperCase()} (${p.engine}) ========\n\n${p.body}`);
+  return `${[header, ...sections, plans.map((p) => p.summary).join('\n')].join('\n\n')}\n`;
+}
+
+export function buildRecord(envPath: string, tools: Readonly<Record<string, string>>, plans: readonly LayerPlan[], text: string): ChangesRecord {
+  const layers = plans.map(({ body, ...rest }) => ({ ...rest, digest: layerDigest({ ...rest, body }) }));
+  const unsigned = { formatVersion: 1 as const, environment: envPath, tools, layers, textDigest: sha256(text) };
+  return { ...unsigned, digest: sha256(JSON.stringify(unsigned)) };
+}
+
+/**
+ * Writes both files, or removes both when no layer has anything to do. Each file is written to a
+ * temporary file and renamed, so a reader never sees half of one.
+ */
+export function writeChanges(dir: string, envPath: string, tools: Readonly<Record<string, string>>, plans: readonly LayerPlan[]): 'written' | 'removed' {
+  if (!hasChanges(plans)) {
+    removeFile(path.join(dir, CHANGES_TXT));
+    removeFile(path.join(dir, CHANGES_JSON));
+    return 'removed';
+  }
+  const text = renderChangesText(envPath, tools, plans);
+  writeFileAtomic(path.join(dir, CHANGES_JSON), `${JSON.stringify(buildRecord(envPath, tools, plans, text), null, 2)}\n`);
+  writeFileAtomic(path.join(dir, CHANGES_TXT), text);
+  return 'written';
+}
+
+/**
+ * Reads the reviewed diff, refusing one that was edited by hand. Undefined when there is none.
+ */
+export function readChanges(dir: string): { text: string; record: ChangesRecord } | undefined {
+  const txtFile = path.join(dir, CHANGES_TXT);
+  const jsonFile = path.join(dir, CHANGES_JSON);
+  const exists = (f: string) => fs.lstatSync(f, { throwIfNoEntry: false }) !== undefined;
+  if (!exists(txtFile) && !exists(jsonFile)) return undefined;
+  const rel = (f: string) => displayPath(f);
+  const replan = 'Nothing was applied. Run plan again to write a fresh diff, review it, and apply that.';
+  if (!exists(txtFile) || !exists(jsonFile)) {
+    const [there, gone] = exists(txtFile) ? [txtFile, jsonFile] : [jsonFile, txtFile];
+    throw new BddaError(
+      `${rel(there)} exists without ${rel(gone)}, so the reviewed diff is incomplete: a plan or apply was interrupted between writing the two files, or one was deleted or edited by hand. ${replan}`,
+    );
+  }
+  const read = (f: string): string => {
+    try {
+      return fs.readFileSync(f, 'utf8');
+    } catch (err) {
+      throw new BddaError(`${rel(f)} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}). ${replan}`);
+    }
+  };
+  const text = read(txtFile);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(read(jsonFile));
+  } catch (err) {
+    if (err instanceof BddaError) throw err;
+    throw new BddaError(`${rel(jsonFile)} is not valid JSON; it was edited by hand or damaged. ${replan}`);
+  }
+  const shape = changesRecordSchema.safeParse(raw);
+  if (!shape.success) {
+    const issue = shape.error.issues[0];
+    const key = issue.path.map(String).join('.');
+    throw new BddaError(`${rel(jsonFile)} is not a diff record that plan writes (${key ? `${key}: ` : ''}${issue.message}); it was edited by hand or damaged. ${replan}`);
+  }
+  // The digest covers the file as written, so it is computed from what was read, not the parsed copy.
+  const record = raw as ChangesRecord;
+  const { digest, ...unsigned } = record;
+  if (digest !== sha256(JSON.stringify(unsigned))) {
+    throw new BddaError(`${rel(jsonFile)} was edited by hand: its digest does not match its content. ${replan}`);
+  }
+  if (record.textDigest !== sha256(text)) {
+    throw new BddaError(
+      `${rel(txtFile)} and ${rel(jsonFile)} do not belong together: the text is not the one the record's textDigest describes. ` +
+        `A plan or apply was interrupted between writing the two files, or ${CHANGES_TXT} was edited by hand. ${replan}`,
+    );
+  }
+  return { text, record };
+}
+
+/** The shape of `changes.json`; unknown keys are allowed so that a newer record still reads. */
+const changesRecordSchema = z.looseObject({
+  formatVersion: z.literal(1),
+  environment: z.string(),
+  tools: z.record(z.string(), z.string()),
+  layers: z.array(
+    z.looseObject({
+      layer: z.enum(LAYERS),
+      engine: z.string(),
+      status: z.enum(['changes', 'no-changes', 'waiting']),
+      summary: z.string(),
+      actions: z.record(z.string(), z.string()),
+      counts: z.record(z.string(), z.number()),
+      digest: z.string(),
+    }),
+  ),
+  textDigest: z.string(),
+  digest: z.string(),
+});

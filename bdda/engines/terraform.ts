@@ -1,0 +1,189 @@
+/**
+ * The real terraform CLI (or OpenTofu, through `TERRAFORM_BINARY`) in one layer's working
+ * directory. Each provider-loading command costs seconds, so init is skipped when the directory is
+ * already initialized for the same backend, and plan's own text is kept instead of a second `show`.
+ */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { OVERRIDE_FILE } from './emulator-override';
+import { BddaError } from '../../config/errors';
+import { throwIfInterrupted, trackChild } from '../support/interrupt';
+
+export interface TerraformOptions {
+  /** The terraform (or tofu) binary. */
+  readonly binary: string;
+  /** The layer's working directory, holding `cdk.tf.json`. */
+  readonly dir: string;
+  /** Extra environment: the CLI config file, emulator endpoints, credentials. */
+  readonly env: Readonly<Record<string, string>>;
+  /** What to tell the user when credentials are missing. */
+  readonly credentialsHint: string;
+  /** The command that breaks a stale state lock. */
+  readonly unlockHint: string;
+  /**
+   * Called when plan or apply could not take the state lock: breaks the lock if this run's own
+   * terraform left it (see terraform-lock-recovery.ts) and returns true to retry once.
+   * @default no recovery
+   */
+  readonly recoverStateLock?: (forceUnlock: (lockId: string) => Promise<void>) => Promise<boolean>;
+}
+
+export interface CommandResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** Seconds the command took. */
+  readonly seconds: number;
+}
+
+/** Lines of terraform output to pass on live, e.g. apply's progress. */
+export type OutputSink = (line: string) => void;
+
+export class Terraform {
+  constructor(private readonly opts: TerraformOptions) {}
+
+  get dir(): string {
+    return this.opts.dir;
+  }
+
+  /** Initializes the backend and providers, unless already done for this exact configuration. */
+  async init(): Promise<{ skipped: boolean; seconds: number }> {
+    const marker = path.join(this.opts.dir, '.terraform', 'bdda-init.sha256');
+    if (fs.existsSync(marker) && fs.readFileSync(marker, 'utf8') === this.initFingerprint()) return { skipped: true, seconds: 0 };
+    const result = await this.run(['init', '-input=false', '-no-color', '-reconfigure']);
+    if (result.code !== 0) throw this.failure('init', result);
+    // Taken after init, which writes the lock file that is part of the fingerprint.
+    fs.writeFileSync(marker, this.initFingerprint());
+    return { skipped: false, seconds: result.seconds };
+  }
+
+  /** `terraform plan -out`, returning plan's own text and whether anything would change. */
+  async plan(planFile: string, opts: { destroy?: boolean } = {}): Promise<{ text: string; changes: boolean; seconds: number }> {
+    const args = ['plan', '-input=false', '-no-color', '-lock-timeout=0s', '-detailed-exitcode', `-out=${planFile}`];
+    if (opts.destroy) args.push('-destroy');
+    const result = await this.runRecoveringLock(args);
+    if (result.code !== 0 && result.code !== 2) throw this.failure('plan', result);
+    return { text: result.stdout, changes: result.code === 2, seconds: result.seconds };
+  }
+
+  /** Applies a saved plan file; terraform itself refuses one that has gone stale. */
+  async apply(planFile: string, sink?: OutputSink): Promise<{ seconds: number }> {
+    const result = await this.runRecoveringLock(['apply', '-input=false', '-no-color', '-lock-timeout=0s', planFile], sink);
+    if (result.code !== 0) throw this.failure('apply', result);
+    return { seconds: result.seconds };
+  }
+
+  /** Releases a state lock whose holder is dead. */
+  async forceUnlock(lockId: string): Promise<void> {
+    const result = await this.run(['force-unlock', '-force', '-no-color', lockId]);
+    if (result.code !== 0) throw this.failure('force-unlock', result);
+  }
+
+  /** `terraform version -json`, which loads no provider. */
+  async version(): Promise<string> {
+    const result = await this.run(['version', '-json']);
+    if (result.code !== 0) throw this.failure('version', result);
+    return (JSON.parse(result.stdout) as { terraform_version: string }).terraform_version;
+  }
+
+  // The backend block and the provider requirements decide whether init must run again.
+  private initFingerprint(): string {
+    const code = JSON.parse(fs.readFileSync(path.join(this.opts.dir, 'cdk.tf.json'), 'utf8')) as { terraform?: unknown };
+    const lock = path.join(this.opts.dir, '.terraform.lock.hcl');
+    const override = path.join(this.opts.dir, OVERRIDE_FILE);
+    return createHash('sha256')
+      .update(JSON.stringify(code.terraform ?? {}))
+      .update(fs.existsSync(lock) ? fs.readFileSync(lock) : '')
+      .update(this.opts.env.AWS_ENDPOINT_URL ?? '')
+      .update(fs.existsSync(override) ? fs.readFileSync(override) : '')
+      .digest('hex');
+  }
+
+  /** `run`, retried once when the state lock was one this run's terraform left itself. */
+  private async runRecoveringLock(args: string[], sink?: OutputSink): Promise<CommandResult> {
+    const result = await this.run(args, sink);
+    if (result.code === 0 || result.code === 2 || !this.opts.recoverStateLock) return result;
+    if (!isStateLockError(stripDecorations(result.stderr || result.stdout))) return result;
+    return (await this.opts.recoverStateLock((id) => this.forceUnlock(id))) ? this.run(args, sink) : result;
+  }
+
+  private run(args: string[], sink?: OutputSink): Promise<CommandResult> {
+    // After an interrupt no terraform starts; the command stops here and releases its locks.
+    throwIfInterrupted();
+    const started = process.hrtime.bigint();
+    return new Promise((resolve, reject) => {
+      const child = spawn(this.opts.binary, args, {
+        cwd: this.opts.dir,
+        detached: true,
+        env: { ...process.env, TF_IN_AUTOMATION: '1', TF_INPUT: '0', CHECKPOINT_DISABLE: '1', ...this.opts.env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      let pending = '';
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+        stdout += chunk;
+        if (!sink) return;
+        pending += chunk;
+        const lines = pending.split('\n');
+        pending = lines.pop() ?? '';
+        lines.forEach(sink);
+      });
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+      // On SIGINT terraform lets running operations finish, saves state and releases its lock.
+      // An operation the provider was still waiting on can be left created but unrecorded.
+      // It runs in its own process group (detached), so a group signal never reaches it twice;
+      // bdda/interrupt.ts forwards exactly one.
+      const untrack = trackChild(child);
+      child.on('error', (err: NodeJS.ErrnoException) => {
+        untrack();
+        if (err.code === 'ENOENT') {
+          reject(
+            new BddaError(
+              `The terraform binary "${this.opts.binary}" was not found on the PATH. Install terraform 1.11 (or OpenTofu) ` +
+                'and run the command again, or set TERRAFORM_BINARY to the binary to use.',
+            ),
+          );
+        } else reject(err);
+      });
+      child.on('close', (code, signal) => {
+        untrack();
+        if (sink && pending) sink(pending);
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        resolve({ code: code ?? (signal ? 130 : 1), stdout, stderr, seconds });
+      });
+    });
+  }
+
+  private failure(command: string, result: CommandResult): BddaError {
+    const err = stripDecorations(result.stderr || result.stdout);
+    const where = `terraform ${command} in ${path.relative(process.cwd(), this.opts.dir) || '.'}`;
+    if (isStateLockError(err)) {
+      const info = ['ID', 'Path', 'Operation', 'Who', 'Created']
+        .map((field) => err.match(new RegExp(`^\\s*${field}:\\s*(.+)$`, 'm')))
+        .filter((m): m is RegExpMatchArray => m !== null)
+        .map((m) => m[0].trim().replace(/\s+/g, ' '))
+        .join('; ');
+      return new BddaError(
+        `The state is locked by another terraform run (${info || 'no lock details'}). ${where} gave up at once. ` +
+          `Wait for that run to finish; if it was killed, release its locks with \`${this.opts.unlockHint}\`.`,
+      );
+    }
+    if (/No valid credential sources found|failed to refresh cached credentials|InvalidClientTokenId|ExpiredToken|no EC2 IMDS role found/.test(err)) {
+      return new BddaError(`${where} found no valid AWS credentials. ${this.opts.credentialsHint}`);
+    }
+    const tail = err.trim().split('\n').slice(-25).join('\n');
+    return new BddaError(`${where} failed (exit ${result.code}):\n${tail}`);
+  }
+}
+
+function isStateLockError(text: string): boolean {
+  return /Error acquiring the state lock/.test(text);
+}
+
+/** Terraform draws boxes around diagnostics; keep the words. */
+function stripDecorations(text: string): string {
+  return text.replace(/^[│╷╵]\s?/gm, '');
+}

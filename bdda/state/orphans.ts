@@ -1,0 +1,367 @@
+/**
+ * Orphans: resources that carry an environment's tags (the provider's `default_tags`:
+ * `environment=<path>`, `layer=flag|karr`) but are not in that layer's terraform state. A run
+ * killed outright (SIGKILL) during apply leaves them: terraform had created them but not yet
+ * written its state. Applying again would create them a second time (a second VPC) or fail on
+ * their names (the flow-log group), so plan warns about them and apply refuses until they are
+ * adopted (`npm run adopt`, bdda/adopt.ts) or deleted.
+ *
+ * The look-up is cheap when nothing is wrong: one Resource Groups Tagging API call for the whole
+ * environment, plus one call for each kind that moto 5.2's tagging API does not return (EIPs,
+ * VPC endpoints, launch templates, IAM roles). Describe calls follow only for orphans.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { DescribeAddressesCommand, DescribeLaunchTemplatesCommand, DescribeVpcEndpointsCommand, EC2Client, type Filter } from '@aws-sdk/client-ec2';
+import { IAMClient, ListRolesCommand, ListRoleTagsCommand } from '@aws-sdk/client-iam';
+import { GetResourcesCommand, ResourceGroupsTaggingAPIClient, type ResourceTagMapping } from '@aws-sdk/client-resource-groups-tagging-api';
+import { EMULATOR_CREDENTIALS } from '../engines/aws-env';
+import type { Environment } from '../../config/load';
+import { LABEL, type PlanContext, type TerraformLayer } from '../workflow/context';
+import { BddaError } from '../../config/errors';
+import { removeFile, writeFileAtomic } from '../support/fs-atomic';
+import type { StateBackend } from './state-backend';
+
+/** The generated file of `import` blocks in a layer's terraform working directory. */
+export const ADOPT_FILE = 'bdda_adopt_imports.tf.json';
+
+export const TERRAFORM_LAYERS: readonly TerraformLayer[] = ['flag', 'karr'];
+
+/** A resource that carries the environment's tags but is not in its layer's state. */
+export interface Orphan {
+  readonly layer: TerraformLayer;
+  /** Its terraform resource type, e.g. `aws_vpc`. */
+  readonly type: string;
+  /** The id `terraform import` takes for that type (an IAM role's name, an EIP's allocation id...). */
+  readonly id: string;
+  readonly arn: string;
+  /** Its `Name` tag. */
+  readonly name?: string;
+}
+
+/**
+ * How an ARN's resource kind maps to a terraform type, and the import id taken from the ARN's
+ * resource part. Kinds are those of real AWS, plus moto's spelling where it differs.
+ */
+interface KindRule {
+  readonly type: string;
+  readonly importId: (resource: string, arn: string) => string;
+}
+const lastSegment = (resource: string) => resource.slice(resource.lastIndexOf('/') + 1);
+const KINDS: Readonly<Record<string, KindRule>> = {
+  'ec2:vpc': { type: 'aws_vpc', importId: lastSegment },
+  'ec2:subnet': { type: 'aws_subnet', importId: lastSegment },
+  'ec2:route-table': { type: 'aws_route_table', importId: lastSegment },
+  'ec2:internet-gateway': { type: 'aws_internet_gateway', importId: lastSegment },
+  'ec2:natgateway': { type: 'aws_nat_gateway', importId: lastSegment },
+  'ec2:elastic-ip': { type: 'aws_eip', importId: lastSegment },
+  'ec2:vpc-endpoint': { type: 'aws_vpc_endpoint', importId: lastSegment },
+  'ec2:vpc-flow-log': { type: 'aws_flow_log', importId: lastSegment },
+  'ec2:flow-logs': { type: 'aws_flow_log', importId: lastSegment },
+  'ec2:security-group': { type: 'aws_security_group', importId: lastSegment },
+  'ec2:launch-template': { type: 'aws_launch_template', importId: lastSegment },
+  'logs:log-group': { type: 'aws_cloudwatch_log_group', importId: (r) => r.slice('log-group:'.length).replace(/:\*$/, '') },
+  'iam:role': { type: 'aws_iam_role', importId: lastSegment },
+  'iam:oidc-provider': { type: 'aws_iam_openid_connect_provider', importId: (_r, arn) => arn },
+  // No 'kms:key': a destroyed key stays, tagged, for its 7 to 30 days of pending deletion, and
+  // telling those apart costs a DescribeKey per key. KARR's key is not looked for.
+  'eks:cluster': { type: 'aws_eks_cluster', importId: lastSegment },
+  // arn:...:nodegroup/<cluster>/<nodegroup>/<uuid>; terraform takes `<cluster>:<nodegroup>`.
+  'eks:nodegroup': { type: 'aws_eks_node_group', importId: (r) => r.split('/').slice(1, 3).join(':') },
+};
+
+/** The terraform types whose orphans can be found (and so imported or deleted). */
+export const DETECTABLE_TYPES: ReadonlySet<string> = new Set(Object.values(KINDS).map((k) => k.type));
+
+/** `ec2:vpc` and the resource part `vpc/vpc-0abc` of an ARN. */
+function parseArn(arn: string): { kind: string; resource: string } | undefined {
+  const parts = arn.split(':');
+  if (parts.length < 6 || parts[0] !== 'arn') return undefined;
+  const service = parts[2];
+  const resource = parts.slice(5).join(':');
+  const kind = resource.split(/[/:]/)[0];
+  return { kind: `${service}:${kind}`, resource };
+}
+
+/** AWS SDK clients aimed where the environment's terraform is aimed. */
+export class AwsClients {
+  readonly ec2: EC2Client;
+  readonly iam: IAMClient;
+  readonly tagging: ResourceGroupsTaggingAPIClient;
+
+  constructor(env: Environment, terraformEnv: Readonly<Record<string, string>>) {
+    const endpoint = env.config.emulated ? terraformEnv.AWS_ENDPOINT_URL : undefined;
+    const common = { region: env.config.aws.region, endpoint, credentials: endpoint ? { ...EMULATOR_CREDENTIALS } : undefined, maxAttempts: 3 };
+    this.ec2 = new EC2Client(common);
+    this.iam = new IAMClient(common);
+    this.tagging = new ResourceGroupsTaggingAPIClient(common);
+  }
+
+  destroy(): void {
+    this.ec2.destroy();
+    this.iam.destroy();
+    this.tagging.destroy();
+  }
+}
+
+/** A layer's synthesized terraform JSON, as far as orphans are concerned. */
+export interface LayerCode {
+  readonly resource?: Record<string, Record<string, { tags?: Record<string, unknown>; name?: unknown; [key: string]: unknown }>>;
+}
+
+export function readLayerCode(dir: string): LayerCode {
+  return JSON.parse(fs.readFileSync(path.join(dir, 'cdk.tf.json'), 'utf8')) as LayerCode;
+}
+
+/** What a layer's state records: its resource addresses and every id and ARN in it. */
+export interface LayerState {
+  readonly addresses: ReadonlySet<string>;
+  readonly ids: ReadonlySet<string>;
+  /** The `id` attribute of each managed resource address. */
+  readonly idOf: ReadonlyMap<string, string>;
+}
+
+interface StateJson {
+  resources?: Array<{ mode?: string; type: string; name: string; module?: string; instances?: Array<{ attributes?: Record<string, unknown> }> }>;
+}
+
+export async function readLayerState(backend: StateBackend, env: Environment, layer: TerraformLayer): Promise<LayerState> {
+  const text = await backend.getObject(env.naming.stateKey(layer));
+  const addresses = new Set<string>();
+  const ids = new Set<string>();
+  const idOf = new Map<string, string>();
+  const state = text ? (JSON.parse(text) as StateJson) : {};
+  for (const r of state.resources ?? []) {
+    if (r.mode !== 'managed' || r.module) continue;
+    const address = `${r.type}.${r.name}`;
+    addresses.add(address);
+    for (const instance of r.instances ?? []) {
+      const attrs = instance.attributes ?? {};
+      for (const key of ['id', 'arn', 'name', 'allocation_id', 'key_id']) {
+        if (typeof attrs[key] === 'string' && attrs[key]) ids.add(attrs[key] as string);
+      }
+      if (typeof attrs.id === 'string') idOf.set(address, attrs.id);
+    }
+  }
+  return { addresses, ids, idOf };
+}
+
+/** The import blocks of a layer's pending adoption file. */
+export interface ImportBlock {
+  readonly to: string;
+  readonly id: string;
+}
+
+export function readAdoptions(dir: string): ImportBlock[] {
+  const file = path.join(dir, ADOPT_FILE);
+  if (!fs.existsSync(file)) return [];
+  return ((JSON.parse(fs.readFileSync(file, 'utf8')) as { import?: ImportBlock[] }).import ?? []).filter((b) => b && typeof b.to === 'string');
+}
+
+export function writeAdoptions(dir: string, blocks: readonly ImportBlock[]): void {
+  const file = path.join(dir, ADOPT_FILE);
+  if (blocks.length === 0) return removeFile(file);
+  writeFileAtomic(file, `${JSON.stringify({ import: blocks }, null, 2)}\n`);
+}
+
+/** Removes a layer's adoption file: its imports are in the state once the layer is applied. */
+export function removeAdoptions(dir: string): void {
+  removeFile(path.join(dir, ADOPT_FILE));
+}
+
+/**
+ * Keeps the adoption file in step: drops imports whose address is in the state already (applied)
+ * or no longer in the code (terraform refuses an import to nowhere). Returns what is left.
+ */
+export function pruneAdoptions(dir: string, code: LayerCode, state: LayerState): ImportBlock[] {
+  const before = readAdoptions(dir);
+  const left = before.filter((b) => !state.addresses.has(b.to) && addressInCode(code, b.to));
+  if (left.length !== before.length) writeAdoptions(dir, left);
+  return left;
+}
+
+function addressInCode(code: LayerCode, address: string): boolean {
+  const [type, ...rest] = address.split('.');
+  return code.resource?.[type]?.[rest.join('.')] !== undefined;
+}
+
+/** Every resource of the environment that carries its tags, by layer, whatever the state says. */
+async function taggedResources(clients: AwsClients, env: Environment, types: ReadonlySet<string>): Promise<Orphan[]> {
+  const envPath = env.naming.envPath;
+  const found = new Map<string, Orphan>();
+  const add = (arn: string, tags: Record<string, string>) => {
+    const parsed = parseArn(arn);
+    const rule = parsed && KINDS[parsed.kind];
+    const layer = tags.layer as TerraformLayer;
+    if (!rule || !parsed || !types.has(rule.type) || !TERRAFORM_LAYERS.includes(layer) || tags.environment !== envPath) return;
+    found.set(arn, { layer, type: rule.type, id: rule.importId(parsed.resource, arn), arn, name: tags.Name });
+  };
+  const tagMap = (list: Array<{ Key?: string; Value?: string }> | undefined) => Object.fromEntries((list ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+
+  let token: string | undefined;
+  do {
+    const out = await clients.tagging.send(new GetResourcesCommand({ TagFilters: [{ Key: 'environment', Values: [envPath] }], PaginationToken: token || undefined }));
+    for (const m of out.ResourceTagMappingList ?? ([] as ResourceTagMapping[])) if (m.ResourceARN) add(m.ResourceARN, tagMap(m.Tags));
+    token = out.PaginationToken;
+  } while (token);
+
+  // What moto's tagging API leaves out (real AWS returns them too; the Map removes doubles).
+  const { region, accountId } = env.config.aws;
+  const ec2Arn = (kind: string, id: string) => `arn:aws:ec2:${region}:${accountId}:${kind}/${id}`;
+  const byTag: Filter[] = [{ Name: 'tag:environment', Values: [envPath] }];
+  const lookups: Array<Promise<void>> = [];
+  if (types.has('aws_eip')) {
+    lookups.push(
+      clients.ec2.send(new DescribeAddressesCommand({ Filters: byTag })).then((out) => {
+        for (const a of out.Addresses ?? []) if (a.AllocationId) add(ec2Arn('elastic-ip', a.AllocationId), tagMap(a.Tags));
+      }),
+    );
+  }
+  if (types.has('aws_vpc_endpoint')) {
+    lookups.push(
+      clients.ec2.send(new DescribeVpcEndpointsCommand({ Filters: byTag })).then((out) => {
+        for (const e of out.VpcEndpoints ?? []) {
+          if (e.VpcEndpointId && e.State?.toLowerCase() !== 'deleted') add(ec2Arn('vpc-endpoint', e.VpcEndpointId), tagMap(e.Tags));
+        }
+      }),
+    );
+  }
+  if (types.has('aws_launch_template')) {
+    lookups.push(
+      clients.ec2.send(new DescribeLaunchTemplatesCommand({ Filters: byTag })).then((out) => {
+        for (const t of out.LaunchTemplates ?? []) if (t.LaunchTemplateId) add(ec2Arn('launch-template', t.LaunchTemplateId), tagMap(t.Tags));
+      }),
+    );
+  }
+  await Promise.all(lookups);
+  return [...found.values()];
+}
+
+/**
+ * IAM roles named by the naming rule that are not in any layer's state. ListRoles returns no tags,
+ * so only those roles are asked for theirs: none in the normal case.
+ */
+async function orphanRoles(clients: AwsClients, env: Environment, known: ReadonlySet<string>): Promise<Orphan[]> {
+  const prefix = `${env.naming.prefix}-`;
+  const out: Orphan[] = [];
+  let marker: string | undefined;
+  do {
+    const page = await clients.iam.send(new ListRolesCommand({ Marker: marker }));
+    for (const role of page.Roles ?? []) {
+      if (!role.RoleName?.startsWith(prefix) || !role.Arn || known.has(role.RoleName) || known.has(role.Arn)) continue;
+      const tags = Object.fromEntries(((await clients.iam.send(new ListRoleTagsCommand({ RoleName: role.RoleName }))).Tags ?? []).map((t) => [t.Key, t.Value]));
+      const layer = tags.layer as TerraformLayer;
+      if (tags.environment !== env.naming.envPath || !TERRAFORM_LAYERS.includes(layer)) continue;
+      out.push({ layer, type: 'aws_iam_role', id: role.RoleName, arn: role.Arn, name: tags.Name });
+    }
+    marker = page.IsTruncated ? page.Marker : undefined;
+  } while (marker);
+  return out;
+}
+
+export interface OrphanReport {
+  /** Not in the state, not yet adopted. */
+  readonly orphans: readonly Orphan[];
+  /** Not in the state, but in a pending adoption file: the next apply imports them. */
+  readonly adopting: readonly Orphan[];
+  readonly states: Readonly<Record<TerraformLayer, LayerState>>;
+  readonly codes: Readonly<Record<TerraformLayer, LayerCode>>;
+}
+
+/**
+ * Finds the orphans of both terraform layers. `dirs` are the layers' working directories, holding
+ * the synthesized code and any adoption file (pruned here of imports already applied).
+ */
+export async function findOrphans(clients: AwsClients, backend: StateBackend, env: Environment, dirs: Readonly<Record<TerraformLayer, string>>): Promise<OrphanReport> {
+  const states = {} as Record<TerraformLayer, LayerState>;
+  const codes = {} as Record<TerraformLayer, LayerCode>;
+  const pending = new Set<string>();
+  for (const layer of TERRAFORM_LAYERS) {
+    states[layer] = await readLayerState(backend, env, layer);
+    codes[layer] = readLayerCode(dirs[layer]);
+    for (const block of pruneAdoptions(dirs[layer], codes[layer], states[layer])) pending.add(block.id);
+  }
+  const types = new Set(TERRAFORM_LAYERS.flatMap((l) => Object.keys(codes[l].resource ?? {})).filter((t) => DETECTABLE_TYPES.has(t)));
+  const known = new Set(TERRAFORM_LAYERS.flatMap((l) => [...states[l].ids]));
+  const tagged = await taggedResources(clients, env, types);
+  const roles = types.has('aws_iam_role') ? await orphanRoles(clients, env, known) : [];
+  const defaults = defaultNames(codes);
+  const all = [...tagged.filter((r) => r.type !== 'aws_iam_role'), ...roles, ...tagged.filter((r) => r.type === 'aws_iam_role')];
+  const seen = new Set<string>();
+  const missing = all.filter((r) => {
+    if (seen.has(r.arn) || known.has(r.id) || known.has(r.arn)) return false;
+    seen.add(r.arn);
+    // What AWS makes with every VPC (its main route table, default security group), tagged by
+    // an aws_default_* resource: terraform takes it over on create, and it goes with its VPC.
+    return !(r.name !== undefined && defaults.has(r.name) && !codeHasName(codes[r.layer], r.type, r.name));
+  });
+  const sort = (a: Orphan, b: Orphan) => a.layer.localeCompare(b.layer) || a.type.localeCompare(b.type) || (a.name ?? '').localeCompare(b.name ?? '') || a.id.localeCompare(b.id);
+  return {
+    orphans: missing.filter((r) => !pending.has(r.id)).sort(sort),
+    adopting: missing.filter((r) => pending.has(r.id)).sort(sort),
+    states,
+    codes,
+  };
+}
+
+/** Name tags of the aws_default_* resources in the code. */
+function defaultNames(codes: Readonly<Record<TerraformLayer, LayerCode>>): Set<string> {
+  const names = new Set<string>();
+  for (const code of Object.values(codes)) {
+    for (const [type, byName] of Object.entries(code.resource ?? {})) {
+      if (!type.startsWith('aws_default_')) continue;
+      for (const r of Object.values(byName)) if (typeof r.tags?.Name === 'string') names.add(r.tags.Name);
+    }
+  }
+  return names;
+}
+
+function codeHasName(code: LayerCode, type: string, name: string): boolean {
+  return Object.values(code.resource?.[type] ?? {}).some((r) => r.tags?.Name === name);
+}
+
+/** `aws_vpc vpc-0abc (dev-dev2)`. */
+export function describeOrphan(o: Orphan): string {
+  return `${o.type} ${o.id}${o.name ? ` (${o.name})` : ''}`;
+}
+
+/** The command that adopts an environment's orphans. */
+export function adoptCommand(env: Environment): string {
+  return `npm run adopt -- --env ${env.naming.envPath}`;
+}
+
+/**
+ * The check plan and apply run after synthesis: plan warns, apply (`refuse`) stops before
+ * applying anything, since applying would create the orphans a second time.
+ */
+export async function checkOrphans(ctx: PlanContext, opts: { refuse: boolean }): Promise<void> {
+  const { env, progress } = ctx;
+  const clients = new AwsClients(env, ctx.target.terraformEnv);
+  let report: OrphanReport;
+  try {
+    report = await findOrphans(clients, ctx.target.backend, env, { flag: ctx.synth.flagDir, karr: ctx.synth.karrDir });
+  } catch (err) {
+    // The check is a safety net; a failed look-up must not hide what terraform has to say.
+    progress.warn(env.path, `Could not look for resources outside the state (${(err as Error).message}).`);
+    return;
+  } finally {
+    clients.destroy();
+  }
+  if (report.adopting.length > 0) {
+    progress.step(env.path, 'ADOPT', `${report.adopting.length} resource(s) outside the state will be imported by this plan (${ADOPT_FILE}).`);
+  }
+  if (report.orphans.length === 0) return;
+  const message = orphanMessage(env, report.orphans);
+  if (opts.refuse) throw new BddaError(`${message} Nothing was applied.`);
+  progress.warn(env.path, message);
+}
+
+export function orphanMessage(env: Environment, orphans: readonly Orphan[]): string {
+  const layers = [...new Set(orphans.map((o) => LABEL[o.layer]))].join(' and ');
+  return (
+    `${orphans.length} resource(s) carry the tags of ${env.path} but are not in ${layers}'s terraform state, most likely ` +
+    `created by a run killed during apply: ${orphans.map(describeOrphan).join(', ')}. Applying now would create them ` +
+    `a second time or fail on their names. Adopt them into the state with \`${adoptCommand(env)}\` ` +
+    `(it writes terraform import blocks; what matches nothing in the code it offers to delete), then plan and apply.`
+  );
+}

@@ -1,0 +1,43 @@
+/**
+ * What to say when a layer's apply fails part-way. The primary failure comes first: when the
+ * emulator died under terraform, terraform's own error is a wall of `connection refused`, and
+ * the one thing that matters is that the emulator, and everything it held, is gone.
+ */
+import { LABEL, type PlanContext } from './context';
+import { emulatorStatus } from '../engines/emulator';
+import { BddaError } from '../../config/errors';
+import { interruptSignal } from '../support/interrupt';
+import type { Layer } from '../../config/naming';
+
+/** Runs one layer's apply; a failure is rethrown with what it means for the environment first. */
+export async function applyingLayer(ctx: PlanContext, layer: Layer, fn: () => Promise<unknown>): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    throw await explainApplyFailure(ctx, layer, err);
+  }
+}
+
+async function explainApplyFailure(ctx: PlanContext, layer: Layer, err: unknown): Promise<unknown> {
+  const { env } = ctx;
+  const detail = err instanceof Error ? err.message : String(err);
+  if (interruptSignal()) {
+    return new BddaError(
+      `${LABEL[layer]}'s apply of ${env.path} was interrupted (${interruptSignal()}); terraform saved what it had done. ` +
+        `${LABEL[layer]} and the layers after it are still in changes.txt. Run \`npm run plan -- --env ${env.path}\` and apply again to converge.\n\n${detail}`,
+      130,
+    );
+  }
+  if (env.config.emulated && !(await emulatorStatus(ctx.ws.emulatorDir)).running) {
+    return new BddaError(
+      `The emulator stopped answering during ${LABEL[layer]}'s apply of ${env.path}: ${LABEL[layer]} may be partly applied, ` +
+        `and since the emulator keeps nothing across restarts, everything it held (state, locks, resources) is gone. ` +
+        `Run \`npm run plan -- --env ${env.path}\`: it starts a fresh emulator, where every layer plans as new; review and apply that. ` +
+        `The emulator's log is under .bdda/emulator/.\n\nterraform said:\n${detail}`,
+    );
+  }
+  if (err instanceof BddaError) {
+    err.message = `${LABEL[layer]}'s apply of ${env.path} failed; ${LABEL[layer]} may be partly applied and stays in changes.txt with the layers after it. ${err.message}`;
+  }
+  return err;
+}

@@ -1,0 +1,136 @@
+/**
+ * Deploy-Apply: apply exactly the reviewed diff, layer by layer, and remove each layer's section
+ * once it is deployed. Nothing is applied unless a fresh plan of every layer matches the digest
+ * that `changes.json` recorded at review time.
+ */
+import * as path from 'node:path';
+import { CHANGES_JSON, CHANGES_TXT, type ChangesRecord, type LayerPlan, layerDigest, readChanges, writeChanges } from '../diff/changes';
+import type { Environment } from '../../config/load';
+import { BddaError } from '../../config/errors';
+import { applyGoliath } from '../layers/goliath-apply';
+import { applyingLayer } from './apply-failure';
+import { throwIfInterrupted } from '../support/interrupt';
+import { changedOutputs, layerOutputs, replanDownstream } from './downstream';
+import { assertGuards, type GuardOptions } from './guards';
+import { LAYERS, type Layer } from '../../config/naming';
+import { checkOrphans, removeAdoptions } from '../state/orphans';
+import { LABEL, type PlanContext, planFile, terraformFor, withContext } from './context';
+import { engineVersions, planLayers } from './plan';
+import type { Progress } from '../support/progress';
+import { displayPath, type Workspace } from '../support/workspace';
+import { type LedgerOptions, recordingDeployment } from '../ledger/records';
+
+export type ApplyOutcome = 'nothing-to-apply' | 'applied' | 'applied-more-to-review';
+
+export async function applyEnvironment(ws: Workspace, env: Environment, guards: GuardOptions & LedgerOptions, progress: Progress): Promise<ApplyOutcome> {
+  const reviewed = readChanges(env.dir);
+  if (!reviewed) {
+    progress.step(
+      env.path,
+      'APPLY',
+      `no reviewed diff: ${displayPath(path.join(env.dir, CHANGES_TXT))} does not exist. Nothing to do. ` +
+        `To see whether the environment differs from its config, run \`npm run plan -- --env ${env.path}\`, review the diff it writes, and apply that.`,
+    );
+    return 'nothing-to-apply';
+  }
+  if (reviewed.record.environment !== env.path) {
+    throw new BddaError(
+      `${displayPath(path.join(env.dir, CHANGES_JSON))} is the diff of ${reviewed.record.environment}, not of ${env.path}; it was copied or edited. ` +
+        `Nothing was applied. Run \`npm run plan -- --env ${env.path}\`, review the diff, and apply that.`,
+    );
+  }
+  await assertGuards(ws, env, 'apply', guards);
+  // The ledger checks the claim first, then records what was deployed, also when the apply fails.
+  return withContext(ws, env, progress, 'apply', (ctx) => recordingDeployment(ctx, reviewed.record, guards, () => applyReviewed(ctx, reviewed.record)));
+}
+
+async function applyReviewed(ctx: PlanContext, record: ChangesRecord): Promise<ApplyOutcome> {
+  const { env, progress } = ctx;
+  // Resources a killed run left outside the state would be created twice: adopt them first.
+  await checkOrphans(ctx, { refuse: true });
+  progress.step(env.path, 'VERIFY', 'planning every layer again to compare with the reviewed diff');
+  const fresh = await planLayers(ctx);
+  assertMatchesReview(env, record, fresh);
+  const tools = await engineVersions(ctx);
+
+  let remaining = fresh.filter((p) => p.status !== 'no-changes');
+  const replanned: Layer[] = [];
+  for (const layer of LAYERS) {
+    const plan = remaining.find((p) => p.layer === layer);
+    if (!plan) continue;
+    if (plan.status === 'waiting') {
+      // Nobody has reviewed this layer yet; its upstream may be applied now, so plan it for review.
+      replanned.push(...LAYERS.slice(LAYERS.indexOf(layer)).filter((l) => remaining.some((p) => p.layer === l && p.status === 'waiting')));
+      break;
+    }
+    progress.step(env.path, LABEL[layer], `applying (${plan.summary.replace(/^\w+: /, '')})`);
+    const started = Date.now();
+    // The saved plans of the layers below hold this layer's outputs as they are now; see downstream.ts.
+    const outputsBefore = layer === 'goliath' ? undefined : await layerOutputs(ctx, layer);
+    throwIfInterrupted();
+    await applyingLayer(ctx, layer, () => (layer === 'goliath' ? applyGoliath(ctx) : terraformFor(ctx, layer).apply(planFile(ctx, layer), progress.passthrough)));
+    if (layer !== 'goliath') removeAdoptions(path.dirname(planFile(ctx, layer))); // its imports are in the state now
+    remaining = remaining.filter((p) => p.layer !== layer);
+    writeChanges(env.dir, env.path, tools, remaining);
+    progress.step(env.path, LABEL[layer], `applied (${((Date.now() - started) / 1000).toFixed(1)}s); its section left changes.txt`);
+    const moved = outputsBefore && layer !== 'goliath' ? changedOutputs(outputsBefore, await layerOutputs(ctx, layer)) : [];
+    if (moved.length > 0) {
+      const replan = await replanDownstream(ctx, layer, moved, fresh, remaining);
+      remaining = replan.remaining;
+      if (replan.differing.length > 0) return stopForReview(ctx, tools, remaining, layer, replan.differing);
+    }
+  }
+
+  if (replanned.length === 0) {
+    progress.step(env.path, 'APPLY', 'every layer is deployed; changes.txt and changes.json were removed');
+    return 'applied';
+  }
+  const newPlans = await planLayers(ctx, replanned);
+  remaining = [...remaining.filter((p) => !replanned.includes(p.layer)), ...newPlans].sort((a, b) => LAYERS.indexOf(a.layer) - LAYERS.indexOf(b.layer));
+  const outcome = writeChanges(env.dir, env.path, tools, remaining);
+  if (outcome === 'removed') {
+    progress.step(env.path, 'APPLY', 'every layer is deployed; changes.txt and changes.json were removed');
+    return 'applied';
+  }
+  const names = newPlans.map((p) => LABEL[p.layer]).join(' and ');
+  const verb = newPlans.length > 1 ? 'were' : 'was';
+  progress.step(env.path, 'APPLY', `stopped: ${names} ${verb} waiting for the layer just applied and ${verb} planned now. Review the new diff in changes.txt, commit it, and run apply again.`);
+  return 'applied-more-to-review';
+}
+
+/** Writes the layers not yet applied, with the re-planned ones that now differ, for review. */
+function stopForReview(ctx: PlanContext, tools: Record<string, string>, remaining: readonly LayerPlan[], upstream: Layer, differing: readonly LayerPlan[]): ApplyOutcome {
+  const { env, progress } = ctx;
+  if (writeChanges(env.dir, env.path, tools, remaining) === 'removed') {
+    progress.step(env.path, 'APPLY', 'every layer is deployed; changes.txt and changes.json were removed');
+    return 'applied';
+  }
+  const names = differing.map((p) => LABEL[p.layer]).join(' and ');
+  const [verb, has] = differing.length > 1 ? ['differ', 'have'] : ['differs', 'has'];
+  progress.step(
+    env.path,
+    'APPLY',
+    `stopped: ${LABEL[upstream]}'s outputs changed, and ${names}, planned again against them, now ${verb} from the reviewed diff, so ${names} ${has} not been applied. ` +
+      'Review the new diff in changes.txt, commit it, and run apply again.',
+  );
+  return 'applied-more-to-review';
+}
+
+/** Refuses to apply when any layer's fresh plan differs from the reviewed one. */
+function assertMatchesReview(env: Environment, record: ChangesRecord, fresh: readonly LayerPlan[]): void {
+  for (const layer of LAYERS) {
+    const reviewed = record.layers.find((l) => l.layer === layer);
+    const now = fresh.find((p) => p.layer === layer);
+    const reviewedDigest = reviewed?.digest;
+    // A layer missing from the record was applied already (its section left the file); it must be in sync.
+    const expected = reviewedDigest ?? (now && now.status === 'no-changes' ? layerDigest(now) : undefined);
+    if (now && expected !== layerDigest(now)) {
+      const was = reviewed ? reviewed.summary : `${LABEL[layer]}: no changes.`;
+      throw new BddaError(
+        `The reviewed diff of ${env.path} is stale: ${LABEL[layer]} now plans differently from what changes.txt shows ` +
+          `(reviewed: "${was}", now: "${now.summary}"). Someone applied, the infrastructure drifted, or the config changed since the plan. ` +
+          `Nothing was applied. Run \`npm run plan -- --env ${env.path}\`, review the new diff, and apply that.`,
+      );
+    }
+  }
+}
