@@ -106,7 +106,7 @@ const cases: BadInput[] = [
   { name: 'an organisation no file sets', edit: (r) => editFile(r, ROOT, 'organisation: acme\n', ''), expected: [`${DEV2}: organisation: is missing`] },
 
   // Region and zones.
-  { name: 'a region AWS does not have', args: ['plan', '--env', 'dev2'], edit: (r) => editFile(r, DEV, 'region: us-east-1\n  azs: [us-east-1a, us-east-1b]', 'region: us-east-7\n  azs: [us-east-7a, us-east-7b]'), expected: [`${DEV}: aws.region: "us-east-7" is not an AWS commercial region`, 'bdda/config/regions.ts'] },
+  { name: 'a region AWS does not have', args: ['plan', '--env', 'dev2'], edit: (r) => editFile(r, DEV, 'region: us-east-1\n  azs: [us-east-1a, us-east-1b]', 'region: us-east-7\n  azs: [us-east-7a, us-east-7b]'), expected: [`${DEV}: aws.region: "us-east-7" is not an AWS commercial region`, 'config/regions.ts'] },
   { name: 'a zone letter the region does not have', edit: (r) => editFile(r, DEV, 'us-east-1b]', 'us-east-1g]'), expected: [`${DEV}: aws.azs[1]: "us-east-1g" is not an availability zone of region us-east-1`, 'us-east-1f'] },
   { name: 'a state bucket region AWS does not have', edit: (r) => editFile(r, DEV, /(bucket: .*\n\s+)region: us-east-1/, '$1region: eu-wast-1'), expected: [`${DEV}: backend.region: "eu-wast-1" is not an AWS commercial region`] },
   { name: 'a region in capitals', edit: (r) => editFile(r, DEV, 'region: us-east-1\n', 'region: US-EAST-1\n'), expected: [`${DEV}: aws.region:`, '"US-EAST-1" is not an AWS region'] },
@@ -301,7 +301,7 @@ describe('a bug in bdda', () => {
   ])('that escapes as %s is reported the same way by the process handlers, exit 1', (_name, script, summary) => {
     const result = spawnSync(
       process.execPath,
-      ['-r', require.resolve('ts-node/register/transpile-only'), '-e', `require('./bdda/crash').installCrashHandlers(process.argv); ${script}`],
+      ['-r', require.resolve('ts-node/register/transpile-only'), '-e', `require('./bdda/support/crash').installCrashHandlers(process.argv); ${script}`],
       { cwd: REPO_ROOT, env: { ...process.env, BDDA_ROOT: root }, encoding: 'utf8', timeout: 60_000 },
     );
     expect(result.status).toBe(1);

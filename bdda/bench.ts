@@ -16,9 +16,9 @@ import type { StageTiming } from './workflow/context';
 import { planEnvironment } from './workflow/plan';
 import { planCommand } from './commands/plan';
 import { silentProgress } from './support/progress';
-import { workspace, type Workspace } from './support/workspace';
+import { repoRoot, workspace, type Workspace } from './support/workspace';
 
-const REPO = path.resolve(__dirname, '..');
+const REPO = repoRoot();
 
 /** A scratch root holding the organisation defaults, the dev tier and `count` copies of dev1. */
 function scratchWithDevEnvironments(count: number): Workspace {

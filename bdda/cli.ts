@@ -228,9 +228,12 @@ async function runCommand(argv: string[]): Promise<number> {
   }
 }
 
-if (require.main === module) {
-  installCrashHandlers(process.argv);
-  main(process.argv).then((code) => {
+/** The process entry: `bdda/launcher.js` (npm scripts) or `ts-node bdda/cli.ts` call this. */
+export function run(argv: string[]): void {
+  installCrashHandlers(argv);
+  void main(argv).then((code) => {
     process.exitCode = code;
   });
 }
+
+if (require.main === module) run(process.argv);

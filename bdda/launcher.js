@@ -56,7 +56,6 @@ function compiled() {
     format: 'cjs',
     platform: 'node',
     target: 'node20',
-    sourcemap: 'linked',
     logLevel: 'error',
   });
   // Several JS files sit beside the TypeScript (this launcher among them); nothing else needs copying.
@@ -83,8 +82,8 @@ function removeOldBuilds(keep) {
 module.exports = { compiled };
 
 if (require.main === module) {
-  // Stack traces of a crash point at the TypeScript lines, through the linked source maps.
-  process.setSourceMapsEnabled(true);
+  // Source maps are not switched on: Node would parse every map at load, about 90 ms of each
+  // start. A crash report's trace names the compiled files, whose lines follow the source closely.
   // The compiled copy lives under build/js/<hash>/, so the checkout is named here, once.
   process.env.BDDA_REPO = REPO;
   const cli = require(path.join(compiled(), 'bdda', 'cli.js'));

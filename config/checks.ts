@@ -133,11 +133,11 @@ function versionProblems({ kubernetes, platform }: EnvironmentConfig): KeyProble
   const row = EKS_MINORS[kubernetes.version];
   if (!row) {
     const known = Object.keys(EKS_MINORS).join(', ');
-    return [{ key: 'kubernetes.version', message: `${kubernetes.version} is not in the EKS version table (${known}); add its support dates and add-on versions to bdda/config/eks-versions.ts` }];
+    return [{ key: 'kubernetes.version', message: `${kubernetes.version} is not in the EKS version table (${known}); add its support dates and add-on versions to config/eks-versions.ts` }];
   }
   for (const addon of ['vpcCni', 'coredns', 'kubeProxy', 'podIdentityAgent', 'ebsCsiDriver'] as const) {
     if (!kubernetes.addons[addon] && !row.addons) {
-      problems.push({ key: `kubernetes.addons.${addon}`, message: `has no version for Kubernetes ${kubernetes.version} in bdda/config/eks-versions.ts; set one, or move to a minor the table covers` });
+      problems.push({ key: `kubernetes.addons.${addon}`, message: `has no version for Kubernetes ${kubernetes.version} in config/eks-versions.ts; set one, or move to a minor the table covers` });
     }
   }
   const kubeProxy = kubernetes.addons.kubeProxy;
@@ -146,7 +146,7 @@ function versionProblems({ kubernetes, platform }: EnvironmentConfig): KeyProble
   }
   const { clusterAutoscaler, clusterAutoscalerDigest, metricsServer, metricsServerDigest } = platform.addons;
   if (!clusterAutoscaler && !row.clusterAutoscaler) {
-    problems.push({ key: 'platform.addons.clusterAutoscaler', message: `has no pinned version for Kubernetes ${kubernetes.version} in bdda/config/eks-versions.ts; set one with clusterAutoscalerDigest` });
+    problems.push({ key: 'platform.addons.clusterAutoscaler', message: `has no pinned version for Kubernetes ${kubernetes.version} in config/eks-versions.ts; set one with clusterAutoscalerDigest` });
   }
   if (clusterAutoscaler && clusterAutoscaler !== row.clusterAutoscaler?.version && !clusterAutoscalerDigest) {
     problems.push({ key: 'platform.addons.clusterAutoscalerDigest', message: `is missing: cluster-autoscaler ${clusterAutoscaler} is not the pinned version, so give the digest of its image (images are pulled by tag and digest)` });

@@ -67,5 +67,5 @@ export function unknownRegionMessage(region: string): string | undefined {
   const family = region.replace(/-\d+$/, '');
   const near = Object.keys(AWS_REGIONS).filter((r) => r.startsWith(`${family}-`));
   const hint = near.length ? ` Did you mean ${near.join(', ')}?` : '';
-  return `"${region}" is not an AWS commercial region.${hint} If AWS has opened it since, add it to bdda/config/regions.ts.`;
+  return `"${region}" is not an AWS commercial region.${hint} If AWS has opened it since, add it to config/regions.ts.`;
 }

@@ -73,7 +73,7 @@ export const nodeGroupSchema = z
 export const kubernetesSchema = z
   .object({
     // Any 1.N parses; whether EKS supports it is the version table's answer (eks-versions.ts), not a regex's.
-    version: z.string().regex(/^1\.\d{1,3}$/, { error: (i) => `${JSON.stringify(i.input)} is not a Kubernetes minor version like 1.35` }).describe('Kubernetes minor version of the control plane and the node groups; add-on versions follow it (bdda/config/eks-versions.ts).'),
+    version: z.string().regex(/^1\.\d{1,3}$/, { error: (i) => `${JSON.stringify(i.input)} is not a Kubernetes minor version like 1.35` }).describe('Kubernetes minor version of the control plane and the node groups; add-on versions follow it (config/eks-versions.ts).'),
     publicAccessCidrs: z.array(cidr).default([]).describe('CIDRs allowed to reach a public API endpoint. Empty keeps the endpoint private only.'),
     adminRoleArns: z.array(iamRoleArn).default([]).describe('IAM roles given cluster-admin through EKS access entries.'),
     nodeGroups: z.record(dns1123, nodeGroupSchema).describe('Managed node groups by name.'),
@@ -138,7 +138,7 @@ export const platformSchema = z
       })
       .strict()
       .default({})
-      .describe('Versions of Goliath\'s add-ons. Leave out to take the pins in bdda/config/eks-versions.ts; images are pulled by tag and digest.'),
+      .describe('Versions of Goliath\'s add-ons. Leave out to take the pins in config/eks-versions.ts; images are pulled by tag and digest.'),
   })
   .strict();
 

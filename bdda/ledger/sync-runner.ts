@@ -14,7 +14,7 @@ import { loadEnvironment } from '../../config/load';
 import { BddaError } from '../../config/errors';
 import { planEnvironment } from '../workflow/plan';
 import type { Progress } from '../support/progress';
-import type { Workspace } from '../support/workspace';
+import { repoRoot, type Workspace } from '../support/workspace';
 import { DEPLOY_REF_VARIABLE } from './records';
 
 export interface SyncRunner {
@@ -57,7 +57,7 @@ export const SHARED_WITH_WORKTREE = ['node_modules', 'build', '.bdda'] as const;
 
 /** The worktree uses this checkout's node_modules, build folder and emulator, through symbolic links. */
 function shareWithWorktree(ws: Workspace, worktree: string): void {
-  const codeRoot = path.resolve(__dirname, '..', '..');
+  const codeRoot = repoRoot();
   const targets: Record<(typeof SHARED_WITH_WORKTREE)[number], string> = {
     node_modules: path.join(codeRoot, 'node_modules'),
     build: ws.buildDir,
@@ -78,7 +78,7 @@ function runRefCli(worktree: string, ref: string, args: string[]): Promise<void>
     const child = spawn(process.execPath, [tsNode, path.join(worktree, 'bdda', 'cli.ts'), ...args], {
       cwd: worktree,
       stdio: 'inherit',
-      env: { ...process.env, BDDA_ROOT: worktree, TS_NODE_TRANSPILE_ONLY: '1', [DEPLOY_REF_VARIABLE]: ref },
+      env: { ...process.env, BDDA_ROOT: worktree, BDDA_REPO: worktree, TS_NODE_TRANSPILE_ONLY: '1', [DEPLOY_REF_VARIABLE]: ref },
     });
     child.on('error', (err) => reject(new BddaError(`Could not start the bdda of ${ref} in ${worktree}: ${err.message}.`)));
     child.on('close', (code, signal) => {

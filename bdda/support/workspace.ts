@@ -12,7 +12,15 @@ export interface Workspace {
   readonly emulatorDir: string;
 }
 
-export function workspace(root = process.env.BDDA_ROOT || path.resolve(__dirname, '..')): Workspace {
+/**
+ * The checkout this program's code belongs to. The launcher runs a compiled copy under
+ * `build/js/<hash>/` and names the checkout in `BDDA_REPO`; from source it is two folders up.
+ */
+export function repoRoot(): string {
+  return process.env.BDDA_REPO || path.resolve(__dirname, '..', '..');
+}
+
+export function workspace(root = process.env.BDDA_ROOT || repoRoot()): Workspace {
   return {
     root,
     buildDir: path.join(root, 'build'),
