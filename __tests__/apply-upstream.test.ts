@@ -12,10 +12,11 @@
  *    Apply applies FLAG, plans KARR again, finds it differs from the reviewed KARR, and stops with
  *    KARR's new diff written, KARR untouched. The next apply deploys KARR onto FLAG's current subnets.
  *
- * (Adding an AZ would be the natural change, but KARR reads each subnet id through a cross-stack
- * output of its own, so KARR cannot be planned before FLAG has the new AZ's outputs. Node groups are
- * added rather than resized because the emulator does not implement EKS DescribeUpdate, which
- * terraform waits on after an in-place node group update.)
+ * 4. A third AZ is added. KARR reads FLAG's subnets as whole lists through one remote state, so it
+ *    plans against the lists FLAG has applied; apply grows FLAG and stops with KARR's new diff.
+ *
+ * (Node groups are added rather than resized because the emulator does not implement EKS
+ * DescribeUpdate, which terraform waits on after an in-place node group update.)
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -24,7 +25,8 @@ import { ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
 import { EMULATOR_CREDENTIALS } from '../bdda/engines/aws-env';
 import { readChanges } from '../bdda/diff/changes';
 import { loadEnvironment } from '../config/load';
-import { changedOutputs, downstreamOf } from '../bdda/workflow/downstream';
+import { changedOutputs } from '../bdda/workflow/downstream';
+import { downstreamOf } from '../bdda/layers/index';
 import { emulatorEndpoint, stopEmulator } from '../bdda/engines/emulator';
 import type { Layer } from '../config/naming';
 import { StateBackend } from '../bdda/state/state-backend';
@@ -237,6 +239,34 @@ describe('a reviewed change that moves FLAG outputs', () => {
     expect(subnets.nodeGroups).toHaveLength(3);
     for (const group of subnets.nodeGroups) expect(group).toEqual([...outputList(flag, 'private_subnet_ids')].sort());
     expect(await nodeGroupNames()).toEqual(['dev-dev1-batch', 'dev-dev1-batch2', 'dev-dev1-general']);
+  }, 900_000);
+
+  test("a third AZ: KARR plans against FLAG's applied lists, then apply grows FLAG and stops with KARR's new diff over three subnets", async () => {
+    editFile(root, DEV1_YAML, 'public: [10.11.0.0/24, 10.11.2.0/24]', 'public: [10.11.0.0/24, 10.11.2.0/24, 10.11.3.0/24]');
+    editFile(root, DEV1_YAML, 'private: [10.11.16.0/20, 10.11.48.0/20]', 'private: [10.11.16.0/20, 10.11.48.0/20, 10.11.64.0/20]');
+    editFile(root, DEV1_YAML, 'intra: [10.11.8.0/26, 10.11.8.64/26]', 'intra: [10.11.8.0/26, 10.11.8.64/26, 10.11.8.128/26]');
+    fs.appendFileSync(path.join(root, DEV1_YAML), 'aws:\n  azs: [us-east-1a, us-east-1b, us-east-1c]\n');
+
+    // KARR reads FLAG's subnets as whole lists, so before FLAG has the new AZ it plans against the
+    // two-AZ lists FLAG has applied: nothing to do yet, and no output missing.
+    await expectRun(0, 'plan', '--env', DEV1);
+    expect(logText()).not.toMatch(/Unsupported attribute/);
+    const planned = Object.fromEntries((readChanges(path.join(root, 'environments', DEV1))?.record.layers ?? []).map((l) => [l.layer, l]));
+    expect(planned.flag?.actions).toEqual(expect.objectContaining({ 'aws_subnet.private-subnet-us-east-1c': 'create', 'aws_subnet.intra-subnet-us-east-1c': 'create' }));
+    expect(planned.karr?.status ?? 'no-changes').toBe('no-changes');
+
+    // Apply grows FLAG's lists; KARR, planned again against them, now moves to three subnets.
+    await expectRun(0, 'apply', '--env', DEV1);
+    const log = logText();
+    expect(log).toMatch(/FLAG\s+outputs changed \(.*private_subnet_ids.*\); planning KARR again/);
+    expect(log).not.toMatch(/Unsupported attribute/);
+    const flag = await state('flag');
+    expect(outputList(flag, 'private_subnet_ids')).toHaveLength(3);
+    expect(outputList(flag, 'intra_subnet_ids')).toHaveLength(3);
+    const review = readChanges(path.join(root, 'environments', DEV1));
+    expect(review?.record.layers.find((l) => l.layer === 'karr')?.status).toBe('changes');
+    const added = outputList(flag, 'private_subnet_ids')[2];
+    expect(review?.text).toContain(added);
   }, 900_000);
 });
 

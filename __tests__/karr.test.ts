@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { listEnvironments, loadEnvironment, type Environment } from '../config/load';
 import { addonVersions } from '../config/eks-versions';
 import { buildTerraformApp } from '../bdda/workflow/synth';
+import { FLAG_OUTPUTS } from '../config/layer-inputs';
 
 const root = path.resolve(__dirname, '..');
 const environments = listEnvironments(root).map((ref) => loadEnvironment(root, ref.path));
@@ -31,6 +32,11 @@ function synthKarr(env: Environment): Synthesized {
   fs.mkdirSync(outdir, { recursive: true });
   buildTerraformApp(env, outdir).synth();
   return JSON.parse(fs.readFileSync(path.join(outdir, 'stacks', 'karr', 'cdk.tf.json'), 'utf8'));
+}
+
+/** FLAG's JSON, synthesized by the same app as KARR's (synthKarr runs first). */
+function synthFlag(env: Environment): Synthesized {
+  return JSON.parse(fs.readFileSync(path.join(tmp, env.path.replace(/\//g, '-'), 'stacks', 'flag', 'cdk.tf.json'), 'utf8'));
 }
 
 /** Every resource of a type, by terraform name; empty when there is none. */
@@ -81,16 +87,27 @@ describe.each(environments.map((env) => [env.path, env] as const))('KARR of %s',
       expect(states[0].config.bucket).toBe(config.backend.bucket);
     });
 
-    it('puts control-plane ENIs and nodes in distinct subnets read from FLAG, one per AZ', () => {
-      const [stateName] = Object.keys(json.data.terraform_remote_state);
-      const fromFlag = (id: string): boolean => id.startsWith(`\${data.terraform_remote_state.${stateName}.outputs.`);
-      const controlPlane: string[] = cluster.body.vpc_config.subnet_ids;
-      expect(controlPlane).toHaveLength(config.aws.azs.length);
-      expect(controlPlane.every(fromFlag)).toBe(true);
-      for (const group of Object.values(all(json, 'aws_eks_node_group'))) {
-        expect(group.subnet_ids).toHaveLength(config.aws.azs.length);
-        expect(group.subnet_ids.every(fromFlag)).toBe(true);
-        expect(group.subnet_ids.filter((id: string) => controlPlane.includes(id))).toEqual([]);
+    it('puts control-plane ENIs in the whole intra list and every node group in the whole private list FLAG exports', () => {
+      expect(cluster.body.vpc_config.subnet_ids).toBe('${data.terraform_remote_state.flag.outputs.intra_subnet_ids}');
+      const groups = Object.values(all(json, 'aws_eks_node_group'));
+      expect(groups).toHaveLength(Object.keys(config.kubernetes.nodeGroups).length);
+      for (const group of groups) expect(group.subnet_ids).toBe('${data.terraform_remote_state.flag.outputs.private_subnet_ids}');
+    });
+
+    it("reads FLAG only through that one remote state, and only outputs FLAG declares as lists, so an added AZ cannot break KARR's plan", () => {
+      const flag = synthFlag(env);
+      const text = JSON.stringify(json);
+      // No per-resource cross-stack output: those would not exist in FLAG's state before FLAG is applied.
+      expect(text).not.toMatch(/cross-stack/);
+      expect(Object.keys(flag.output).filter((name) => name.startsWith('cross-stack'))).toEqual([]);
+      const read = [...text.matchAll(/data\.terraform_remote_state\.([\w-]+)\.outputs\.([\w-]+)/g)];
+      expect(read.length).toBeGreaterThan(0);
+      expect(new Set(read.map((m) => m[1]))).toEqual(new Set(['flag']));
+      const declared = Object.values(FLAG_OUTPUTS).map((o) => o.name);
+      for (const [, , output] of read) {
+        expect(declared).toContain(output);
+        // FLAG declares it as a list of subnet ids, one per AZ.
+        expect(flag.output[output]?.value).toHaveLength(config.aws.azs.length);
       }
     });
   });
@@ -315,4 +332,18 @@ describe.each(environments.map((env) => [env.path, env] as const))('KARR of %s',
       });
     });
   }
+});
+
+describe('the OIDC provider', () => {
+  test('each emulated cluster gets its own provider URL, since moto gives every cluster of a region one issuer', () => {
+    const urls = environments.filter((env) => env.config.emulated).map((env) => only(synthKarr(env), 'aws_iam_openid_connect_provider').body.url as string);
+    expect(urls.length).toBeGreaterThan(1);
+    expect(new Set(urls).size).toBe(urls.length);
+  });
+
+  test('a real cluster trusts exactly its issuer URL', () => {
+    for (const env of environments.filter((e) => !e.config.emulated)) {
+      expect(only(synthKarr(env), 'aws_iam_openid_connect_provider').body.url).toBe('${aws_eks_cluster.cluster.identity[0].oidc[0].issuer}');
+    }
+  });
 });

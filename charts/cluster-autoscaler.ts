@@ -7,7 +7,9 @@
 import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { platformDeployment, RESTRICTED_CONTAINER_SECURITY } from './hardening';
+import { matchesClusterMinor } from '../config/kubernetes-rules';
+import { platformDeployment } from './platform-deployment';
+import { RESTRICTED_CONTAINER_SECURITY } from './security-contexts';
 
 const { k8s } = kplus;
 
@@ -61,8 +63,7 @@ export class ClusterAutoscaler extends Construct {
     const imageRepository = props.imageRepository ?? 'registry.k8s.io/autoscaling/cluster-autoscaler';
     const replicas = props.replicas ?? 1;
     if (!/^\d+\.\d+\.\d+$/.test(props.version)) throw new Error(`cluster-autoscaler version "${props.version}" must look like 1.31.1`);
-    const minor = props.version.split('.').slice(0, 2).join('.');
-    if (minor !== props.kubernetesVersion) {
+    if (!matchesClusterMinor(props.version, props.kubernetesVersion)) {
       throw new Error(`cluster-autoscaler ${props.version} does not match Kubernetes ${props.kubernetesVersion}; their minors must be equal`);
     }
     if (!/^sha256:[0-9a-f]{64}$/.test(props.digest)) throw new Error(`cluster-autoscaler digest "${props.digest}" must look like sha256:<64 hex digits>`);

@@ -15,27 +15,17 @@
 import { Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
-import type { EnvironmentConfig } from '../config/schema';
-import type { Naming } from '../config/naming';
-import { clusterAutoscalerImage, metricsServerImage } from '../config/eks-versions';
+import type { GoliathInputs } from '../config/layer-inputs';
+import { RESERVED_NAMESPACES } from '../config/kubernetes-rules';
 import { PLATFORM_DEPLOYERS_GROUP } from '../config/naming';
 import { ClusterAutoscaler } from './cluster-autoscaler';
 import { EbsStorage } from './ebs-storage';
-import { podSecurityLabels } from './hardening';
+import { podSecurityLabels } from './pod-security-labels';
 import { MetricsServer } from './metrics-server';
 import { PlatformGuard } from './platform-guard';
 import { PlatformNetworkPolicies } from './platform-network';
 import { TeamNamespace } from './team-namespace';
 
-export interface GoliathChartProps {
-  /** The environment's merged, validated config. */
-  readonly config: EnvironmentConfig;
-  /** Names derived from the environment's path. */
-  readonly naming: Naming;
-}
-
-/** Namespaces Kubernetes or EKS own; Goliath creates none of them. */
-const RESERVED_NAMESPACES = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease']);
 
 /** The label on every Goliath object; the platform guard keeps teams' hands off what has it. */
 export const MANAGED_BY = { key: 'app.kubernetes.io/managed-by', value: 'goliath' } as const;
@@ -44,17 +34,16 @@ export const MANAGED_BY = { key: 'app.kubernetes.io/managed-by', value: 'goliath
 export const VIEWERS_BINDING_NAME = 'platform-viewers';
 
 export class GoliathChart extends Chart {
-  constructor(scope: Construct, id: string, props: GoliathChartProps) {
+  constructor(scope: Construct, id: string, props: GoliathInputs) {
     // Every object carries the label the platform guard protects.
     super(scope, id, { disableResourceNameHashes: true, labels: { [MANAGED_BY.key]: MANAGED_BY.value } });
-    const { config, naming } = props;
-    const platform = config.platform;
-    const podSecurityVersion = `v${config.kubernetes.version}`;
+    const { platformNamespace, teams, karr } = props;
+    const podSecurityVersion = `v${props.kubernetesVersion}`;
 
     // The config loader checks these too; a chart built from hand-made props must not skip them.
-    const seen = new Set<string>([platform.namespace]);
-    if (RESERVED_NAMESPACES.has(platform.namespace)) throw new Error(`platform namespace "${platform.namespace}" is one Kubernetes owns`);
-    for (const team of platform.teams) {
+    const seen = new Set<string>([platformNamespace]);
+    if (RESERVED_NAMESPACES.has(platformNamespace)) throw new Error(`platform namespace "${platformNamespace}" is one Kubernetes owns`);
+    for (const team of teams) {
       if (RESERVED_NAMESPACES.has(team.name) || seen.has(team.name)) {
         throw new Error(`team "${team.name}" clashes with the platform namespace, another team or a Kubernetes namespace`);
       }
@@ -63,7 +52,7 @@ export class GoliathChart extends Chart {
 
     new kplus.Namespace(this, 'platform', {
       metadata: {
-        name: platform.namespace,
+        name: platformNamespace,
         labels: {
           'app.kubernetes.io/managed-by': 'goliath',
           ...podSecurityLabels({ enforce: 'baseline', warn: 'restricted', version: podSecurityVersion }),
@@ -71,7 +60,7 @@ export class GoliathChart extends Chart {
       },
     });
 
-    for (const team of platform.teams) {
+    for (const team of teams) {
       new TeamNamespace(this, `team-${team.name}`, {
         name: team.name,
         group: team.group,
@@ -84,37 +73,35 @@ export class GoliathChart extends Chart {
     new kplus.k8s.KubeClusterRoleBinding(this, 'viewers', {
       metadata: { name: VIEWERS_BINDING_NAME, labels: { 'app.kubernetes.io/managed-by': 'goliath' } },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' },
-      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: platform.viewersGroup }],
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: props.viewersGroup }],
     });
 
     new PlatformNetworkPolicies(this, 'platform-network', {
-      namespace: platform.namespace,
-      controlPlaneCidrs: config.vpc.subnets.intra,
-      nodeCidrs: config.vpc.subnets.private,
+      namespace: platformNamespace,
+      controlPlaneCidrs: props.controlPlaneCidrs,
+      nodeCidrs: props.nodeCidrs,
       clusterAutoscalerName: 'cluster-autoscaler',
       metricsServerName: 'metrics-server',
     });
     new PlatformGuard(this, 'platform-guard', { deployersGroup: PLATFORM_DEPLOYERS_GROUP, label: MANAGED_BY });
     new EbsStorage(this, 'ebs-storage');
 
-    const systemNodes = config.kubernetes.systemNodeGroup !== undefined;
-    const autoscalerImage = clusterAutoscalerImage(config);
+    const { systemNodes } = props;
     new ClusterAutoscaler(this, 'cluster-autoscaler', {
-      namespace: platform.namespace,
-      version: autoscalerImage.version,
-      digest: autoscalerImage.digest,
-      kubernetesVersion: config.kubernetes.version,
-      clusterName: naming.clusterName,
-      region: config.aws.region,
-      roleArn: naming.irsaRoleArn('cluster-autoscaler'),
+      namespace: platformNamespace,
+      version: props.clusterAutoscalerImage.version,
+      digest: props.clusterAutoscalerImage.digest,
+      kubernetesVersion: props.kubernetesVersion,
+      clusterName: karr.clusterName,
+      region: props.region,
+      roleArn: karr.irsaRoleArns['cluster-autoscaler'],
       systemNodes,
     });
 
-    const metricsImage = metricsServerImage(config);
     new MetricsServer(this, 'metrics-server', {
-      namespace: platform.namespace,
-      version: metricsImage.version,
-      digest: metricsImage.digest,
+      namespace: platformNamespace,
+      version: props.metricsServerImage.version,
+      digest: props.metricsServerImage.digest,
       systemNodes,
     });
   }

@@ -7,7 +7,8 @@
 import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { platformDeployment, RESTRICTED_CONTAINER_SECURITY } from './hardening';
+import { platformDeployment } from './platform-deployment';
+import { RESTRICTED_CONTAINER_SECURITY } from './security-contexts';
 
 const { k8s } = kplus;
 

@@ -4,7 +4,7 @@
  */
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { podSecurityLabels } from './hardening';
+import { podSecurityLabels } from './pod-security-labels';
 
 const { k8s } = kplus;
 

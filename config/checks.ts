@@ -5,6 +5,7 @@
 import { contains, isNetworkAddress, overlaps, parseCidr } from './cidr';
 import { isKnownRegion, unknownRegionMessage, zonesOf } from './regions';
 import { EKS_MINORS, METRICS_SERVER } from './eks-versions';
+import { matchesClusterMinor, RESERVED_NAMESPACES } from './kubernetes-rules';
 import type { EnvironmentConfig } from './schema';
 
 export interface KeyProblem {
@@ -12,8 +13,6 @@ export interface KeyProblem {
   readonly message: string;
 }
 
-// Namespaces Kubernetes or EKS own; a team may not claim them.
-const RESERVED_NAMESPACES = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease']);
 
 /** The account moto answers as when no other is asked for. */
 export const EMULATOR_ACCOUNT_ID = '123456789012';
@@ -113,7 +112,7 @@ function platformProblems({ platform, kubernetes }: EnvironmentConfig): KeyProbl
     problems.push({ key: 'platform.namespace', message: `"${platform.namespace}" is a namespace Kubernetes owns; pick another` });
   }
   const autoscaler = platform.addons.clusterAutoscaler;
-  if (autoscaler && minorOf(autoscaler) !== kubernetes.version) {
+  if (autoscaler && !matchesClusterMinor(autoscaler, kubernetes.version)) {
     problems.push({
       key: 'platform.addons.clusterAutoscaler',
       message: `${autoscaler} does not match kubernetes.version ${kubernetes.version}; cluster-autoscaler's minor must equal the cluster's`,
@@ -121,8 +120,6 @@ function platformProblems({ platform, kubernetes }: EnvironmentConfig): KeyProbl
   }
   return problems;
 }
-
-const minorOf = (version: string): string => version.replace(/^v/, '').split('.').slice(0, 2).join('.');
 
 /**
  * Versions against the table in eks-versions.ts: a known minor, an add-on version for each add-on
@@ -141,7 +138,7 @@ function versionProblems({ kubernetes, platform }: EnvironmentConfig): KeyProble
     }
   }
   const kubeProxy = kubernetes.addons.kubeProxy;
-  if (kubeProxy && minorOf(kubeProxy) !== kubernetes.version) {
+  if (kubeProxy && !matchesClusterMinor(kubeProxy, kubernetes.version)) {
     problems.push({ key: 'kubernetes.addons.kubeProxy', message: `${kubeProxy} does not match kubernetes.version ${kubernetes.version}; kube-proxy's minor must equal the cluster's` });
   }
   const { clusterAutoscaler, clusterAutoscalerDigest, metricsServer, metricsServerDigest } = platform.addons;

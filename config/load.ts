@@ -9,6 +9,7 @@ import type { z } from 'zod';
 import { ConfigError, type ConfigProblem } from './errors';
 import { Naming } from './naming';
 import { crossFieldProblems } from './checks';
+import { isDns1123Label } from './kubernetes-rules';
 import { fileForKey, mergeLevels } from './merge';
 import { configFileExists, type Level, readLevel } from './read-level';
 import { environmentConfigSchema, type EnvironmentConfig } from './schema';
@@ -57,7 +58,7 @@ export function listEnvironments(root: string): EnvironmentRef[] {
   for (const leaf of leaves) {
     const twin = leaves.find((other) => other.name === leaf.name && other.path < leaf.path);
     if (twin) problems.push({ file: configFile(leaf.path), key: '', message: `leaf name "${leaf.name}" is also used by ${twin.path}; leaf names must be unique` });
-    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(leaf.name)) {
+    if (!isDns1123Label(leaf.name)) {
       problems.push({ file: configFile(leaf.path), key: '', message: `folder name "${leaf.name}" is not a valid DNS-1123 label; it names the cluster` });
     }
   }

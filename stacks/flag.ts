@@ -25,31 +25,24 @@ import { VpcEndpoint } from '@cdktf/provider-aws/lib/vpc-endpoint';
 import { TerraformOutput } from 'cdktf';
 import type { Construct } from 'constructs';
 import { customerManagedKey, logsServiceStatement } from './kms-keys';
-import { LayerStack, type LayerStackProps } from './layer-stack';
+import type { FlagInputs, FlagOutputs } from '../config/layer-inputs';
+import { declareFlagOutputs } from './flag-outputs';
+import { LayerStack } from './layer-stack';
 import { PrivateEndpoints } from './private-endpoints';
-
-/** What KARR needs from FLAG, passed as props; cdktf turns it into remote state. */
-export interface FlagNetwork {
-  /** The VPC id. */
-  readonly vpcId: string;
-  /** Public subnet ids, in AZ order. */
-  readonly publicSubnetIds: string[];
-  /** Private (node) subnet ids, in AZ order. */
-  readonly privateSubnetIds: string[];
-  /** Intra (control-plane ENI) subnet ids, in AZ order. */
-  readonly intraSubnetIds: string[];
-}
 
 type Tier = 'public' | 'private' | 'intra';
 
 const ANYWHERE = '0.0.0.0/0';
 
 export class FlagStack extends LayerStack {
-  public readonly network: FlagNetwork;
+  /** The ids FLAG exports, as tokens of this stack. */
+  public readonly outputs: FlagOutputs;
+  private readonly props: FlagInputs;
 
-  constructor(scope: Construct, props: LayerStackProps) {
+  constructor(scope: Construct, props: FlagInputs) {
     super(scope, 'flag', props);
-    const { aws, vpc: net } = this.config;
+    this.props = props;
+    const { azs, vpc: net, region } = props;
 
     const vpc = new Vpc(this, 'vpc', {
       cidrBlock: net.cidr,
@@ -62,7 +55,7 @@ export class FlagStack extends LayerStack {
     this.adoptDefaults(vpc);
 
     const subnets = (tier: Tier, tags: Record<string, string>): Subnet[] =>
-      aws.azs.map(
+      azs.map(
         (az, i) =>
           new Subnet(this, `${tier}-subnet-${az}`, {
             vpcId,
@@ -86,12 +79,12 @@ export class FlagStack extends LayerStack {
     const publicRouteTable = new RouteTable(this, 'public-route-table', { vpcId, tags: this.nameTags('public') });
     new Route(this, 'public-internet-route', { routeTableId: publicRouteTable.id, destinationCidrBlock: ANYWHERE, gatewayId: igw.id });
     publicSubnets.forEach((subnet, i) => {
-      new RouteTableAssociation(this, `public-route-table-association-${aws.azs[i]}`, { subnetId: subnet.id, routeTableId: publicRouteTable.id });
+      new RouteTableAssociation(this, `public-route-table-association-${azs[i]}`, { subnetId: subnet.id, routeTableId: publicRouteTable.id });
     });
 
     // NAT gateways are keyed by AZ and the single NAT sits in the first AZ, so moving from
     // 'single' to 'per-az' adds gateways without replacing the one in use.
-    const natAzs = net.natMode === 'single' ? aws.azs.slice(0, 1) : aws.azs;
+    const natAzs = net.natMode === 'single' ? azs.slice(0, 1) : azs;
     const nats = natAzs.map((az, i) => {
       const eip = new Eip(this, `nat-eip-${az}`, { domain: 'vpc', tags: this.nameTags('nat', az), dependsOn: [igw] });
       return new NatGateway(this, `nat-${az}`, {
@@ -104,7 +97,7 @@ export class FlagStack extends LayerStack {
 
     // Private tier: a table per AZ even with a single NAT, so that switching modes only moves routes.
     const privateRouteTables = privateSubnets.map((subnet, i) => {
-      const az = aws.azs[i];
+      const az = azs[i];
       const table = new RouteTable(this, `private-route-table-${az}`, { vpcId, tags: this.nameTags('private', az) });
       new Route(this, `private-nat-route-${az}`, {
         routeTableId: table.id,
@@ -118,13 +111,13 @@ export class FlagStack extends LayerStack {
     // Intra tier: no route out; the control plane talks to nodes inside the VPC only.
     const intraRouteTable = new RouteTable(this, 'intra-route-table', { vpcId, tags: this.nameTags('intra') });
     intraSubnets.forEach((subnet, i) => {
-      new RouteTableAssociation(this, `intra-route-table-association-${aws.azs[i]}`, { subnetId: subnet.id, routeTableId: intraRouteTable.id });
+      new RouteTableAssociation(this, `intra-route-table-association-${azs[i]}`, { subnetId: subnet.id, routeTableId: intraRouteTable.id });
     });
 
     // Image layers (ECR) and other S3 traffic stay off the NAT: cheaper, and never leaves AWS.
     new VpcEndpoint(this, 's3-endpoint', {
       vpcId,
-      serviceName: `com.amazonaws.${aws.region}.s3`,
+      serviceName: `com.amazonaws.${region}.s3`,
       vpcEndpointType: 'Gateway',
       routeTableIds: [...privateRouteTables.map((t) => t.id), intraRouteTable.id],
       tags: this.nameTags('s3'),
@@ -135,7 +128,7 @@ export class FlagStack extends LayerStack {
       new PrivateEndpoints(this, 'interface-endpoints', {
         vpcId,
         vpcCidr: net.cidr,
-        region: aws.region,
+        region,
         subnetIds: privateSubnets.map((s) => s.id),
         name: this.naming.resource('endpoints'),
         tags: this.nameTags('endpoints'),
@@ -147,21 +140,18 @@ export class FlagStack extends LayerStack {
 
     if (net.flowLogs.enabled) this.flowLogs(vpc);
 
-    this.network = {
+    this.outputs = {
       vpcId,
       publicSubnetIds: publicSubnets.map((s) => s.id),
       privateSubnetIds: privateSubnets.map((s) => s.id),
       intraSubnetIds: intraSubnets.map((s) => s.id),
     };
-    new TerraformOutput(this, 'vpc_id', { value: this.network.vpcId, description: 'The VPC id.' });
-    new TerraformOutput(this, 'public_subnet_ids', { value: this.network.publicSubnetIds, description: 'Public subnet ids, in AZ order.' });
-    new TerraformOutput(this, 'private_subnet_ids', { value: this.network.privateSubnetIds, description: 'Private (node) subnet ids, in AZ order.' });
-    new TerraformOutput(this, 'intra_subnet_ids', { value: this.network.intraSubnetIds, description: 'Intra (control-plane ENI) subnet ids, in AZ order.' });
+    declareFlagOutputs(this, this.outputs);
     if (runnerSubnet) new TerraformOutput(this, 'runner_subnet_id', { value: runnerSubnet.id, description: 'The CI runner subnet id.' });
   }
 
   private runnerSubnet(vpcId: string, cidrBlock: string, nat: NatGateway): Subnet {
-    const az = this.config.aws.azs[0];
+    const az = this.props.azs[0];
     const subnet = new Subnet(this, 'runner-subnet', {
       vpcId,
       availabilityZone: az,
@@ -211,13 +201,13 @@ export class FlagStack extends LayerStack {
 
   /** VPC flow logs to CloudWatch Logs, through a role that can write to that one log group. */
   private flowLogs(vpc: Vpc): void {
-    const { aws, vpc: net } = this.config;
+    const { accountId, region, vpc: net } = this.props;
     const logGroupName = `/aws/vpc-flow-log/${this.naming.prefix}`;
     const key = customerManagedKey(this, 'flow-log-key', {
-      config: this.config,
+      administrators: this.props.keyAdministrators,
       description: `Encryption of the VPC flow logs of ${this.naming.prefix}`,
       alias: this.naming.resource('flow-logs'),
-      usage: [logsServiceStatement(this.config, logGroupName)],
+      usage: [logsServiceStatement(this.props, logGroupName)],
       tags: this.nameTags('flow-logs'),
     });
     const logGroup = new CloudwatchLogGroup(this, 'flow-log-group', {
@@ -238,8 +228,8 @@ export class FlagStack extends LayerStack {
             Action: 'sts:AssumeRole',
             // Confused-deputy guard: only flow logs of this account may assume the role.
             Condition: {
-              StringEquals: { 'aws:SourceAccount': aws.accountId },
-              ArnLike: { 'aws:SourceArn': `arn:aws:ec2:${aws.region}:${aws.accountId}:vpc-flow-log/*` },
+              StringEquals: { 'aws:SourceAccount': accountId },
+              ArnLike: { 'aws:SourceArn': `arn:aws:ec2:${region}:${accountId}:vpc-flow-log/*` },
             },
           },
         ],

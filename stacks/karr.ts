@@ -6,8 +6,8 @@
  * managed add-ons at the versions the EKS version table gives the minor (vpc-cni enforcing network
  * policies, the EBS CSI driver), and the IRSA roles the add-ons assume.
  *
- * FLAG's ids arrive as tokens in `props.network`; cdktf turns them into `terraform_remote_state`
- * reads of FLAG's state.
+ * FLAG's ids are read, as whole lists, through one `terraform_remote_state` of FLAG's state
+ * (flag-outputs.ts), so adding an AZ to FLAG does not break KARR's plan before FLAG is applied.
  */
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { EksAccessEntry } from '@cdktf/provider-aws/lib/eks-access-entry';
@@ -23,17 +23,12 @@ import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { Fn, TerraformOutput, type ITerraformDependable } from 'cdktf';
 import type { Construct } from 'constructs';
+import type { FlagOutputs, KarrInputs } from '../config/layer-inputs';
 import type { NodeGroupConfig } from '../config/schema';
-import { addonVersions } from '../config/eks-versions';
 import { PLATFORM_DEPLOYERS_GROUP, SYSTEM_NODE_LABEL, SYSTEM_NODE_TAINT, type IrsaAddon } from '../config/naming';
-import type { FlagNetwork } from './flag';
+import { readFlagOutputs } from './flag-outputs';
 import { customerManagedKey, KEY_USER_ACTIONS, logsServiceStatement } from './kms-keys';
-import { LayerStack, type LayerStackProps } from './layer-stack';
-
-export interface KarrStackProps extends LayerStackProps {
-  /** FLAG's network, read through remote state. */
-  readonly network: FlagNetwork;
-}
+import { LayerStack } from './layer-stack';
 
 const AWS_MANAGED = 'arn:aws:iam::aws:policy';
 const CLUSTER_ADMIN_POLICY = 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy';
@@ -98,28 +93,35 @@ export class KarrStack extends LayerStack {
   public readonly cluster: EksCluster;
   public readonly oidcProvider: IamOpenidConnectProvider;
 
-  constructor(scope: Construct, props: KarrStackProps) {
+  private readonly props: KarrInputs;
+
+  constructor(scope: Construct, props: KarrInputs) {
     super(scope, 'karr', props);
-    const { network } = props;
+    this.props = props;
+    const network = readFlagOutputs(this, props.flagState);
 
     this.cluster = this.controlPlane(network);
     this.apiAccess();
+    const issuer = this.cluster.identity.get(0).oidc.get(0).issuer;
     this.oidcProvider = new IamOpenidConnectProvider(this, 'oidc-provider', {
-      url: this.cluster.identity.get(0).oidc.get(0).issuer,
+      // moto 5.2 gives every cluster of a region one issuer URL (a random id per process), so a
+      // second emulated cluster's provider would collide with the first; nothing checks tokens
+      // there, so emulated providers are told apart by the cluster's name.
+      url: props.emulated ? `${issuer}/${this.naming.clusterName}` : issuer,
       clientIdList: ['sts.amazonaws.com'],
       tags: this.nameTags('oidc'),
     });
 
     const irsaRoles = (Object.keys(IRSA_POLICIES) as IrsaAddon[]).map((addon) => this.irsaRole(addon));
-    const versions = addonVersions(this.config);
+    const versions = props.addonVersions;
 
     // The emulator (moto) implements neither access entries nor EKS add-ons, so emulated
     // environments leave both out; real environments always get them.
-    if (!this.config.emulated) this.accessEntries();
+    if (!props.emulated) this.accessEntries();
     // The DaemonSet add-ons go before the node groups (healthy with no nodes yet), so nodes join
     // with them in place, and an upgrade updates them after the control plane and before the nodes.
     // The network policy agent enforces Goliath's NetworkPolicies; without it they are inert.
-    const daemonSets = this.config.emulated
+    const daemonSets = props.emulated
       ? []
       : [
           this.addon('vpc-cni', versions.vpcCni, { configurationValues: JSON.stringify({ enableNetworkPolicy: 'true' }) }),
@@ -128,7 +130,7 @@ export class KarrStack extends LayerStack {
         ];
     const nodeGroups = this.nodeGroups(network, daemonSets);
 
-    if (!this.config.emulated) {
+    if (!props.emulated) {
       // Deployments: without nodes they never become healthy and the apply times out.
       this.addon('coredns', versions.coredns, { after: nodeGroups });
       const ebs = irsaRoles.find((r) => r.addon === 'ebs-csi-driver') as { role: IamRole };
@@ -143,8 +145,8 @@ export class KarrStack extends LayerStack {
     for (const role of irsaRoles) new TerraformOutput(this, `${role.addon}_role_arn`.replace(/-/g, '_'), { value: role.role.arn });
   }
 
-  private controlPlane(network: FlagNetwork): EksCluster {
-    const { kubernetes, emulated } = this.config;
+  private controlPlane(network: FlagOutputs): EksCluster {
+    const { emulated, publicAccessCidrs } = this.props;
     const clusterName = this.naming.clusterName;
 
     const role = new IamRole(this, 'cluster-role', {
@@ -154,7 +156,7 @@ export class KarrStack extends LayerStack {
     });
     // Envelope encryption of Kubernetes secrets: the cluster role uses the key, admins administer it.
     const secretsKey = customerManagedKey(this, 'secrets-key', {
-      config: this.config,
+      administrators: this.props.keyAdministrators,
       description: `Envelope encryption of Kubernetes secrets in EKS cluster ${clusterName}`,
       alias: this.naming.resource('eks-secrets'),
       usage: [{ Sid: 'KeyUsers', Effect: 'Allow', Principal: { AWS: role.arn }, Action: [...KEY_USER_ACTIONS, 'kms:ListGrants'], Resource: '*' }],
@@ -179,23 +181,23 @@ export class KarrStack extends LayerStack {
     // the security trail (flow logs, API audit) kept equally long.
     const logGroupName = `/aws/eks/${clusterName}/cluster`;
     const logsKey = customerManagedKey(this, 'control-plane-log-key', {
-      config: this.config,
+      administrators: this.props.keyAdministrators,
       description: `Encryption of the control-plane logs of EKS cluster ${clusterName}`,
       alias: this.naming.resource('control-plane-logs'),
-      usage: [logsServiceStatement(this.config, logGroupName)],
+      usage: [logsServiceStatement(this.props, logGroupName)],
       tags: this.nameTags('control-plane-logs'),
     });
     const logs = new CloudwatchLogGroup(this, 'control-plane-logs', {
       name: logGroupName,
-      retentionInDays: this.config.vpc.flowLogs.retentionDays,
+      retentionInDays: this.props.logRetentionDays,
       kmsKeyId: logsKey.arn,
       tags: this.nameTags('control-plane-logs'),
     });
 
-    const publicAccess = kubernetes.publicAccessCidrs.length > 0;
+    const publicAccess = publicAccessCidrs.length > 0;
     return new EksCluster(this, 'cluster', {
       name: clusterName,
-      version: kubernetes.version,
+      version: this.props.kubernetesVersion,
       roleArn: role.arn,
       enabledClusterLogTypes: CONTROL_PLANE_LOG_TYPES,
       vpcConfig: {
@@ -203,7 +205,7 @@ export class KarrStack extends LayerStack {
         subnetIds: network.intraSubnetIds,
         endpointPrivateAccess: true,
         endpointPublicAccess: publicAccess,
-        ...(publicAccess ? { publicAccessCidrs: kubernetes.publicAccessCidrs } : {}),
+        ...(publicAccess ? { publicAccessCidrs } : {}),
       },
       encryptionConfig: { resources: ['secrets'], provider: { keyArn: secretsKey.arn } },
       // Only access entries grant access; whoever runs the apply gets nothing implicitly.
@@ -221,13 +223,13 @@ export class KarrStack extends LayerStack {
    * deployer's CIDRs and security groups and the runner subnet: how apply reaches a private API.
    */
   private apiAccess(): void {
-    const { kubernetes, vpc } = this.config;
+    const { apiAccessCidrs, apiAccessSecurityGroupIds, runnerSubnetCidr } = this.props;
     const sg = this.cluster.vpcConfig.clusterSecurityGroupId;
     const rule = (id: string, description: string, source: { cidrIpv4: string } | { referencedSecurityGroupId: string }) =>
       new VpcSecurityGroupIngressRule(this, id, { securityGroupId: sg, description, ipProtocol: 'tcp', fromPort: 443, toPort: 443, ...source });
-    for (const cidr of kubernetes.deployer.apiAccessCidrs) rule(`api-from-${cidr.replace(/[./]/g, '-')}`, `Kubernetes API from deployer CIDR ${cidr}`, { cidrIpv4: cidr });
-    for (const group of kubernetes.deployer.apiAccessSecurityGroupIds) rule(`api-from-${group}`, `Kubernetes API from deployer security group ${group}`, { referencedSecurityGroupId: group });
-    if (vpc.runnerSubnet) rule('api-from-runner-subnet', 'Kubernetes API from the CI runner subnet', { cidrIpv4: vpc.runnerSubnet });
+    for (const cidr of apiAccessCidrs) rule(`api-from-${cidr.replace(/[./]/g, '-')}`, `Kubernetes API from deployer CIDR ${cidr}`, { cidrIpv4: cidr });
+    for (const group of apiAccessSecurityGroupIds) rule(`api-from-${group}`, `Kubernetes API from deployer security group ${group}`, { referencedSecurityGroupId: group });
+    if (runnerSubnetCidr) rule('api-from-runner-subnet', 'Kubernetes API from the CI runner subnet', { cidrIpv4: runnerSubnetCidr });
   }
 
   /**
@@ -236,7 +238,7 @@ export class KarrStack extends LayerStack {
    * which Goliath's bindings name. A role in several lists gets every group in one entry.
    */
   private accessEntries(): void {
-    const { kubernetes, platform } = this.config;
+    const access = this.props.access;
     const principals = new Map<string, { groups: Set<string>; admin: boolean }>();
     const add = (arn: string, group: string, admin = false): void => {
       const entry = principals.get(arn) ?? { groups: new Set<string>(), admin: false };
@@ -244,9 +246,9 @@ export class KarrStack extends LayerStack {
       entry.admin ||= admin;
       principals.set(arn, entry);
     };
-    for (const arn of [kubernetes.deployer.roleArn, ...kubernetes.adminRoleArns]) if (arn) add(arn, PLATFORM_DEPLOYERS_GROUP, true);
-    for (const team of platform.teams) for (const arn of team.roleArns) add(arn, team.group);
-    for (const arn of platform.viewerRoleArns) add(arn, platform.viewersGroup);
+    for (const arn of [access.deployerRoleArn, ...access.adminRoleArns]) if (arn) add(arn, PLATFORM_DEPLOYERS_GROUP, true);
+    for (const team of access.teams) for (const arn of team.roleArns) add(arn, team.group);
+    for (const arn of access.viewerRoleArns) add(arn, access.viewersGroup);
 
     const ids = new Set<string>();
     for (const [principalArn, { groups, admin }] of principals) {
@@ -289,7 +291,7 @@ export class KarrStack extends LayerStack {
     });
   }
 
-  private nodeGroups(network: FlagNetwork, after: ITerraformDependable[]): EksNodeGroup[] {
+  private nodeGroups(network: FlagOutputs, after: ITerraformDependable[]): EksNodeGroup[] {
     const role = new IamRole(this, 'node-role', {
       name: this.naming.roleName('node'),
       assumeRolePolicy: trustService('ec2.amazonaws.com'),
@@ -302,12 +304,12 @@ export class KarrStack extends LayerStack {
       (policy) => new IamRolePolicyAttachment(this, `node-role-${policy}`, { role: role.name, policyArn: `${AWS_MANAGED}/${policy}` }),
     );
 
-    return Object.entries(this.config.kubernetes.nodeGroups).map(([name, group]) =>
+    return Object.entries(this.props.nodeGroups).map(([name, group]) =>
       this.nodeGroup(name, group, role, network, [...attachments, ...after]),
     );
   }
 
-  private nodeGroup(name: string, group: NodeGroupConfig, role: IamRole, network: FlagNetwork, after: ITerraformDependable[]): EksNodeGroup {
+  private nodeGroup(name: string, group: NodeGroupConfig, role: IamRole, network: FlagOutputs, after: ITerraformDependable[]): EksNodeGroup {
     const template = new LaunchTemplate(this, `node-group-${name}-template`, {
       name: this.naming.resource('node', name),
       description: `Nodes of EKS node group ${name} in ${this.naming.clusterName}`,
@@ -325,21 +327,21 @@ export class KarrStack extends LayerStack {
         },
       ],
       // The provider's default tags stop at the template; instances and volumes get them here.
-      tagSpecifications: ['instance', 'volume'].map((resourceType) => ({ resourceType, tags: { ...this.instanceTags(), ...this.nameTags('node', name) } })),
+      tagSpecifications: ['instance', 'volume'].map((resourceType) => ({ resourceType, tags: { ...this.props.tags, ...this.nameTags('node', name) } })),
       tags: this.nameTags('node', name),
       // The emulator reports the template's own tags back as one more tag specification, which
       // would bump the template version, and roll the node group, on every plan.
-      ...(this.config.emulated ? { lifecycle: { ignoreChanges: ['tag_specifications'] } } : {}),
+      ...(this.props.emulated ? { lifecycle: { ignoreChanges: ['tag_specifications'] } } : {}),
     });
 
     // The cluster autoscaler owns desired_size once the group exists.
     const ignoreChanges = ['scaling_config[0].desired_size'];
     // The emulator invents a remote_access block, which would replace the group on every plan,
     // and does not report update_config back, which would update it on every plan.
-    if (this.config.emulated) ignoreChanges.push('remote_access', 'update_config');
+    if (this.props.emulated) ignoreChanges.push('remote_access', 'update_config');
 
     // The system group runs platform add-ons only: they tolerate this taint and select the label.
-    const system = name === this.config.kubernetes.systemNodeGroup;
+    const system = name === this.props.systemNodeGroup;
     return new EksNodeGroup(this, `node-group-${name}`, {
       clusterName: this.cluster.name,
       nodeGroupName: this.naming.resource(name),
@@ -360,16 +362,11 @@ export class KarrStack extends LayerStack {
     });
   }
 
-  private instanceTags(): Record<string, string> {
-    const { tags, organisation } = this.config;
-    return { ...tags, organisation, environment: this.naming.envPath, layer: 'karr' };
-  }
-
   /** A role only the add-on's service account, in this cluster, can assume. */
   private irsaRole(addon: IrsaAddon): { addon: IrsaAddon; role: IamRole } {
     const spec = IRSA_POLICIES[addon];
     const issuer = Fn.replace(this.oidcProvider.url, 'https://', '');
-    const namespace = spec.namespace === 'platform' ? this.config.platform.namespace : spec.namespace;
+    const namespace = spec.namespace === 'platform' ? this.props.platformNamespace : spec.namespace;
     const role = new IamRole(this, `irsa-${addon}`, {
       // Goliath annotates the service account with naming.irsaRoleArn(addon): the name must match.
       name: this.naming.roleName(`irsa-${addon}`),

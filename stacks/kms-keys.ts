@@ -9,7 +9,6 @@
 import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import type { Construct } from 'constructs';
-import type { EnvironmentConfig } from '../config/schema';
 
 /** What a key administrator may do: everything but use the key. */
 export const KEY_ADMIN_ACTIONS = [
@@ -33,19 +32,9 @@ export const KEY_ADMIN_ACTIONS = [
 /** What a key user may do: use the key, and nothing else. */
 export const KEY_USER_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'];
 
-/**
- * The key administrators of an environment: the deploy role, which manages the key through
- * terraform, and the cluster admins. Emulated environments name no roles, so their account
- * administers the keys (the emulator does not evaluate key policies).
- */
-export function keyAdministrators(config: EnvironmentConfig): string[] {
-  const roles = [...new Set([config.kubernetes.deployer.roleArn, ...config.kubernetes.adminRoleArns].filter((arn): arn is string => !!arn))];
-  return roles.length ? roles : [`arn:aws:iam::${config.aws.accountId}:root`];
-}
-
 /** The statement that lets CloudWatch Logs use a key for one log group. */
-export function logsServiceStatement(config: EnvironmentConfig, logGroupName: string): object {
-  const { region, accountId } = config.aws;
+export function logsServiceStatement(where: { readonly region: string; readonly accountId: string }, logGroupName: string): object {
+  const { region, accountId } = where;
   return {
     Sid: 'CloudWatchLogsUse',
     Effect: 'Allow',
@@ -57,8 +46,8 @@ export function logsServiceStatement(config: EnvironmentConfig, logGroupName: st
 }
 
 export interface CustomerManagedKeyProps {
-  /** Environment config, for the administrators. */
-  readonly config: EnvironmentConfig;
+  /** IAM principals that administer the key: everything but use it. */
+  readonly administrators: string[];
   /** What the key protects, for the console. */
   readonly description: string;
   /** Alias, without `alias/`. */
@@ -78,7 +67,7 @@ export function customerManagedKey(scope: Construct, id: string, props: Customer
     policy: JSON.stringify({
       Version: '2012-10-17',
       Statement: [
-        { Sid: 'KeyAdministrators', Effect: 'Allow', Principal: { AWS: keyAdministrators(props.config) }, Action: KEY_ADMIN_ACTIONS, Resource: '*' },
+        { Sid: 'KeyAdministrators', Effect: 'Allow', Principal: { AWS: props.administrators }, Action: KEY_ADMIN_ACTIONS, Resource: '*' },
         ...props.usage,
       ],
     }),

@@ -8,41 +8,32 @@
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { S3Backend, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
-import type { EnvironmentConfig } from '../config/schema';
+import type { TerraformLayerInputs } from '../config/layer-inputs';
 import type { Layer, Naming } from '../config/naming';
 
-export interface LayerStackProps {
-  /** The environment's merged, validated config. */
-  readonly config: EnvironmentConfig;
-  /** Names derived from the environment's path. */
-  readonly naming: Naming;
-}
-
 export abstract class LayerStack extends TerraformStack {
-  protected readonly config: EnvironmentConfig;
   protected readonly naming: Naming;
 
-  constructor(scope: Construct, layer: Exclude<Layer, 'goliath'>, props: LayerStackProps) {
+  constructor(scope: Construct, layer: Exclude<Layer, 'goliath'>, props: TerraformLayerInputs) {
     super(scope, layer);
-    this.config = props.config;
     this.naming = props.naming;
-    const { aws, backend, organisation, tags } = props.config;
+    const { state } = props;
 
     new AwsProvider(this, 'aws', {
-      region: aws.region,
-      allowedAccountIds: [aws.accountId],
-      defaultTags: [{ tags: { ...tags, organisation, environment: props.naming.envPath, layer } }],
+      region: props.region,
+      allowedAccountIds: [props.accountId],
+      defaultTags: [{ tags: { ...props.tags } }],
     });
 
     const s3 = new S3Backend(this, {
-      bucket: backend.bucket,
-      key: props.naming.stateKey(layer),
-      region: backend.region,
+      bucket: state.bucket,
+      key: state.key,
+      region: state.region,
       encrypt: true,
-      dynamodbTable: backend.lockTable,
+      dynamodbTable: state.lockTable,
     });
     // cdktf 0.21 predates S3 native locking; terraform >= 1.10 reads the key all the same.
-    if (!backend.lockTable) s3.addOverride('use_lockfile', true);
+    if (!state.lockTable) s3.addOverride('use_lockfile', true);
   }
 
   /** Tags for a named resource: the `Name` tag is the naming rule's resource name. */

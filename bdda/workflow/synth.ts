@@ -1,7 +1,8 @@
 /**
  * Synthesizes the whole layer cake of one environment: FLAG and KARR as Terraform JSON through one
- * cdktf app (so KARR's references to FLAG become remote state on the S3 backend), and Goliath as
- * one multi-document YAML file.
+ * cdktf app (KARR reads FLAG's outputs through one remote state of FLAG's state object), and
+ * Goliath as one multi-document YAML file. Each layer is given its own projection of the config
+ * (config/layer-inputs.ts), never the whole of it.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -10,6 +11,7 @@ import { App } from 'cdktf';
 import { GoliathChart } from '../../charts/goliath';
 import { FlagStack } from '../../stacks/flag';
 import { KarrStack } from '../../stacks/karr';
+import { flagInputs, goliathInputs, karrInputs } from '../../config/layer-inputs';
 import type { Environment } from '../../config/load';
 
 export interface SynthOutput {
@@ -24,16 +26,15 @@ export interface SynthOutput {
 /** Builds FLAG and KARR in a cdktf app; `main.ts` uses the same function for `cdktf synth`. */
 export function buildTerraformApp(env: Environment, outdir: string): App {
   const app = new App({ outdir, skipValidation: false });
-  const props = { config: env.config, naming: env.naming };
-  const flag = new FlagStack(app, props);
-  new KarrStack(app, { ...props, network: flag.network });
+  new FlagStack(app, flagInputs(env.config, env.naming));
+  new KarrStack(app, karrInputs(env.config, env.naming));
   return app;
 }
 
 /** The YAML of the Goliath chart for an environment. */
 export function synthesizeGoliath(env: Environment): string {
   const app = new Cdk8sApp({ outdir: path.join('/nonexistent'), yamlOutputType: YamlOutputType.FILE_PER_APP });
-  new GoliathChart(app, 'goliath', { config: env.config, naming: env.naming });
+  new GoliathChart(app, 'goliath', goliathInputs(env.config, env.naming));
   return app.synthYaml();
 }
 

@@ -1,66 +1,14 @@
 /**
- * Security settings every Goliath workload shares, spelled out in full so that the synthesized
- * manifests do not move when cdk8s-plus changes a default, plus the few pod fields cdk8s-plus-27
- * 2.9.5 cannot express (seccomp profile, priority class, node selector, tolerations), added by JSON patch.
+ * A platform add-on's Deployment: every cdk8s-plus default spelled out (so the manifests do not
+ * move when cdk8s-plus changes one), the restricted security context, and the few pod fields
+ * cdk8s-plus-27 2.9.5 cannot express (seccomp profile, priority class, node selector,
+ * tolerations), added by JSON patch.
  */
 import { ApiObject, Duration, JsonPatch } from 'cdk8s';
 import type { Construct } from 'constructs';
 import * as kplus from 'cdk8s-plus-27';
 import { SYSTEM_NODE_LABEL, SYSTEM_NODE_TAINT } from '../config/naming';
-
-/** UID and GID of `nobody`; every add-on image here runs fine as it. */
-export const NOBODY = 65534;
-
-/** Pod Security Admission levels. */
-export type PodSecurityLevel = 'privileged' | 'baseline' | 'restricted';
-
-/** The labels that make Pod Security Admission enforce, warn about and audit levels in a namespace. */
-export interface PodSecurityLabelsOptions {
-  /** Level whose violations are rejected. */
-  readonly enforce: PodSecurityLevel;
-  /** Level whose violations are reported back to the client and written to the audit log. */
-  readonly warn: PodSecurityLevel;
-  /** Policy version the levels are pinned to, e.g. `v1.31`, so a control-plane upgrade does not tighten them silently. */
-  readonly version: string;
-}
-
-export function podSecurityLabels(options: PodSecurityLabelsOptions): Record<string, string> {
-  if (!/^v1\.\d+$/.test(options.version)) {
-    throw new Error(`Pod Security version "${options.version}" must look like v1.31`);
-  }
-  return {
-    'pod-security.kubernetes.io/enforce': options.enforce,
-    'pod-security.kubernetes.io/enforce-version': options.version,
-    'pod-security.kubernetes.io/warn': options.warn,
-    'pod-security.kubernetes.io/warn-version': options.version,
-    'pod-security.kubernetes.io/audit': options.warn,
-    'pod-security.kubernetes.io/audit-version': options.version,
-  };
-}
-
-/** Pod-level security context: non-root as `nobody`; fsGroup lets the IRSA token be read. */
-export const RESTRICTED_POD_SECURITY: kplus.PodSecurityContextProps = {
-  ensureNonRoot: true,
-  user: NOBODY,
-  group: NOBODY,
-  fsGroup: NOBODY,
-  fsGroupChangePolicy: kplus.FsGroupChangePolicy.ALWAYS,
-};
-
-// cdk8s-plus-27 2.9.5's Capability enum has no ALL (added in a later release); the value is
-// passed through to the manifest as is.
-const ALL_CAPABILITIES = 'ALL' as kplus.Capability;
-
-/** Container-level security context meeting the Pod Security `restricted` level. */
-export const RESTRICTED_CONTAINER_SECURITY: kplus.ContainerSecurityContextProps = {
-  ensureNonRoot: true,
-  user: NOBODY,
-  group: NOBODY,
-  privileged: false,
-  readOnlyRootFilesystem: true,
-  allowPrivilegeEscalation: false,
-  capabilities: { drop: [ALL_CAPABILITIES] },
-};
+import { RESTRICTED_POD_SECURITY } from './security-contexts';
 
 /** Pod fields cdk8s-plus-27 has no property for. */
 export interface PodTemplateExtrasOptions {
@@ -77,7 +25,7 @@ export interface PodTemplateExtrasOptions {
  * Adds, by JSON patch on the synthesized Deployment: seccomp `RuntimeDefault` on the pod (which
  * Pod Security `restricted` requires), the priority class and a Linux node selector.
  */
-export function addPodTemplateExtras(deployment: kplus.Deployment, options: PodTemplateExtrasOptions): void {
+function addPodTemplateExtras(deployment: kplus.Deployment, options: PodTemplateExtrasOptions): void {
   ApiObject.of(deployment).addJsonPatch(
     JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }),
     JsonPatch.add('/spec/template/spec/priorityClassName', options.priorityClassName),
