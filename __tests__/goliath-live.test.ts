@@ -8,9 +8,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { loadEnvironment } from '../config/load';
-import { applyGoliath } from '../bdda/layers/goliath-apply';
 import { parseManifests } from '../bdda/diff/kubernetes-diff';
-import { planGoliathLive } from '../bdda/engines/kubectl';
+import { KubectlGoliathEngine } from '../bdda/layers/goliath-kubectl';
+import { layerEngine } from '../bdda/layers/index';
 import type { PlanContext } from '../bdda/workflow/context';
 import { silentProgress } from '../bdda/support/progress';
 import type { StateBackend } from '../bdda/state/state-backend';
@@ -26,14 +26,14 @@ const KUBECTL_DIFF = `diff -u -N /tmp/LIVE-2871/v1.ResourceQuota.payments.team-q
    hard:
 -    requests.cpu: "8"
 +    requests.cpu: "10"
-diff -u -N /tmp/LIVE-2871/v1.Namespace.checkout /tmp/MERGED-2871/v1.Namespace.checkout
---- /tmp/LIVE-2871/v1.Namespace.checkout\t2026-11-25 10:00:00.000000000 +0000
-+++ /tmp/MERGED-2871/v1.Namespace.checkout\t2026-11-25 10:00:01.000000000 +0000
+diff -u -N /tmp/LIVE-2871/v1.Namespace.payments /tmp/MERGED-2871/v1.Namespace.payments
+--- /tmp/LIVE-2871/v1.Namespace.payments\t2026-11-25 10:00:00.000000000 +0000
++++ /tmp/MERGED-2871/v1.Namespace.payments\t2026-11-25 10:00:01.000000000 +0000
 @@ -0,0 +1,4 @@
 +apiVersion: v1
 +kind: Namespace
 +metadata:
-+  name: checkout
++  name: payments
 `;
 
 describe('Goliath against a live cluster', () => {
@@ -57,6 +57,7 @@ describe('Goliath against a live cluster', () => {
     progress: silentProgress,
     timings: [],
   };
+  const engine = layerEngine(env, 'goliath') as KubectlGoliathEngine;
   const saved = process.env.KUBECTL_BINARY;
 
   beforeAll(() => {
@@ -70,6 +71,7 @@ describe('Goliath against a live cluster', () => {
         `  diff) cat ${path.join(dir, 'diff.txt')}; exit 1 ;;`,
         '  apply) echo "namespace/payments serverside-applied"; exit 0 ;;',
         `  delete) cp "$5" ${path.join(dir, 'deleted.yaml')}; echo "namespace \\"retired-team\\" deleted"; exit 0 ;;`,
+        `  version) echo '{"clientVersion":{"major":"1","minor":"31","gitVersion":"v1.31.2"}}'; exit 0 ;;`,
         'esac',
         'exit 3',
       ].join('\n'),
@@ -91,18 +93,24 @@ describe('Goliath against a live cluster', () => {
   });
 
   test('plan: a server-side kubectl diff, made repeatable, plus the objects that left the chart', async () => {
-    const plan = await planGoliathLive(ctx, await backend.getObject(env.naming.stateKey('goliath')));
+    const plan = await engine.plan(ctx);
     expect(fs.readFileSync(calls, 'utf8')).toContain(`diff --server-side --field-manager=bdda --force-conflicts -f ${synth.goliathFile}`);
     expect(plan.body).not.toMatch(/\/tmp\/(LIVE|MERGED)-/);
     expect(plan.body).not.toMatch(/2026-11-25|diff -u -N/);
     expect(plan.body).toContain('+++ merged/v1.ResourceQuota.payments.team-quota');
     expect(plan.body).toContain('# v1 Namespace retired-team will be deleted (it left the chart)');
     expect(plan.actions).toEqual({
-      'v1.ResourceQuota.payments.team-quota': 'update',
-      'v1.Namespace.checkout': 'create',
+      'v1 ResourceQuota payments/team-quota': 'update',
+      'v1 Namespace payments': 'create',
       'v1 Namespace retired-team': 'delete',
     });
     expect(plan.summary).toBe('GOLIATH: 1 to add, 1 to change, 1 to delete.');
+  });
+
+  test('a live environment plans Goliath with kubectl, waiting for KARR, and records kubectl\'s client version', async () => {
+    expect(engine).toBeInstanceOf(KubectlGoliathEngine);
+    expect({ upstream: engine.upstream, waits: engine.waitsForUpstream }).toEqual({ upstream: 'karr', waits: true });
+    expect(await engine.versions()).toEqual({ kubectl: 'v1.31.2' });
   });
 
   test('the kubeconfig comes from KARR and asks aws eks get-token for the cluster', () => {
@@ -112,7 +120,7 @@ describe('Goliath against a live cluster', () => {
   });
 
   test('apply: server-side apply, then deletion of what left the chart, then the new record', async () => {
-    await applyGoliath(ctx);
+    await engine.apply(ctx);
     const log = fs.readFileSync(calls, 'utf8');
     expect(log).toContain(`apply --server-side --field-manager=bdda --force-conflicts -f ${synth.goliathFile}`);
     expect(log.indexOf(' apply ')).toBeLessThan(log.indexOf(' delete '));
@@ -123,6 +131,6 @@ describe('Goliath against a live cluster', () => {
   test('a failing kubectl diff is an error, not an empty diff', async () => {
     fs.writeFileSync(path.join(dir, 'diff.txt'), '');
     fs.writeFileSync(kubectl, '#!/bin/sh\necho "error: You must be logged in to the server (Unauthorized)" >&2\nexit 2\n', { mode: 0o755 });
-    await expect(planGoliathLive(ctx, undefined)).rejects.toThrow(/kubectl diff against staging-stg1 failed: error: You must be logged in/);
+    await expect(engine.diff(ctx, undefined)).rejects.toThrow(/kubectl diff against staging-stg1 failed: error: You must be logged in/);
   });
 });

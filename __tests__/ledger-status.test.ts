@@ -105,7 +105,7 @@ test('status --json: in sync, changes pending with a commit on main since, claim
   expect(row('dev/dev1').lastDeployment).toMatchObject({ who: 'carol', sha: git(root, 'rev-parse', 'HEAD').trim() });
   expect(row('dev/dev1').claim).toBeUndefined();
 
-  expect(row('dev/dev2').undeployed).toEqual(['FLAG: 4 to add, 0 to change, 0 to destroy.']);
+  expect(row('dev/dev2').undeployed).toEqual([{ layer: 'flag', status: 'changes', counts: { add: 4, change: 0, destroy: 0 }, summary: 'FLAG: 4 to add, 0 to change, 0 to destroy.' }]);
   expect(row('dev/dev2').lastDeployment).toMatchObject({ who: 'bob', sha: firstSha });
   expect(row('dev/dev2')).toMatchObject({ mainCommitsSinceDeployed: 1, mainRef: 'main' });
 

@@ -5,6 +5,7 @@
  * read from changes.json, the same record apply checks, and cut to fit a comment.
  */
 import type { ChangesRecord } from '../diff/changes';
+import { LABEL } from '../layers/index';
 
 /** GitHub refuses comments over 65,536 characters; stay clear of it. */
 export const SUMMARY_MAX_CHARS = 60_000;
@@ -26,7 +27,6 @@ export interface SummaryOptions {
 }
 
 const FIRST = new Set(['delete', 'replace']);
-const LABEL: Record<string, string> = { flag: 'FLAG', karr: 'KARR', goliath: 'GOLIATH' };
 
 export function renderSummary(entries: readonly SummaryEntry[], opts: SummaryOptions): string {
   const maxChars = opts.maxChars ?? SUMMARY_MAX_CHARS;

@@ -20,11 +20,14 @@ import { CONFIG_FILE, type Environment, ENVIRONMENTS_DIR, listEnvironments, load
 import { destroyEnvironment } from '../workflow/destroy';
 import { ensureEmulator, stopEmulator } from '../engines/emulator';
 import { BddaError } from '../../config/errors';
+import { stateOutputs } from '../state/terraform-state';
 import { diffManifests } from '../diff/kubernetes-diff';
 import { planEnvironment } from '../workflow/plan';
 import type { Progress } from '../support/progress';
 import { StateBackend } from '../state/state-backend';
 import type { Workspace } from '../support/workspace';
+import { ENVIRONMENT_TAG } from '../../config/tags';
+import { FLAG_OUTPUTS } from '../../config/layer-inputs';
 
 export interface VerifyOptions {
   /** The leaf whose config the throwaway environment copies. @default the first leaf of the dev tier */
@@ -55,8 +58,8 @@ export interface VerifyResult {
   readonly phases: readonly PhaseResult[];
 }
 
-/** The FLAG outputs KARR reads; a FLAG state without them is not a usable network. */
-const STANDARD_FLAG_OUTPUTS = ['vpc_id', 'private_subnet_ids', 'intra_subnet_ids'];
+/** The outputs FLAG declares for KARR; a FLAG state without them is not a usable network. */
+const STANDARD_FLAG_OUTPUTS = Object.values(FLAG_OUTPUTS).map((output) => output.name);
 
 export async function verifyRelease(ws: Workspace, opts: VerifyOptions, progress: Progress): Promise<VerifyResult> {
   const log = opts.log ?? ((line: string) => console.log(line));
@@ -180,7 +183,7 @@ function smokeChecks(ws: Workspace, env: Environment, extraOutputs: readonly str
   return withClients(ws, env, async ({ backend, eks }) => {
     const failures: string[] = [];
     const flagState = await backend.getObject(env.naming.stateKey('flag'));
-    const outputs = Object.keys((JSON.parse(flagState ?? '{}') as { outputs?: Record<string, unknown> }).outputs ?? {});
+    const outputs = Object.keys(stateOutputs(flagState));
     const missing = [...STANDARD_FLAG_OUTPUTS, ...extraOutputs].filter((o) => !outputs.includes(o));
     if (missing.length) failures.push(`FLAG's state lacks the outputs ${missing.join(', ')} (it has ${outputs.join(', ') || 'none'})`);
 
@@ -210,7 +213,7 @@ function forgetLedger(ws: Workspace, env: Environment): Promise<string> {
 function assertNothingLeft(ws: Workspace, env: Environment): Promise<string> {
   return withClients(ws, env, async ({ backend, eks, ec2, iam }) => {
     const prefix = env.naming.prefix;
-    const tagged = [{ Name: 'tag:environment', Values: [env.path] }];
+    const tagged = [{ Name: `tag:${ENVIRONMENT_TAG}`, Values: [env.path] }];
     const left: string[] = [];
     const vpcs = (await ec2.send(new DescribeVpcsCommand({ Filters: tagged }))).Vpcs ?? [];
     left.push(...vpcs.map((v) => `VPC ${v.VpcId}`));

@@ -35,7 +35,8 @@ import { DeleteRoleCommand, DeleteRolePolicyCommand, DetachRolePolicyCommand, Li
 import * as path from 'node:path';
 import { EMULATOR_CREDENTIALS } from '../engines/aws-env';
 import type { Environment } from '../../config/load';
-import { LABEL, type TerraformLayer, withContext } from '../workflow/context';
+import { LABEL } from '../layers/index';
+import { withContext } from '../workflow/context';
 import { BddaError } from '../../config/errors';
 import { confirm } from '../workflow/guards';
 import {
@@ -49,6 +50,8 @@ import {
   type LayerState,
   type Orphan,
   TERRAFORM_LAYERS,
+  type TerraformLayer,
+  terraformDirs,
   writeAdoptions,
 } from '../state/orphans';
 import type { Workspace } from '../support/workspace';
@@ -226,7 +229,7 @@ export interface AdoptOptions {
 export async function adoptEnvironment(ws: Workspace, env: Environment, opts: AdoptOptions, log: (line: string) => void = console.log): Promise<void> {
   const progress = { step: () => undefined, warn: () => undefined, passthrough: () => undefined };
   await withContext(ws, env, progress, undefined, async (ctx) => {
-    const dirs = { flag: ctx.synth.flagDir, karr: ctx.synth.karrDir };
+    const dirs = terraformDirs(ctx);
     const clients = new AwsClients(env, ctx.target.terraformEnv);
     try {
       const report = await findOrphans(clients, ctx.target.backend, env, dirs);

@@ -6,6 +6,9 @@
 import pLimit from 'p-limit';
 import { listEnvironments, loadEnvironment } from '../../config/load';
 import { BddaError } from '../../config/errors';
+import { LAYERS } from '../../config/naming';
+import { summaryWords } from '../diff/summary';
+import { LABEL, UPSTREAM } from '../layers/index';
 import { planEnvironment, type EnvironmentPlan } from '../workflow/plan';
 import type { Progress } from '../support/progress';
 import { selectShard, type Shard } from '../ci/shard';
@@ -56,13 +59,14 @@ export async function planCommand(ws: Workspace, opts: PlanCommandOptions, progr
 export function renderTable(runs: readonly PlanRun[]): string {
   const rows = runs.map((r) => [
     r.env,
-    ...(['flag', 'karr', 'goliath'] as const).map((layer) => {
+    ...LAYERS.map((layer) => {
       if (r.error) return 'error';
       const plan = r.plan?.layers.find((l) => l.layer === layer);
-      return plan ? plan.summary.replace(/^\w+: /, '').replace(/\.$/, '') : '-';
+      const upstream = UPSTREAM[layer];
+      return plan ? summaryWords({ ...plan, waitsFor: upstream && LABEL[upstream] }) : '-';
     }),
   ]);
-  const header = ['ENVIRONMENT', 'FLAG', 'KARR', 'GOLIATH'];
+  const header = ['ENVIRONMENT', ...LAYERS.map((layer) => LABEL[layer])];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   return [header, ...rows].map((row) => row.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
 }

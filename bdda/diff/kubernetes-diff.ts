@@ -27,6 +27,14 @@ export function objectAddress(o: K8sObject): string {
   return `${o.apiVersion} ${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
 }
 
+/**
+ * The name `kubectl diff` gives an object's files (`apps.v1.Deployment.platform.cluster-autoscaler`),
+ * to map its output back to `objectAddress`.
+ */
+export function kubectlDiffName(o: K8sObject): string {
+  return [...o.apiVersion.split('/'), o.kind, ...(o.metadata.namespace ? [o.metadata.namespace] : []), o.metadata.name].join('.');
+}
+
 export function parseManifests(yamlText: string | undefined): K8sObject[] {
   if (!yamlText) return [];
   return parseAllDocuments(yamlText)

@@ -91,7 +91,7 @@ export function planActions(text: string): Record<string, ResourceAction> {
   const start = text.indexOf('Terraform will perform the following actions:');
   if (start < 0) return actions;
   for (const line of text.slice(start).split('\n')) {
-    const m = line.match(/^  # (\S+)( \(deposed object \w+\))?( is tainted, so)? (.+)$/);
+    const m = line.match(/^ {2}# (\S+)( \(deposed object \w+\))?( is tainted, so)? (.+)$/);
     if (!m) continue;
     const phrase = ` ${m[4]}`;
     const action = ACTION_PHRASES.find(([re]) => re.test(phrase));

@@ -30,6 +30,13 @@ export interface TerraformOptions {
   readonly recoverStateLock?: (forceUnlock: (lockId: string) => Promise<void>) => Promise<boolean>;
 }
 
+/** What `terraform version -json` says. */
+export interface TerraformVersion {
+  readonly terraform: string;
+  /** Provider source address to the version selected by init; empty before init. */
+  readonly providers: Readonly<Record<string, string>>;
+}
+
 export interface CommandResult {
   readonly code: number;
   readonly stdout: string;
@@ -81,11 +88,15 @@ export class Terraform {
     if (result.code !== 0) throw this.failure('force-unlock', result);
   }
 
-  /** `terraform version -json`, which loads no provider. */
-  async version(): Promise<string> {
+  /**
+   * `terraform version -json`, which loads no provider. In an initialized directory it also names
+   * the provider versions selected (`registry.terraform.io/hashicorp/aws` → `5.100.0`).
+   */
+  async version(): Promise<TerraformVersion> {
     const result = await this.run(['version', '-json']);
     if (result.code !== 0) throw this.failure('version', result);
-    return (JSON.parse(result.stdout) as { terraform_version: string }).terraform_version;
+    const parsed = JSON.parse(result.stdout) as { terraform_version: string; provider_selections?: Record<string, string> };
+    return { terraform: parsed.terraform_version, providers: parsed.provider_selections ?? {} };
   }
 
   // The backend block and the provider requirements decide whether init must run again.

@@ -5,7 +5,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CHANGES_TXT } from '../diff/changes';
+import { CHANGES_JSON, type ChangesRecord } from '../diff/changes';
+import { summaryWords } from '../diff/summary';
+import { LABEL, UPSTREAM } from '../layers/index';
 import { type Environment, listEnvironments, loadEnvironment } from '../../config/load';
 import type { Workspace } from '../support/workspace';
 import { readLedger } from './backend';
@@ -16,14 +18,17 @@ import { git } from './who';
 /** The folders whose changes change every environment's layers. */
 export const LAYER_CODE_PATHS = ['stacks', 'charts'] as const;
 
+/** One layer of a committed, not yet deployed diff. */
+export type UndeployedLayer = Pick<ChangesRecord['layers'][number], 'layer' | 'status' | 'counts' | 'summary'>;
+
 export interface EnvironmentStatus {
   readonly path: string;
   /** The first folder of the path: dev, staging, prod. */
   readonly tier: string;
   readonly emulated: boolean;
   readonly protected: boolean;
-  /** The summary lines of the undeployed diff; empty when there is no `changes.txt` (in sync). */
-  readonly undeployed: readonly string[];
+  /** Each layer of the undeployed diff, as changes.json records it; empty when there is none (in sync). */
+  readonly undeployed: readonly UndeployedLayer[];
   /** Why the state bucket could not be read (`no credentials`, `emulator not running`); absent when it was. */
   readonly backendUnavailable?: string;
   /** The unexpired claim, if any. */
@@ -57,7 +62,7 @@ async function environmentStatus(ws: Workspace, env: Environment, now: Date): Pr
     tier: env.path.split('/')[0],
     emulated: env.config.emulated,
     protected: env.config.protected,
-    undeployed: undeployedSummaries(env),
+    undeployed: undeployedLayers(env),
     backendUnavailable: 'unavailable' in read ? read.unavailable : undefined,
     claim: ledger?.lease && !isExpired(ledger.lease, now) ? ledger.lease : undefined,
     lastDeployment: deployment && {
@@ -74,18 +79,21 @@ async function environmentStatus(ws: Workspace, env: Environment, now: Date): Pr
   };
 }
 
-/** The summary lines that end `changes.txt`, one per layer. */
-function undeployedSummaries(env: Environment): string[] {
-  let text: string;
+/** The layers of the committed diff, from changes.json (not checked here: apply checks it). */
+function undeployedLayers(env: Environment): UndeployedLayer[] {
+  let record: Partial<ChangesRecord>;
   try {
-    text = fs.readFileSync(path.join(env.dir, CHANGES_TXT), 'utf8');
+    record = JSON.parse(fs.readFileSync(path.join(env.dir, CHANGES_JSON), 'utf8')) as Partial<ChangesRecord>;
   } catch {
     return [];
   }
-  const lines = text.trimEnd().split('\n');
-  const out: string[] = [];
-  for (let i = lines.length - 1; i >= 0 && /^(FLAG|KARR|GOLIATH): /.test(lines[i]); i--) out.unshift(lines[i]);
-  return out;
+  return (record.layers ?? []).map(({ layer, status, counts, summary }) => ({ layer, status, counts, summary }));
+}
+
+/** `FLAG: 4 to add, 0 to change, 0 to destroy`, from the layer's counts. */
+function describeUndeployed(l: UndeployedLayer): string {
+  const upstream = UPSTREAM[l.layer];
+  return `${LABEL[l.layer] ?? l.layer}: ${summaryWords({ ...l, waitsFor: upstream && LABEL[upstream] })}`;
 }
 
 /** `git rev-list --count <sha>..<main> -- <config chain> stacks charts`, with main local or on origin. */
@@ -107,7 +115,7 @@ export function renderStatusTable(rows: readonly EnvironmentStatus[]): string {
     r.tier,
     r.emulated ? 'emulated' : 'real',
     r.protected ? 'yes' : 'no',
-    r.undeployed.length ? r.undeployed.map((s) => s.replace(/\.$/, '')).join('; ') : 'in sync',
+    r.undeployed.length ? r.undeployed.map(describeUndeployed).join('; ') : 'in sync',
     r.backendUnavailable ? `? (${r.backendUnavailable})` : r.claim ? `${r.claim.who} until ${r.claim.until.replace(/\.\d+Z$/, 'Z')}` : '-',
     r.backendUnavailable
       ? `? (${r.backendUnavailable})`

@@ -17,15 +17,21 @@ import { IAMClient, ListRolesCommand, ListRoleTagsCommand } from '@aws-sdk/clien
 import { GetResourcesCommand, ResourceGroupsTaggingAPIClient, type ResourceTagMapping } from '@aws-sdk/client-resource-groups-tagging-api';
 import { EMULATOR_CREDENTIALS } from '../engines/aws-env';
 import type { Environment } from '../../config/load';
-import { LABEL, type PlanContext, type TerraformLayer } from '../workflow/context';
+import type { Layer } from '../../config/naming';
+import { LABEL, terraformEngines } from '../layers/index';
+import type { PlanContext } from '../workflow/context';
+import { parseTerraformState, resourceAddress } from './terraform-state';
 import { BddaError } from '../../config/errors';
 import { removeFile, writeFileAtomic } from '../support/fs-atomic';
 import type { StateBackend } from './state-backend';
+import { ENVIRONMENT_TAG } from '../../config/tags';
 
 /** The generated file of `import` blocks in a layer's terraform working directory. */
 export const ADOPT_FILE = 'bdda_adopt_imports.tf.json';
 
-export const TERRAFORM_LAYERS: readonly TerraformLayer[] = ['flag', 'karr'];
+/** The layers terraform plans (their engines are in bdda/layers/index.ts), whose resources carry a `layer` tag. */
+export const TERRAFORM_LAYERS = ['flag', 'karr'] as const satisfies readonly Layer[];
+export type TerraformLayer = (typeof TERRAFORM_LAYERS)[number];
 
 /** A resource that carries the environment's tags but is not in its layer's state. */
 export interface Orphan {
@@ -121,22 +127,16 @@ export interface LayerState {
   readonly idOf: ReadonlyMap<string, string>;
 }
 
-interface StateJson {
-  resources?: Array<{ mode?: string; type: string; name: string; module?: string; instances?: Array<{ attributes?: Record<string, unknown> }> }>;
-}
-
 export async function readLayerState(backend: StateBackend, env: Environment, layer: TerraformLayer): Promise<LayerState> {
-  const text = await backend.getObject(env.naming.stateKey(layer));
+  const state = parseTerraformState(await backend.getObject(env.naming.stateKey(layer)));
   const addresses = new Set<string>();
   const ids = new Set<string>();
   const idOf = new Map<string, string>();
-  const state = text ? (JSON.parse(text) as StateJson) : {};
-  for (const r of state.resources ?? []) {
+  for (const r of state.resources) {
     if (r.mode !== 'managed' || r.module) continue;
-    const address = `${r.type}.${r.name}`;
+    const address = resourceAddress(r);
     addresses.add(address);
-    for (const instance of r.instances ?? []) {
-      const attrs = instance.attributes ?? {};
+    for (const { attributes: attrs } of r.instances) {
       for (const key of ['id', 'arn', 'name', 'allocation_id', 'key_id']) {
         if (typeof attrs[key] === 'string' && attrs[key]) ids.add(attrs[key] as string);
       }
@@ -208,7 +208,7 @@ async function taggedResources(clients: AwsClients, env: Environment, types: Rea
   // What moto's tagging API leaves out (real AWS returns them too; the Map removes doubles).
   const { region, accountId } = env.config.aws;
   const ec2Arn = (kind: string, id: string) => `arn:aws:ec2:${region}:${accountId}:${kind}/${id}`;
-  const byTag: Filter[] = [{ Name: 'tag:environment', Values: [envPath] }];
+  const byTag: Filter[] = [{ Name: `tag:${ENVIRONMENT_TAG}`, Values: [envPath] }];
   const lookups: Array<Promise<void>> = [];
   if (types.has('aws_eip')) {
     lookups.push(
@@ -339,7 +339,7 @@ export async function checkOrphans(ctx: PlanContext, opts: { refuse: boolean }):
   const clients = new AwsClients(env, ctx.target.terraformEnv);
   let report: OrphanReport;
   try {
-    report = await findOrphans(clients, ctx.target.backend, env, { flag: ctx.synth.flagDir, karr: ctx.synth.karrDir });
+    report = await findOrphans(clients, ctx.target.backend, env, terraformDirs(ctx));
   } catch (err) {
     // The check is a safety net; a failed look-up must not hide what terraform has to say.
     progress.warn(env.path, `Could not look for resources outside the state (${(err as Error).message}).`);
@@ -354,6 +354,11 @@ export async function checkOrphans(ctx: PlanContext, opts: { refuse: boolean }):
   const message = orphanMessage(env, report.orphans);
   if (opts.refuse) throw new BddaError(`${message} Nothing was applied.`);
   progress.warn(env.path, message);
+}
+
+/** The working directory of each terraform layer. */
+export function terraformDirs(ctx: PlanContext): Record<TerraformLayer, string> {
+  return Object.fromEntries(terraformEngines(ctx.env).map((e) => [e.layer, e.dir(ctx)])) as Record<TerraformLayer, string>;
 }
 
 export function orphanMessage(env: Environment, orphans: readonly Orphan[]): string {

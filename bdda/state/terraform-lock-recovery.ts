@@ -11,19 +11,22 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { LABEL, lockHolderName, type PlanContext, type TerraformLayer } from '../workflow/context';
-import type { TerraformLockInfo } from './state-backend';
+import type { Layer } from '../../config/naming';
+import { LABEL } from '../layers/index';
+import { lockHolderName } from '../workflow/lock-release';
+import type { PlanContext } from '../workflow/context';
+import type { TerraformLockInfo } from './terraform-locks';
 
 /** Terraform may write `Created` with a clock a little off ours; this much earlier still counts. */
 const CLOCK_SLACK_MS = 2000;
 
 /**
  * Whether the lock on `layer`'s state is one this run's own terraform left; if so, breaks it
- * (through `forceUnlock`) and says so. Returns true when the command should be retried.
+ * (through `forceUnlock`) and says so. `dir` is the layer's terraform working directory. Returns true when the command should be retried.
  */
-export async function recoverOwnStateLock(ctx: PlanContext, layer: TerraformLayer, forceUnlock: (id: string) => Promise<void>): Promise<boolean> {
+export async function recoverOwnStateLock(ctx: PlanContext, layer: Layer, dir: string, forceUnlock: (id: string) => Promise<void>): Promise<boolean> {
   const lock = await ctx.target.backend.terraformLockInfo(ctx.env.naming.stateKey(layer));
-  if (!lock || !(await isOwnLeftoverLock(ctx, layer, lock))) return false;
+  if (!lock || !(await isOwnLeftoverLock(ctx, dir, lock))) return false;
   ctx.progress.step(
     ctx.env.path,
     LABEL[layer],
@@ -34,7 +37,7 @@ export async function recoverOwnStateLock(ctx: PlanContext, layer: TerraformLaye
 }
 
 /** The tests of {@link recoverOwnStateLock}, without side effects. */
-export async function isOwnLeftoverLock(ctx: PlanContext, layer: TerraformLayer, lock: TerraformLockInfo): Promise<boolean> {
+async function isOwnLeftoverLock(ctx: PlanContext, dir: string, lock: TerraformLockInfo): Promise<boolean> {
   if (!lock.id || lock.who !== lockHolderName() || !ctx.startedAt) return false;
   const created = Date.parse(lock.created);
   if (Number.isNaN(created) || created < ctx.startedAt.getTime() - CLOCK_SLACK_MS) return false;
@@ -43,7 +46,7 @@ export async function isOwnLeftoverLock(ctx: PlanContext, layer: TerraformLayer,
   const applyLock = await ctx.target.backend.readLock(ctx.env.naming.applyLockKey);
   if (ctx.applyLock ? applyLock?.runId !== ctx.applyLock.info.runId : applyLock !== undefined) return false;
   // Two plans of one environment on one host share the layer's directory: a live one is not ours to break.
-  return !anotherProcessIn(layer === 'flag' ? ctx.synth.flagDir : ctx.synth.karrDir);
+  return !anotherProcessIn(dir);
 }
 
 /**

@@ -3,7 +3,8 @@
  * emulator died under terraform, terraform's own error is a wall of `connection refused`, and
  * the one thing that matters is that the emulator, and everything it held, is gone.
  */
-import { LABEL, type PlanContext } from './context';
+import type { PlanContext } from './context';
+import { LABEL } from '../layers/index';
 import { emulatorStatus } from '../engines/emulator';
 import { BddaError } from '../../config/errors';
 import { interruptSignal } from '../support/interrupt';

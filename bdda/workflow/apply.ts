@@ -7,15 +7,15 @@ import * as path from 'node:path';
 import { CHANGES_JSON, CHANGES_TXT, type ChangesRecord, type LayerPlan, layerDigest, readChanges, writeChanges } from '../diff/changes';
 import type { Environment } from '../../config/load';
 import { BddaError } from '../../config/errors';
-import { applyGoliath } from '../layers/goliath-apply';
 import { applyingLayer } from './apply-failure';
 import { throwIfInterrupted } from '../support/interrupt';
-import { changedOutputs, layerOutputs, replanDownstream } from './downstream';
+import { changedOutputs, replanDownstream } from './downstream';
 import { assertGuards, type GuardOptions } from './guards';
 import { LAYERS, type Layer } from '../../config/naming';
-import { checkOrphans, removeAdoptions } from '../state/orphans';
-import { LABEL, type PlanContext, planFile, terraformFor, withContext } from './context';
-import { engineVersions, planLayers } from './plan';
+import { summaryLine, summaryWords } from '../diff/summary';
+import { LABEL, layerEngines } from '../layers/index';
+import { type PlanContext, withContext } from './context';
+import { engineVersions, planLayers, runPreflights } from './plan';
 import type { Progress } from '../support/progress';
 import { displayPath, type Workspace } from '../support/workspace';
 import { type LedgerOptions, recordingDeployment } from '../ledger/records';
@@ -47,7 +47,7 @@ export async function applyEnvironment(ws: Workspace, env: Environment, guards: 
 async function applyReviewed(ctx: PlanContext, record: ChangesRecord): Promise<ApplyOutcome> {
   const { env, progress } = ctx;
   // Resources a killed run left outside the state would be created twice: adopt them first.
-  await checkOrphans(ctx, { refuse: true });
+  await runPreflights(ctx, { refuse: true });
   progress.step(env.path, 'VERIFY', 'planning every layer again to compare with the reviewed diff');
   const fresh = await planLayers(ctx);
   assertMatchesReview(env, record, fresh);
@@ -55,7 +55,8 @@ async function applyReviewed(ctx: PlanContext, record: ChangesRecord): Promise<A
 
   let remaining = fresh.filter((p) => p.status !== 'no-changes');
   const replanned: Layer[] = [];
-  for (const layer of LAYERS) {
+  for (const engine of layerEngines(env)) {
+    const { layer, label } = engine;
     const plan = remaining.find((p) => p.layer === layer);
     if (!plan) continue;
     if (plan.status === 'waiting') {
@@ -63,17 +64,17 @@ async function applyReviewed(ctx: PlanContext, record: ChangesRecord): Promise<A
       replanned.push(...LAYERS.slice(LAYERS.indexOf(layer)).filter((l) => remaining.some((p) => p.layer === l && p.status === 'waiting')));
       break;
     }
-    progress.step(env.path, LABEL[layer], `applying (${plan.summary.replace(/^\w+: /, '')})`);
+    progress.step(env.path, label, `applying (${summaryWords(plan)})`);
     const started = Date.now();
     // The saved plans of the layers below hold this layer's outputs as they are now; see downstream.ts.
-    const outputsBefore = layer === 'goliath' ? undefined : await layerOutputs(ctx, layer);
+    const outputsBefore = await engine.outputs(ctx);
     throwIfInterrupted();
-    await applyingLayer(ctx, layer, () => (layer === 'goliath' ? applyGoliath(ctx) : terraformFor(ctx, layer).apply(planFile(ctx, layer), progress.passthrough)));
-    if (layer !== 'goliath') removeAdoptions(path.dirname(planFile(ctx, layer))); // its imports are in the state now
+    await applyingLayer(ctx, layer, () => engine.apply(ctx));
     remaining = remaining.filter((p) => p.layer !== layer);
     writeChanges(env.dir, env.path, tools, remaining);
-    progress.step(env.path, LABEL[layer], `applied (${((Date.now() - started) / 1000).toFixed(1)}s); its section left changes.txt`);
-    const moved = outputsBefore && layer !== 'goliath' ? changedOutputs(outputsBefore, await layerOutputs(ctx, layer)) : [];
+    progress.step(env.path, label, `applied (${((Date.now() - started) / 1000).toFixed(1)}s); its section left changes.txt`);
+    const outputsAfter = outputsBefore && (await engine.outputs(ctx));
+    const moved = outputsBefore && outputsAfter ? changedOutputs(outputsBefore, outputsAfter) : [];
     if (moved.length > 0) {
       const replan = await replanDownstream(ctx, layer, moved, fresh, remaining);
       remaining = replan.remaining;
@@ -125,7 +126,7 @@ function assertMatchesReview(env: Environment, record: ChangesRecord, fresh: rea
     // A layer missing from the record was applied already (its section left the file); it must be in sync.
     const expected = reviewedDigest ?? (now && now.status === 'no-changes' ? layerDigest(now) : undefined);
     if (now && expected !== layerDigest(now)) {
-      const was = reviewed ? reviewed.summary : `${LABEL[layer]}: no changes.`;
+      const was = reviewed ? reviewed.summary : summaryLine(LABEL[layer], { status: 'no-changes', counts: {} });
       throw new BddaError(
         `The reviewed diff of ${env.path} is stale: ${LABEL[layer]} now plans differently from what changes.txt shows ` +
           `(reviewed: "${was}", now: "${now.summary}"). Someone applied, the infrastructure drifted, or the config changed since the plan. ` +

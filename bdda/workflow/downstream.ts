@@ -7,30 +7,14 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { type LayerPlan, layerDigest } from '../diff/changes';
-import { LABEL, type PlanContext } from './context';
+import type { PlanContext } from './context';
 import { LAYERS, type Layer } from '../../config/naming';
-import { planLayers, UPSTREAM } from './plan';
-
-/** A terraform state's `outputs`: name to `{ value, type, sensitive? }`. */
-export type LayerOutputs = Readonly<Record<string, unknown>>;
-
-/** The layers that read `layer`'s outputs directly. */
-export function downstreamOf(layer: Layer): Layer[] {
-  return LAYERS.filter((l) => UPSTREAM[l] === layer);
-}
-
-/**
- * The outputs recorded in a terraform layer's state object in the state bucket; empty when the
- * layer has no state yet.
- */
-export async function layerOutputs(ctx: PlanContext, layer: Exclude<Layer, 'goliath'>): Promise<LayerOutputs> {
-  const state = await ctx.target.backend.getObject(ctx.env.naming.stateKey(layer));
-  if (!state) return {};
-  return (JSON.parse(state) as { outputs?: LayerOutputs }).outputs ?? {};
-}
+import { downstreamOf, LABEL } from '../layers/index';
+import type { StateOutputs } from '../state/terraform-state';
+import { planLayers } from './plan';
 
 /** Names of the outputs that appeared, disappeared or changed value (or type, or sensitivity). */
-export function changedOutputs(before: LayerOutputs, after: LayerOutputs): string[] {
+export function changedOutputs(before: StateOutputs, after: StateOutputs): string[] {
   const names = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
   return names.filter((name) => !isDeepStrictEqual(before[name], after[name]));
 }

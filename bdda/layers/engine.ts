@@ -1,0 +1,64 @@
+/**
+ * The engine of one layer of the cake. Plan, apply and destroy loop over the layers' engines in
+ * order (bdda/layers/index.ts) and know nothing else about a layer: what plans it, what applies
+ * it, what it reads and what it gives the layers below.
+ */
+import type { Layer } from '../../config/naming';
+import type { LayerPlan } from '../diff/changes';
+import type { StateOutputs } from '../state/terraform-state';
+import type { PlanContext } from '../workflow/context';
+
+/** What `destroy` shows before asking, and then destroys. */
+export interface DestroyPlan {
+  readonly layer: Layer;
+  /** False when nothing of the layer is deployed. */
+  readonly deployed: boolean;
+  /** The lines listed for confirmation, indented: a summary line, then what goes; empty for nothing. */
+  readonly listing: string;
+  /** The progress line while it goes, e.g. `destroying (0 to add, 0 to change, 26 to destroy)`. */
+  readonly progressNote: string;
+}
+
+/** A lock the layer's engine holds on its own state, e.g. terraform's state lock. */
+export interface EngineLock {
+  readonly id: string;
+  readonly description: string;
+}
+
+export interface LayerEngine {
+  readonly layer: Layer;
+  /** `FLAG`, `KARR`, `GOLIATH`: how messages and changes.txt name the layer. */
+  readonly label: string;
+  /** The layer whose outputs this one reads; it waits for that layer's state when `waitsForUpstream`. */
+  readonly upstream?: Layer;
+  /** What produces the diff, as changes.txt names it, e.g. `terraform plan`. */
+  readonly planEngine: string;
+  /** Whether the layer cannot be planned before its upstream has outputs (a real engine reading them). */
+  readonly waitsForUpstream: boolean;
+
+  /** Plans the layer against what is deployed; its upstream is known to be there when it waits for one. */
+  plan(ctx: PlanContext): Promise<LayerPlan>;
+  /** Applies the plan just made by `plan` (a saved plan file, or the chart as planned). */
+  apply(ctx: PlanContext): Promise<void>;
+  /** What destroying the layer removes. */
+  planDestroy(ctx: PlanContext): Promise<DestroyPlan>;
+  /** Removes everything `planDestroy` listed. */
+  destroy(ctx: PlanContext): Promise<void>;
+  /** The outputs the layer gives the layers below, as now applied; undefined for a layer that has none. */
+  outputs(ctx: PlanContext): Promise<StateOutputs | undefined>;
+  /** The versions of the tools this engine ran, for changes.json, e.g. `{ terraform: '1.11.4' }`. */
+  versions(ctx: PlanContext): Promise<Readonly<Record<string, string>>>;
+
+  /** Readies the layer's synthesized output for the engine, right after synthesis. */
+  prepare?(ctx: PlanContext): void;
+  /**
+   * A check run once before planning (`refuse: false`, it warns) and before applying
+   * (`refuse: true`, it stops the apply). Engines sharing one check give the same function, which
+   * then runs once.
+   */
+  readonly preflight?: (ctx: PlanContext, opts: { refuse: boolean }) => Promise<void>;
+  /** The locks the engine holds on the layer's state, for `unlock`. */
+  locks?(ctx: PlanContext): Promise<EngineLock[]>;
+  /** Breaks a lock listed by `locks`. */
+  breakLock?(ctx: PlanContext, lock: EngineLock): Promise<void>;
+}

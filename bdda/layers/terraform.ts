@@ -1,0 +1,165 @@
+/**
+ * The terraform engine, for FLAG and KARR: `terraform plan` into a saved plan file, `terraform
+ * apply` of exactly that file, a destroy plan for `destroy`, outputs read from the layer's state
+ * in the state bucket. Its pre-flight check looks for resources outside the state (orphans).
+ */
+import * as path from 'node:path';
+import type { Layer } from '../../config/naming';
+import type { LayerPlan } from '../diff/changes';
+import { deprecationWarnings, planActions, planCounts, reviewablePlanText } from '../diff/plan-text';
+import { summaryLine, summaryWords } from '../diff/summary';
+import { syncEmulatorOverride } from '../engines/emulator-override';
+import { Terraform, type TerraformVersion } from '../engines/terraform';
+import { tools } from '../engines/tools';
+import { checkOrphans, removeAdoptions } from '../state/orphans';
+import { recoverOwnStateLock } from '../state/terraform-lock-recovery';
+import { parseTerraformState, type StateOutputs } from '../state/terraform-state';
+import type { PlanContext } from '../workflow/context';
+import type { DestroyPlan, EngineLock, LayerEngine } from './engine';
+
+export interface TerraformLayerOptions {
+  readonly layer: Layer;
+  readonly label: string;
+  /** The layer whose outputs this one reads through `terraform_remote_state`. @default none */
+  readonly upstream?: Layer;
+  /** The layer's synthesized working directory (holding cdk.tf.json). */
+  readonly dir: (ctx: PlanContext) => string;
+}
+
+export class TerraformLayerEngine implements LayerEngine {
+  readonly layer: Layer;
+  readonly label: string;
+  readonly upstream?: Layer;
+  readonly planEngine = 'terraform plan';
+  readonly waitsForUpstream = true;
+  readonly preflight = checkOrphans;
+
+  constructor(private readonly opts: TerraformLayerOptions) {
+    this.layer = opts.layer;
+    this.label = opts.label;
+    this.upstream = opts.upstream;
+  }
+
+  /** Points terraform at the emulator, or not, before anything runs in the directory. */
+  prepare(ctx: PlanContext): void {
+    syncEmulatorOverride(this.dir(ctx), ctx.env.config.emulated);
+  }
+
+  /** The layer's terraform working directory. */
+  dir(ctx: PlanContext): string {
+    return this.opts.dir(ctx);
+  }
+
+  terraform(ctx: PlanContext): Terraform {
+    return new Terraform({
+      binary: tools().terraform,
+      dir: this.dir(ctx),
+      env: ctx.target.terraformEnv,
+      credentialsHint: ctx.target.credentialsHint,
+      unlockHint: `npm run unlock -- --env ${ctx.env.path} --yes`,
+      recoverStateLock: (forceUnlock) => recoverOwnStateLock(ctx, this.layer, this.dir(ctx), forceUnlock),
+    });
+  }
+
+  /** The saved plan, in the layer's git-ignored working directory. */
+  planFile(ctx: PlanContext): string {
+    return path.join(this.dir(ctx), `${this.layer}.tfplan`);
+  }
+
+  plan(ctx: PlanContext): Promise<LayerPlan> {
+    return this.runPlan(ctx, false);
+  }
+
+  async apply(ctx: PlanContext): Promise<void> {
+    await this.terraform(ctx).apply(this.planFile(ctx), ctx.progress.passthrough);
+    removeAdoptions(this.dir(ctx)); // its imports are in the state now
+  }
+
+  async planDestroy(ctx: PlanContext): Promise<DestroyPlan> {
+    const state = await ctx.target.backend.getObject(ctx.env.naming.stateKey(this.layer));
+    if (state === undefined) return { layer: this.layer, deployed: false, listing: '', progressNote: '' };
+    const plan = await this.runPlan(ctx, true);
+    const goes = plan.body.split('\n').filter((l) => /^ {2}# \S+ will be destroyed$/.test(l));
+    return {
+      layer: this.layer,
+      deployed: plan.status !== 'no-changes',
+      listing: [`  ${plan.summary}`, ...goes].join('\n'),
+      progressNote: `destroying (${summaryWords(plan)})`,
+    };
+  }
+
+  /** Applies the destroy plan `planDestroy` saved. */
+  async destroy(ctx: PlanContext): Promise<void> {
+    await this.terraform(ctx).apply(this.planFile(ctx), ctx.progress.passthrough);
+  }
+
+  async outputs(ctx: PlanContext): Promise<StateOutputs> {
+    return parseTerraformState(await ctx.target.backend.getObject(ctx.env.naming.stateKey(this.layer))).outputs;
+  }
+
+  async versions(ctx: PlanContext): Promise<Readonly<Record<string, string>>> {
+    const binary = tools().terraform;
+    let asked = versionCache.get(binary);
+    if (!asked) {
+      asked = this.terraform(ctx).version();
+      versionCache.set(binary, asked);
+    }
+    const version = await asked;
+    // Before init no provider is selected; ask again next time rather than keep that answer.
+    if (Object.keys(version.providers).length === 0) versionCache.delete(binary);
+    const name = path.basename(binary).includes('tofu') ? 'tofu' : 'terraform';
+    const providers = Object.entries(version.providers).map(([source, v]) => [source.replace(/^registry\.(terraform|opentofu)\.io\//, ''), v]);
+    return { [name]: version.terraform, ...Object.fromEntries(providers) };
+  }
+
+  async locks(ctx: PlanContext): Promise<EngineLock[]> {
+    const lock = await ctx.target.backend.terraformLockInfo(ctx.env.naming.stateKey(this.layer));
+    return lock ? [{ id: lock.id, description: `${this.label}'s state lock ${lock.id}, held by ${lock.who} (${lock.operation}, since ${lock.created})` }] : [];
+  }
+
+  async breakLock(ctx: PlanContext, lock: EngineLock): Promise<void> {
+    const tf = this.terraform(ctx);
+    await tf.init();
+    await tf.forceUnlock(lock.id);
+  }
+
+  private async runPlan(ctx: PlanContext, destroy: boolean): Promise<LayerPlan> {
+    const { layer, label } = this;
+    const started = Date.now();
+    const tf = this.terraform(ctx);
+    ctx.progress.step(ctx.env.path, label, 'init');
+    const init = await tf.init();
+    ctx.timings.push({ stage: `init ${layer}`, seconds: init.seconds, engineSeconds: init.seconds });
+    ctx.progress.step(ctx.env.path, label, init.skipped ? 'init reused' : `init done (${init.seconds.toFixed(1)}s)`);
+    const planStarted = Date.now();
+    const plan = await tf.plan(this.planFile(ctx), { destroy });
+    ctx.timings.push({ stage: `plan ${layer}`, seconds: (Date.now() - planStarted) / 1000, engineSeconds: plan.seconds });
+    const body = reviewablePlanText(plan.text);
+    this.warnOnce(ctx, deprecationWarnings(plan.text));
+    const counts = { ...planCounts(body) };
+    const status = plan.changes ? 'changes' : 'no-changes';
+    ctx.progress.step(ctx.env.path, label, `${summaryWords({ status, counts })}. (${((Date.now() - started) / 1000).toFixed(1)}s)`);
+    return {
+      layer,
+      engine: destroy ? 'terraform plan -destroy' : this.planEngine,
+      status,
+      body,
+      summary: summaryLine(label, { status, counts }),
+      actions: planActions(body),
+      counts,
+    };
+  }
+
+  /** Deprecation warnings stay out of the reviewed diff; they are shown here, once per run and text. */
+  private warnOnce(ctx: PlanContext, warnings: readonly string[]): void {
+    for (const warning of warnings) {
+      const key = `${ctx.env.path} ${this.layer} ${warning}`;
+      if (warned.has(key)) continue;
+      warned.add(key);
+      ctx.progress.warn(ctx.env.path, `${this.label}: terraform warns (left out of changes.txt): ${warning}`);
+    }
+  }
+}
+
+const warned = new Set<string>();
+const versionCache = new Map<string, Promise<TerraformVersion>>();
