@@ -5,27 +5,21 @@
  */
 import * as path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { type Environment, listEnvironments, loadEnvironment } from '../config/load';
-import { environmentJsonSchema } from '../config/schema';
+import type { Environment } from '../config/load';
 import { parsePositiveInteger } from './support/cli-options';
 import { parseShard } from './ci/shard';
 import { describeFailure, installCrashHandlers } from './support/crash';
 import { installInterruptHandlers, interruptSignal, INTERRUPTED_EXIT_CODE } from './support/interrupt';
-import { writeFileAtomic } from './support/fs-atomic';
-import { applyEnvironment } from './workflow/apply';
-import { destroyEnvironment } from './workflow/destroy';
-import { emulatorCommand, unlockEnvironment } from './commands/admin';
-import { adoptEnvironment } from './commands/adopt';
-import { planCommand, type PlanCommandOptions, renderTable } from './commands/plan';
+// Only commander and light modules load at start-up; each action imports its implementation
+// (AWS SDK clients, cdktf, cdk8s) when it runs, which esbuild compiles into a lazy require.
+import type { PlanCommandOptions } from './commands/plan';
 import { consoleProgress } from './support/progress';
-import { synthesize } from './workflow/synth';
 import { displayPath, environmentBuildDir, type Workspace, workspace } from './support/workspace';
-import { claimCommand, type ClaimCommandOptions } from './commands/claim';
-import { historyCommand, type HistoryCommandOptions } from './commands/history';
+import type { ClaimCommandOptions } from './commands/claim';
+import type { HistoryCommandOptions } from './commands/history';
 import { addCiCommand } from './commands/ci';
-import { statusCommand } from './commands/status';
 import { addVerifyCommand } from './commands/verify';
-import { syncCommand, type SyncCommandOptions } from './commands/sync';
+import type { SyncCommandOptions } from './commands/sync';
 
 /** Set by a command that finishes without throwing but has something to say in its exit code. */
 let exitCode = 0;
@@ -45,7 +39,8 @@ function buildProgram(): Command {
   program
     .command('list')
     .description('List the deployable environments.')
-    .action(() => {
+    .action(async () => {
+      const { listEnvironments } = await import('../config/load');
       for (const env of listEnvironments(workspace().root)) console.log(env.path);
     });
 
@@ -53,7 +48,8 @@ function buildProgram(): Command {
     .command('synth')
     .description('Synthesize FLAG and KARR (Terraform JSON) and Goliath (YAML) for one environment into build/.')
     .addOption(envOption().makeOptionMandatory())
-    .action((opts: { env: string }) => {
+    .action(async (opts: { env: string }) => {
+      const [{ loadEnvironment }, { synthesize }] = await Promise.all([import('../config/load'), import('./workflow/synth')]);
       const ws = workspace();
       const env = loadEnvironment(ws.root, opts.env);
       const out = synthesize(env, environmentBuildDir(ws, env.path));
@@ -73,6 +69,7 @@ function buildProgram(): Command {
     .option('--detailed-exitcode', 'exit 0 when in sync, 2 when there are changes, 1 on errors (like terraform)')
     .option('--shard <i/n>', 'with --all: only the i-th of n deterministic slices of the environments (a CI matrix)', parseShard)
     .action(async (opts: PlanCommandOptions) => {
+      const { planCommand, renderTable } = await import('./commands/plan');
       const result = await planCommand(workspace(), opts, consoleProgress());
       if (opts.all) console.log(`\n${renderTable(result.runs)}`);
       exitCode = result.exitCode;
@@ -86,6 +83,7 @@ function buildProgram(): Command {
       .addOption(envOption().makeOptionMandatory())
       .option('-y, --yes', yesHelp)
       .action(async (opts: { env: string; yes?: boolean; force?: boolean }) => {
+        const { loadEnvironment } = await import('../config/load');
         const ws = workspace();
         await run(ws, loadEnvironment(ws.root, opts.env), opts.yes === true, opts.force === true);
       });
@@ -94,19 +92,19 @@ function buildProgram(): Command {
     'apply',
     'Deploy-Apply: verify the reviewed diff against a fresh plan, then apply it layer by layer (FLAG, KARR, GOLIATH), removing each section once deployed.',
     'do not ask; needed for protected environments when stdin is not a terminal',
-    (ws, env, yes, force) => applyEnvironment(ws, env, { yes, force }, consoleProgress()),
+    async (ws, env, yes, force) => (await import('./workflow/apply')).applyEnvironment(ws, env, { yes, force }, consoleProgress()),
   ).option('--force', FORCE_HELP);
   environmentCommand(
     'destroy',
     'Tear an environment down in reverse order (GOLIATH, KARR, FLAG), after showing what goes and asking for confirmation.',
     'do not ask for confirmation (needed when stdin is not a terminal)',
-    (ws, env, yes, force) => destroyEnvironment(ws, env, { yes, force }, consoleProgress()),
+    async (ws, env, yes, force) => (await import('./workflow/destroy')).destroyEnvironment(ws, env, { yes, force }, consoleProgress()),
   ).option('--force', FORCE_HELP);
   environmentCommand(
     'unlock',
     'Break the locks a killed apply, destroy or plan left behind: the apply lock and terraform\'s state locks of FLAG and KARR.',
     'really break it (required)',
-    (ws, env, yes) => unlockEnvironment(ws, env, yes),
+    async (ws, env, yes) => (await import('./commands/unlock')).unlockEnvironment(ws, env, yes),
   );
 
   program
@@ -121,6 +119,7 @@ function buildProgram(): Command {
     .option('--delete-unmatched', 'delete the resources that match no address in the code, after a typed confirmation')
     .option('-y, --yes', 'do not ask before deleting (needed with --delete-unmatched when stdin is not a terminal)')
     .action(async (opts: { env: string; layer?: 'flag' | 'karr'; deleteUnmatched?: boolean; yes?: boolean }) => {
+      const [{ loadEnvironment }, { adoptEnvironment }] = await Promise.all([import('../config/load'), import('./commands/adopt')]);
       const ws = workspace();
       await adoptEnvironment(ws, loadEnvironment(ws.root, opts.env), { layer: opts.layer, deleteUnmatched: opts.deleteUnmatched === true, yes: opts.yes === true });
     });
@@ -130,6 +129,7 @@ function buildProgram(): Command {
     .description('Manage the local AWS emulator (moto_server) that emulated environments use. It keeps nothing across restarts.')
     .argument('<action>', 'status, start or stop')
     .action(async (action: string) => {
+      const { emulatorCommand } = await import('./commands/emulator');
       await emulatorCommand(workspace(), action);
     });
 
@@ -145,6 +145,7 @@ function buildProgram(): Command {
     .option('--release', 'give the environment back')
     .option('--force', 'with --release: release someone else\'s claim')
     .action(async (opts: ClaimCommandOptions) => {
+      const { claimCommand } = await import('./commands/claim');
       await claimCommand(workspace(), opts);
     });
 
@@ -155,6 +156,7 @@ function buildProgram(): Command {
     .option('--limit <n>', 'how many records', parsePositiveInteger, 20)
     .option('--json', 'the records as JSON')
     .action(async (opts: HistoryCommandOptions) => {
+      const { historyCommand } = await import('./commands/history');
       await historyCommand(workspace(), opts);
     });
 
@@ -166,6 +168,7 @@ function buildProgram(): Command {
     )
     .option('--json', 'the same data as JSON')
     .action(async (opts: { json?: boolean }) => {
+      const { statusCommand } = await import('./commands/status');
       await statusCommand(workspace(), opts);
     });
 
@@ -180,6 +183,7 @@ function buildProgram(): Command {
     .option('-y, --yes', 'apply without asking (needed when stdin is not a terminal)')
     .option('--force', FORCE_HELP)
     .action(async (opts: SyncCommandOptions) => {
+      const { syncCommand } = await import('./commands/sync');
       await syncCommand(workspace(), opts, consoleProgress());
     });
 
@@ -187,11 +191,18 @@ function buildProgram(): Command {
     .command('schema')
     .description('Write the JSON Schema of env.yaml, for editors, from the same definition the validator uses.')
     .option('-o, --out <file>', 'where to write it', 'environments/env.schema.json')
-    .action((opts: { out: string }) => {
+    .action(async (opts: { out: string }) => {
+      const [{ environmentJsonSchema }, { writeFileAtomic }] = await Promise.all([import('../config/schema'), import('./support/fs-atomic')]);
       const file = path.resolve(workspace().root, opts.out);
       writeFileAtomic(file, `${JSON.stringify(environmentJsonSchema(), null, 2)}\n`);
       console.log(`Wrote ${displayPath(file)}`);
     });
+
+  // `npm run bench` (bdda/bench.ts): figures, compiled through the same launcher as every command.
+  program
+    .command('bench', { hidden: true })
+    .description('Print the speed figures of issue 11; asserts nothing.')
+    .action(async () => (await import('./bench')).runBench());
 
   const setExitCode = (code: number) => void (exitCode = code);
   addCiCommand(program, setExitCode);

@@ -43,7 +43,8 @@ function sourceFiles() {
 function compiled() {
   const files = sourceFiles();
   const esbuildVersion = require('esbuild/package.json').version;
-  const hash = crypto.createHash('sha256').update(`esbuild ${esbuildVersion}\n`);
+  // This file's own text is hashed too: a change of the build options below makes a new build.
+  const hash = crypto.createHash('sha256').update(`esbuild ${esbuildVersion}\n`).update(fs.readFileSync(__filename));
   for (const file of files) hash.update(`${file}\n`).update(fs.readFileSync(path.join(REPO, file))).update('\n');
   const dir = path.join(OUT_ROOT, hash.digest('hex').slice(0, 16));
   if (fs.existsSync(dir)) return dir;
@@ -56,6 +57,9 @@ function compiled() {
     format: 'cjs',
     platform: 'node',
     target: 'node20',
+    // The CLI loads each command's implementation with `await import()`; compiled to require(),
+    // so that it resolves like every other import (Node's own import() wants file extensions).
+    supported: { 'dynamic-import': false },
     logLevel: 'error',
   });
   // Several JS files sit beside the TypeScript (this launcher among them); nothing else needs copying.

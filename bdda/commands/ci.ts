@@ -4,8 +4,7 @@
  */
 import * as fs from 'node:fs';
 import { type Command, Option } from 'commander';
-import { ciBuild, type CiBuildOptions } from '../ci/build';
-import { commitApplied } from '../ci/commit-applied';
+import type { CiBuildOptions } from '../ci/build';
 import { parseShard } from '../ci/shard';
 import { listEnvironments, loadEnvironment } from '../../config/load';
 import { BddaError } from '../../config/errors';
@@ -36,6 +35,8 @@ export function addCiCommand(program: Command, setExitCode: (code: number) => vo
       .option('--detailed-exitcode', 'after committing: exit 2 when a diff was written, 0 when in sync, 1 on errors')
       .option('--summary-file <file>', 'the Markdown summary for a PR comment', '.bdda/ci/summary.md'),
   ).action(async (opts: CiBuildOptions) => {
+    // Loaded when run: the plan workflow is heavy, and `--help` or another command must not pay for it.
+    const { ciBuild } = await import('../ci/build');
     const result = await ciBuild(workspace(), opts, consoleProgress());
     console.log(`ci build: ${result.outcome}; plan ${result.planSeconds.toFixed(1)}s, own work (git, summary) ${result.ownSeconds.toFixed(2)}s`);
     setExitCode(result.exitCode);
@@ -47,6 +48,7 @@ export function addCiCommand(program: Command, setExitCode: (code: number) => vo
       .description('After `apply --yes` in CI: commit the removal of the environment\'s diff files and push it to the branch.')
       .addOption(envOption().makeOptionMandatory()),
   ).action(async (opts: { env: string; botName?: string; botEmail?: string; remote?: string }) => {
+    const { commitApplied } = await import('../ci/commit-applied');
     await commitApplied(workspace(), opts, consoleProgress());
   });
 
@@ -62,7 +64,7 @@ export function addCiCommand(program: Command, setExitCode: (code: number) => vo
 }
 
 /** The one deploy role of an environment or of all a tier's leaves; empty when emulated. */
-export function deployRole(root: string, name: string): { arn: string; region: string } {
+function deployRole(root: string, name: string): { arn: string; region: string } {
   const tier = listEnvironments(root).filter((l) => l.path.startsWith(`${name.replace(/\/+$/, '')}/`));
   const envs = (tier.length ? tier.map((l) => l.path) : [name]).map((p) => loadEnvironment(root, p));
   const roles = [...new Set(envs.map((e) => (e.config.emulated ? '' : (e.config.kubernetes.deployer.roleArn ?? ''))))];

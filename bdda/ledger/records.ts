@@ -77,7 +77,7 @@ export function recordKey(envPath: string, startedAt: Date): string {
 
 /** Writes the record (create-only), then moves the pointer to it. Returns the record's key. */
 export async function writeDeployment(backend: StateBackend, record: DeploymentRecord): Promise<string> {
-  let key = '';
+  let key: string;
   for (let attempt = 0; ; attempt++) {
     key = recordKey(record.environment, new Date(record.startedAt));
     const written = await backend.putObjectIf(key, `${JSON.stringify(record, null, 2)}\n`, { ifNoneMatch: '*' });
