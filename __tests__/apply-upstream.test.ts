@@ -133,7 +133,10 @@ describe('a reviewed change that moves FLAG outputs', () => {
     const file = path.join(root, DEV1_YAML);
     const text = fs.readFileSync(file, 'utf8');
     const block = text.includes('\n  nodeGroups:\n') ? '' : 'kubernetes:\n  nodeGroups:\n';
-    fs.appendFileSync(file, `${block}    ${name}:\n      instanceTypes: [t3.medium]\n      capacityType: SPOT\n      minSize: 1\n      desiredSize: 1\n      maxSize: 2\n      diskSizeGiB: 20\n`);
+    fs.appendFileSync(
+      file,
+      `${block}    ${name}:\n      instanceTypes: [t3.medium]\n      capacityType: SPOT\n      minSize: 1\n      desiredSize: 1\n      maxSize: 2\n      diskSizeGiB: 20\n`,
+    );
   }
 
   /** Plans, checks that FLAG and KARR both have a reviewed diff, and keeps KARR's state and digest. */
@@ -149,7 +152,10 @@ describe('a reviewed change that moves FLAG outputs', () => {
     karrBefore = await state('karr');
   }
 
-  const nodeGroupNames = async () => attributesOf(await state('karr'), 'aws_eks_node_group').map((g) => g.node_group_name as string).sort();
+  const nodeGroupNames = async () =>
+    attributesOf(await state('karr'), 'aws_eks_node_group')
+      .map((g) => g.node_group_name as string)
+      .sort();
 
   test('dev1 is deployed: FLAG, then KARR and GOLIATH', async () => {
     await expectRun(0, 'plan', '--env', DEV1);
@@ -252,7 +258,9 @@ describe('a reviewed change that moves FLAG outputs', () => {
     await expectRun(0, 'plan', '--env', DEV1);
     expect(logText()).not.toMatch(/Unsupported attribute/);
     const planned = Object.fromEntries((readChanges(path.join(root, 'environments', DEV1))?.record.layers ?? []).map((l) => [l.layer, l]));
-    expect(planned.flag?.actions).toEqual(expect.objectContaining({ 'aws_subnet.private-subnet-us-east-1c': 'create', 'aws_subnet.intra-subnet-us-east-1c': 'create' }));
+    expect(planned.flag?.actions).toEqual(
+      expect.objectContaining({ 'aws_subnet.private-subnet-us-east-1c': 'create', 'aws_subnet.intra-subnet-us-east-1c': 'create' }),
+    );
     expect(planned.karr?.status ?? 'no-changes').toBe('no-changes');
 
     // Apply grows FLAG's lists; KARR, planned again against them, now moves to three subnets.
@@ -273,9 +281,19 @@ describe('a reviewed change that moves FLAG outputs', () => {
 describe('which outputs moved, and who reads them', () => {
   test('changedOutputs names the outputs added, removed or changed in value, type or sensitivity, whatever the key order', () => {
     const before = { vpc_id: { value: 'vpc-1', type: 'string' }, ids: { value: ['a', 'b'], type: ['list', 'string'] }, gone: { value: 1, type: 'number' } };
-    expect(changedOutputs(before, { ids: { type: ['list', 'string'], value: ['a', 'b'] }, vpc_id: { value: 'vpc-1', type: 'string' }, gone: { value: 1, type: 'number' } })).toEqual([]);
     expect(
-      changedOutputs(before, { vpc_id: { value: 'vpc-1', type: 'string', sensitive: true }, ids: { value: ['a', 'c'], type: ['list', 'string'] }, added: { value: 2, type: 'number' } }),
+      changedOutputs(before, {
+        ids: { type: ['list', 'string'], value: ['a', 'b'] },
+        vpc_id: { value: 'vpc-1', type: 'string' },
+        gone: { value: 1, type: 'number' },
+      }),
+    ).toEqual([]);
+    expect(
+      changedOutputs(before, {
+        vpc_id: { value: 'vpc-1', type: 'string', sensitive: true },
+        ids: { value: ['a', 'c'], type: ['list', 'string'] },
+        added: { value: 2, type: 'number' },
+      }),
     ).toEqual(['added', 'gone', 'ids', 'vpc_id']);
   });
 

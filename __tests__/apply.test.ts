@@ -118,7 +118,6 @@ const applyLockOf = (envPath: string) => backend.readLock(naming(envPath).applyL
 const terraformLocksOf = async (envPath: string) =>
   (await Promise.all((['flag', 'karr'] as const).map((layer) => backend.terraformLockInfo(naming(envPath).stateKey(layer))))).filter((l) => l !== undefined);
 
-
 /** Outputs recorded in a terraform state object: empty when nothing is deployed. */
 function outputsOf(state: string | undefined): string[] {
   if (!state) return [];
@@ -131,7 +130,8 @@ async function waitForLog(pattern: RegExp, running: Promise<number>, timeoutMs =
   void running.then((code) => (ended = code));
   const deadline = Date.now() + timeoutMs;
   while (!pattern.test(logText())) {
-    if (ended !== undefined) throw new Error(`the command ended (exit ${ended}) before its output matched ${pattern}:\n${errorText()}\n${logText().slice(-3000)}`);
+    if (ended !== undefined)
+      throw new Error(`the command ended (exit ${ended}) before its output matched ${pattern}:\n${errorText()}\n${logText().slice(-3000)}`);
     if (Date.now() > deadline) throw new Error(`no output matching ${pattern} within ${timeoutMs} ms:\n${logText().slice(-3000)}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

@@ -54,7 +54,12 @@ const replaceWithLink = (root: string, rel: string, target: string) => {
 /** A chain of anchors, each a list of nine aliases to the previous one: 9^8 nodes once expanded. */
 const aliasBomb = () => {
   const lines = ['a0: &a0 [x, x, x, x, x, x, x, x, x]'];
-  for (let i = 1; i <= 8; i++) lines.push(`a${i}: &a${i} [${Array(9).fill(`*a${i - 1}`).join(', ')}]`);
+  for (let i = 1; i <= 8; i++)
+    lines.push(
+      `a${i}: &a${i} [${Array(9)
+        .fill(`*a${i - 1}`)
+        .join(', ')}]`,
+    );
   return `${lines.join('\n')}\n`;
 };
 /** Puts `line` into the file so that it becomes line `at` (1-based). */
@@ -87,45 +92,150 @@ const LONG_LEAF = 'a-leaf-whose-name-is-far-too-long-for-iam';
 
 const cases: BadInput[] = [
   // Files that cannot be read or decoded.
-  { name: 'a leaf env.yaml with a byte that is not UTF-8', edit: (r) => insertLine(r, DEV2, 2, Buffer.from('# caf\xe9', 'latin1')), expected: [`${DEV2}: is not valid UTF-8 at line 2`] },
-  { name: 'a tier env.yaml saved as Latin-1', edit: (r) => saveAsLatin1(r, DEV, 'tier: dev', 'tier: d\u00e9v'), expected: [new RegExp(`${DEV}: is not valid UTF-8 at line \\d+`), 'save it as UTF-8'] },
-  { name: 'an env.yaml saved as UTF-16', edit: (r) => write(r, DEV2, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('vpc:\n  cidr: 10.12.0.0/16\n', 'utf16le')])), expected: [`${DEV2}: is not valid UTF-8 at line 1`] },
+  {
+    name: 'a leaf env.yaml with a byte that is not UTF-8',
+    edit: (r) => insertLine(r, DEV2, 2, Buffer.from('# caf\xe9', 'latin1')),
+    expected: [`${DEV2}: is not valid UTF-8 at line 2`],
+  },
+  {
+    name: 'a tier env.yaml saved as Latin-1',
+    edit: (r) => saveAsLatin1(r, DEV, 'tier: dev', 'tier: d\u00e9v'),
+    expected: [new RegExp(`${DEV}: is not valid UTF-8 at line \\d+`), 'save it as UTF-8'],
+  },
+  {
+    name: 'an env.yaml saved as UTF-16',
+    edit: (r) => write(r, DEV2, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('vpc:\n  cidr: 10.12.0.0/16\n', 'utf16le')])),
+    expected: [`${DEV2}: is not valid UTF-8 at line 1`],
+  },
   { name: 'an alias bomb', edit: (r) => write(r, DEV2, aliasBomb()), expected: [`${DEV2}: uses YAML aliases`, "parser's limit"] },
   { name: 'a leaf env.yaml that is a directory', edit: (r) => replaceWithDir(r, DEV2), expected: [`${DEV2}: is a directory`] },
-  { name: 'the organisation env.yaml that is a directory', edit: (r) => replaceWithDir(r, ROOT), args: ['plan', '--env', 'dev2'], expected: [`${ROOT}: is a directory`] },
-  { name: 'an env.yaml that is a symbolic link to itself', edit: (r) => replaceWithLink(r, DEV2, 'env.yaml'), expected: [`${DEV2}: is a symbolic link that points back at itself`] },
-  { name: 'an env.yaml that is a symbolic link to a missing file', edit: (r) => replaceWithLink(r, DEV2, 'gone.yaml'), expected: [`${DEV2}: cannot be read`, 'missing file'] },
+  {
+    name: 'the organisation env.yaml that is a directory',
+    edit: (r) => replaceWithDir(r, ROOT),
+    args: ['plan', '--env', 'dev2'],
+    expected: [`${ROOT}: is a directory`],
+  },
+  {
+    name: 'an env.yaml that is a symbolic link to itself',
+    edit: (r) => replaceWithLink(r, DEV2, 'env.yaml'),
+    expected: [`${DEV2}: is a symbolic link that points back at itself`],
+  },
+  {
+    name: 'an env.yaml that is a symbolic link to a missing file',
+    edit: (r) => replaceWithLink(r, DEV2, 'gone.yaml'),
+    expected: [`${DEV2}: cannot be read`, 'missing file'],
+  },
   { name: 'an env.yaml the user may not read (EACCES)', inject: failRead(DEV2, 'EACCES'), expected: [`${DEV2}: cannot be read: permission denied (EACCES)`] },
-  { name: 'a tier env.yaml the user may not read (EPERM)', args: ['apply', '--env', 'dev2'], inject: failRead(DEV, 'EPERM'), expected: [`${DEV}: cannot be read: permission denied (EPERM)`] },
+  {
+    name: 'a tier env.yaml the user may not read (EPERM)',
+    args: ['apply', '--env', 'dev2'],
+    inject: failRead(DEV, 'EPERM'),
+    expected: [`${DEV}: cannot be read: permission denied (EPERM)`],
+  },
 
   // Keys nobody sets: the leaf is blamed.
-  { name: 'an empty leaf env.yaml', args: ['synth', '--env', 'dev3'], edit: (r) => write(r, DEV3, ''), expected: [`${DEV3}: sets no keys`, 'vpc.cidr', 'vpc.subnets', `${DEV3}: vpc.cidr: is missing`], unexpected: new RegExp(`${DEV}:|${ROOT}:`) },
-  { name: 'a leaf env.yaml holding only comments', args: ['plan', '--env', 'dev3'], edit: (r) => write(r, DEV3, '# nothing yet\n'), expected: [`${DEV3}: sets no keys`, 'vpc.cidr'] },
-  { name: 'a subnet tier no file sets', edit: (r) => editFile(r, DEV2, /\s+intra: .*/, ''), expected: [`${DEV2}: vpc.subnets.intra: is missing: no file in the chain`] },
-  { name: 'a region no file sets', edit: (r) => editFile(r, DEV, /  region: us-east-1\n/, ''), expected: [`${DEV2}: aws.region: is missing: no file in the chain`] },
+  {
+    name: 'an empty leaf env.yaml',
+    args: ['synth', '--env', 'dev3'],
+    edit: (r) => write(r, DEV3, ''),
+    expected: [`${DEV3}: sets no keys`, 'vpc.cidr', 'vpc.subnets', `${DEV3}: vpc.cidr: is missing`],
+    unexpected: new RegExp(`${DEV}:|${ROOT}:`),
+  },
+  {
+    name: 'a leaf env.yaml holding only comments',
+    args: ['plan', '--env', 'dev3'],
+    edit: (r) => write(r, DEV3, '# nothing yet\n'),
+    expected: [`${DEV3}: sets no keys`, 'vpc.cidr'],
+  },
+  {
+    name: 'a subnet tier no file sets',
+    edit: (r) => editFile(r, DEV2, /\s+intra: .*/, ''),
+    expected: [`${DEV2}: vpc.subnets.intra: is missing: no file in the chain`],
+  },
+  {
+    name: 'a region no file sets',
+    edit: (r) => editFile(r, DEV, / {2}region: us-east-1\n/, ''),
+    expected: [`${DEV2}: aws.region: is missing: no file in the chain`],
+  },
   { name: 'an organisation no file sets', edit: (r) => editFile(r, ROOT, 'organisation: acme\n', ''), expected: [`${DEV2}: organisation: is missing`] },
 
   // Region and zones.
-  { name: 'a region AWS does not have', args: ['plan', '--env', 'dev2'], edit: (r) => editFile(r, DEV, 'region: us-east-1\n  azs: [us-east-1a, us-east-1b]', 'region: us-east-7\n  azs: [us-east-7a, us-east-7b]'), expected: [`${DEV}: aws.region: "us-east-7" is not an AWS commercial region`, 'config/regions.ts'] },
-  { name: 'a zone letter the region does not have', edit: (r) => editFile(r, DEV, 'us-east-1b]', 'us-east-1g]'), expected: [`${DEV}: aws.azs[1]: "us-east-1g" is not an availability zone of region us-east-1`, 'us-east-1f'] },
-  { name: 'a state bucket region AWS does not have', edit: (r) => editFile(r, DEV, /(bucket: .*\n\s+)region: us-east-1/, '$1region: eu-wast-1'), expected: [`${DEV}: backend.region: "eu-wast-1" is not an AWS commercial region`] },
-  { name: 'a region in capitals', edit: (r) => editFile(r, DEV, 'region: us-east-1\n', 'region: US-EAST-1\n'), expected: [`${DEV}: aws.region:`, '"US-EAST-1" is not an AWS region'] },
+  {
+    name: 'a region AWS does not have',
+    args: ['plan', '--env', 'dev2'],
+    edit: (r) => editFile(r, DEV, 'region: us-east-1\n  azs: [us-east-1a, us-east-1b]', 'region: us-east-7\n  azs: [us-east-7a, us-east-7b]'),
+    expected: [`${DEV}: aws.region: "us-east-7" is not an AWS commercial region`, 'config/regions.ts'],
+  },
+  {
+    name: 'a zone letter the region does not have',
+    edit: (r) => editFile(r, DEV, 'us-east-1b]', 'us-east-1g]'),
+    expected: [`${DEV}: aws.azs[1]: "us-east-1g" is not an availability zone of region us-east-1`, 'us-east-1f'],
+  },
+  {
+    name: 'a state bucket region AWS does not have',
+    edit: (r) => editFile(r, DEV, /(bucket: .*\n\s+)region: us-east-1/, '$1region: eu-wast-1'),
+    expected: [`${DEV}: backend.region: "eu-wast-1" is not an AWS commercial region`],
+  },
+  {
+    name: 'a region in capitals',
+    edit: (r) => editFile(r, DEV, 'region: us-east-1\n', 'region: US-EAST-1\n'),
+    expected: [`${DEV}: aws.region:`, '"US-EAST-1" is not an AWS region'],
+  },
 
   // Values YAML reads as something else.
-  { name: 'an unquoted Kubernetes version', edit: (r) => editFile(r, ROOT, /version: "1\.\d+"/, 'version: 1.30'), expected: [`${ROOT}: kubernetes.version:`, 'reads `1.30` as the number 1.3', 'quote it: version: "1.30"'] },
-  { name: 'an organisation written as a number', edit: (r) => editFile(r, ROOT, 'organisation: acme', 'organisation: 1234'), expected: [`${ROOT}: organisation:`, 'quote it: organisation: "1234"'] },
-  { name: 'a tag value written as a number', edit: (r) => editFile(r, DEV2, 'vpc:', 'tags:\n  cost-centre: 0042\nvpc:'), expected: [`${DEV2}: tags.cost-centre:`, 'quote it: cost-centre: "0042"'] },
-  { name: 'a group written as a boolean', edit: (r) => editFile(r, ROOT, 'viewersGroup: acme:platform-viewers', 'viewersGroup: true'), expected: [`${ROOT}: platform.viewersGroup:`, 'the boolean true', 'quote it'] },
+  {
+    name: 'an unquoted Kubernetes version',
+    edit: (r) => editFile(r, ROOT, /version: "1\.\d+"/, 'version: 1.30'),
+    expected: [`${ROOT}: kubernetes.version:`, 'reads `1.30` as the number 1.3', 'quote it: version: "1.30"'],
+  },
+  {
+    name: 'an organisation written as a number',
+    edit: (r) => editFile(r, ROOT, 'organisation: acme', 'organisation: 1234'),
+    expected: [`${ROOT}: organisation:`, 'quote it: organisation: "1234"'],
+  },
+  {
+    name: 'a tag value written as a number',
+    edit: (r) => editFile(r, DEV2, 'vpc:', 'tags:\n  cost-centre: 0042\nvpc:'),
+    expected: [`${DEV2}: tags.cost-centre:`, 'quote it: cost-centre: "0042"'],
+  },
+  {
+    name: 'a group written as a boolean',
+    edit: (r) => editFile(r, ROOT, 'viewersGroup: acme:platform-viewers', 'viewersGroup: true'),
+    expected: [`${ROOT}: platform.viewersGroup:`, 'the boolean true', 'quote it'],
+  },
   { name: 'a key with no value', edit: (r) => editFile(r, DEV2, 'cidr: 10.12.0.0/16', 'cidr:'), expected: [`${DEV2}: vpc.cidr: has no value`] },
 
   // YAML the parser refuses.
-  { name: 'a key set twice at the top level', edit: (r) => editFile(r, DEV2, 'vpc:', 'vpc:\n  natMode: single\nvpc:'), expected: [`${DEV2}: sets the key vpc twice`] },
-  { name: 'a nested key set twice', edit: (r) => editFile(r, ROOT, /(version: "1\.\d+")/, '$1\n  version: "1.32"'), expected: [`${ROOT}: sets the key kubernetes.version twice (again at line`] },
-  { name: 'a file holding two YAML documents', edit: (r) => editFile(r, DEV2, 'vpc:', 'emulated: true\n---\nvpc:'), expected: [`${DEV2}: holds more than one YAML document`, 'line 4'], unexpected: /parseAllDocuments/ },
+  {
+    name: 'a key set twice at the top level',
+    edit: (r) => editFile(r, DEV2, 'vpc:', 'vpc:\n  natMode: single\nvpc:'),
+    expected: [`${DEV2}: sets the key vpc twice`],
+  },
+  {
+    name: 'a nested key set twice',
+    edit: (r) => editFile(r, ROOT, /(version: "1\.\d+")/, '$1\n  version: "1.32"'),
+    expected: [`${ROOT}: sets the key kubernetes.version twice (again at line`],
+  },
+  {
+    name: 'a file holding two YAML documents',
+    edit: (r) => editFile(r, DEV2, 'vpc:', 'emulated: true\n---\nvpc:'),
+    expected: [`${DEV2}: holds more than one YAML document`, 'line 4'],
+    unexpected: /parseAllDocuments/,
+  },
   { name: 'an unclosed flow sequence', edit: (r) => editFile(r, DEV2, 'vpc:', 'vpc: [unclosed'), expected: [`${DEV2}: is not valid YAML at line`] },
   { name: 'a bare scalar instead of a mapping', edit: (r) => write(r, DEV2, 'just a sentence\n'), expected: [`${DEV2}: must hold a YAML mapping`] },
-  { name: 'a misspelt top-level key', args: ['destroy', '--env', 'dev2'], edit: (r) => editFile(r, DEV2, 'vpc:', 'vcp: {}\nvpc:'), expected: [`${DEV2}: vcp:`, 'Unrecognized key'] },
-  { name: 'a NAT mode that does not exist', args: ['unlock', '--env', 'dev2'], edit: (r) => editFile(r, DEV, 'natMode: single', 'natMode: none'), expected: [`${DEV}: vpc.natMode:`] },
+  {
+    name: 'a misspelt top-level key',
+    args: ['destroy', '--env', 'dev2'],
+    edit: (r) => editFile(r, DEV2, 'vpc:', 'vcp: {}\nvpc:'),
+    expected: [`${DEV2}: vcp:`, 'Unrecognized key'],
+  },
+  {
+    name: 'a NAT mode that does not exist',
+    args: ['unlock', '--env', 'dev2'],
+    edit: (r) => editFile(r, DEV, 'natMode: single', 'natMode: none'),
+    expected: [`${DEV}: vpc.natMode:`],
+  },
 
   // Names.
   {
@@ -155,18 +265,79 @@ const cases: BadInput[] = [
   { name: 'an unknown emulator action', args: ['emulator', 'restart'], expected: ['Unknown emulator action "restart"'] },
 
   // The reviewed diff, damaged.
-  { name: 'changes.json holding null', args: ['apply', '--env', 'dev2'], edit: (r) => write(r, JSON_FILE, 'null\n'), expected: [`${JSON_FILE} is not a diff record that plan writes`] },
-  { name: 'changes.json holding an empty list', args: ['apply', '--env', 'dev2'], edit: (r) => write(r, JSON_FILE, '[]\n'), expected: [`${JSON_FILE} is not a diff record that plan writes`] },
-  { name: 'changes.json with layers of the wrong type', args: ['apply', '--env', 'dev2'], edit: (r) => editJson(r, (j) => ({ ...j, layers: 'flag' })), expected: [`${JSON_FILE} is not a diff record that plan writes (layers:`] },
-  { name: 'changes.json with a layer nobody knows', args: ['apply', '--env', 'dev2'], edit: (r) => editJson(r, (j) => ({ ...j, layers: [{ ...(j.layers as object[])[0], layer: 'vpc' }] })), expected: [`${JSON_FILE} is not a diff record that plan writes (layers.0.layer:`] },
-  { name: 'changes.json with a numeric digest', args: ['apply', '--env', 'dev2'], edit: (r) => editJson(r, (j) => ({ ...j, digest: 42 })), expected: [`${JSON_FILE} is not a diff record that plan writes (digest:`] },
-  { name: 'changes.json that is not JSON', args: ['apply', '--env', 'dev2'], edit: (r) => write(r, JSON_FILE, '{"formatVersion": 1,'), expected: [`${JSON_FILE} is not valid JSON`] },
-  { name: 'changes.json that is a directory', args: ['apply', '--env', 'dev2'], edit: (r) => replaceWithDir(r, JSON_FILE), expected: [`${JSON_FILE} cannot be read (EISDIR)`] },
-  { name: 'changes.txt without changes.json', args: ['apply', '--env', 'dev2'], edit: (r) => fs.rmSync(path.join(r, JSON_FILE)), expected: [`${TXT} exists without ${JSON_FILE}`, 'interrupted'] },
-  { name: 'changes.json without changes.txt', args: ['apply', '--env', 'dev2'], edit: (r) => fs.rmSync(path.join(r, TXT)), expected: [`${JSON_FILE} exists without ${TXT}`, 'interrupted'] },
-  { name: 'a changes.txt that changes.json does not describe', args: ['apply', '--env', 'dev2'], edit: (r) => editFile(r, TXT, 'example_0', 'example_9'), expected: [`${TXT} and ${JSON_FILE} do not belong together`, 'interrupted', 'edited'], unexpected: /was edited by hand:/ },
-  { name: 'a changes.json edited without its digest', args: ['apply', '--env', 'dev2'], edit: (r) => editJson(r, (j) => ({ ...j, environment: 'dev/dev1' })), expected: [`${JSON_FILE} was edited by hand: its digest does not match`] },
-  { name: "another environment's diff copied in", args: ['apply', '--env', 'dev2'], edit: (r) => writeReviewedDiff(path.join(r, DEV2_DIR), 'dev/dev3', 2), expected: [`${JSON_FILE} is the diff of dev/dev3, not of dev/dev2`, 'npm run plan -- --env dev/dev2'] },
+  {
+    name: 'changes.json holding null',
+    args: ['apply', '--env', 'dev2'],
+    edit: (r) => write(r, JSON_FILE, 'null\n'),
+    expected: [`${JSON_FILE} is not a diff record that plan writes`],
+  },
+  {
+    name: 'changes.json holding an empty list',
+    args: ['apply', '--env', 'dev2'],
+    edit: (r) => write(r, JSON_FILE, '[]\n'),
+    expected: [`${JSON_FILE} is not a diff record that plan writes`],
+  },
+  {
+    name: 'changes.json with layers of the wrong type',
+    args: ['apply', '--env', 'dev2'],
+    edit: (r) => editJson(r, (j) => ({ ...j, layers: 'flag' })),
+    expected: [`${JSON_FILE} is not a diff record that plan writes (layers:`],
+  },
+  {
+    name: 'changes.json with a layer nobody knows',
+    args: ['apply', '--env', 'dev2'],
+    edit: (r) => editJson(r, (j) => ({ ...j, layers: [{ ...(j.layers as object[])[0], layer: 'vpc' }] })),
+    expected: [`${JSON_FILE} is not a diff record that plan writes (layers.0.layer:`],
+  },
+  {
+    name: 'changes.json with a numeric digest',
+    args: ['apply', '--env', 'dev2'],
+    edit: (r) => editJson(r, (j) => ({ ...j, digest: 42 })),
+    expected: [`${JSON_FILE} is not a diff record that plan writes (digest:`],
+  },
+  {
+    name: 'changes.json that is not JSON',
+    args: ['apply', '--env', 'dev2'],
+    edit: (r) => write(r, JSON_FILE, '{"formatVersion": 1,'),
+    expected: [`${JSON_FILE} is not valid JSON`],
+  },
+  {
+    name: 'changes.json that is a directory',
+    args: ['apply', '--env', 'dev2'],
+    edit: (r) => replaceWithDir(r, JSON_FILE),
+    expected: [`${JSON_FILE} cannot be read (EISDIR)`],
+  },
+  {
+    name: 'changes.txt without changes.json',
+    args: ['apply', '--env', 'dev2'],
+    edit: (r) => fs.rmSync(path.join(r, JSON_FILE)),
+    expected: [`${TXT} exists without ${JSON_FILE}`, 'interrupted'],
+  },
+  {
+    name: 'changes.json without changes.txt',
+    args: ['apply', '--env', 'dev2'],
+    edit: (r) => fs.rmSync(path.join(r, TXT)),
+    expected: [`${JSON_FILE} exists without ${TXT}`, 'interrupted'],
+  },
+  {
+    name: 'a changes.txt that changes.json does not describe',
+    args: ['apply', '--env', 'dev2'],
+    edit: (r) => editFile(r, TXT, 'example_0', 'example_9'),
+    expected: [`${TXT} and ${JSON_FILE} do not belong together`, 'interrupted', 'edited'],
+    unexpected: /was edited by hand:/,
+  },
+  {
+    name: 'a changes.json edited without its digest',
+    args: ['apply', '--env', 'dev2'],
+    edit: (r) => editJson(r, (j) => ({ ...j, environment: 'dev/dev1' })),
+    expected: [`${JSON_FILE} was edited by hand: its digest does not match`],
+  },
+  {
+    name: "another environment's diff copied in",
+    args: ['apply', '--env', 'dev2'],
+    edit: (r) => writeReviewedDiff(path.join(r, DEV2_DIR), 'dev/dev3', 2),
+    expected: [`${JSON_FILE} is the diff of dev/dev3, not of dev/dev2`, 'npm run plan -- --env dev/dev2'],
+  },
 ];
 
 describe('bad input exits 1 naming the file, key or flag, with no stack trace, and changes nothing', () => {

@@ -26,7 +26,18 @@ let person: string;
 const captured = captureConsole();
 const saved = { root: process.env.BDDA_ROOT, port: process.env.BDDA_EMULATOR_PORT };
 // A CI variable of the machine running the tests must not name the branch for a detached HEAD.
-const CI_VARS = ['GITHUB_HEAD_REF', 'GITHUB_REF_NAME', 'GITHUB_SHA', 'CI_COMMIT_REF_NAME', 'CI_COMMIT_SHA', 'BITBUCKET_BRANCH', 'BITBUCKET_COMMIT', 'bamboo_planRepository_branchName', 'bamboo_planRepository_revision', 'GITHUB_STEP_SUMMARY'];
+const CI_VARS = [
+  'GITHUB_HEAD_REF',
+  'GITHUB_REF_NAME',
+  'GITHUB_SHA',
+  'CI_COMMIT_REF_NAME',
+  'CI_COMMIT_SHA',
+  'BITBUCKET_BRANCH',
+  'BITBUCKET_COMMIT',
+  'bamboo_planRepository_branchName',
+  'bamboo_planRepository_revision',
+  'GITHUB_STEP_SUMMARY',
+];
 const savedVars = Object.fromEntries(CI_VARS.map((v) => [v, process.env[v]]));
 
 beforeAll(() => {
@@ -79,7 +90,7 @@ test('ci build on a branch pushes exactly one commit by the bot, touching only t
   expect(summary).toContain('`aws_vpc.');
 });
 
-test('a build of the bot\'s own commit does nothing: no plan, no commit', async () => {
+test("a build of the bot's own commit does nothing: no plan, no commit", async () => {
   const before = remoteHead();
   expect(git(ci, 'rev-parse', 'HEAD')).toBe(before);
   const result = await ciBuild(workspace(), { env: 'dev2' }, silentProgress);
@@ -98,7 +109,7 @@ test('a second build with no change in the diff pushes nothing and exits 0', asy
   expect(git(ci, 'status', '--porcelain')).toBe('');
 });
 
-test('a person\'s commit pushed between the plan and the push stays, with the bot commit rebased on top of it', async () => {
+test("a person's commit pushed between the plan and the push stays, with the bot commit rebased on top of it", async () => {
   const start = box.commitAndPush(person, appendToFile(person, 'environments/dev/dev2/env.yaml', '\ntags:\n  purpose: ci-test\n'), 'dev2: a purpose tag');
   ciPull();
   let between = '';
@@ -179,10 +190,16 @@ test('a detached HEAD fails without CI variables and takes the branch from GITHU
   git(ci, 'checkout', '--quiet', '--detach');
   try {
     expect(await runCli(captured, 'ci', 'build', '--env', 'dev2')).toBe(1);
-    expect(captured.errors.join('\n')).toMatch(/HEAD is detached .* no CI variable names the branch \(GITHUB_HEAD_REF, GITHUB_REF_NAME, CI_COMMIT_REF_NAME, BITBUCKET_BRANCH, bamboo_planRepository_branchName\)/);
+    expect(captured.errors.join('\n')).toMatch(
+      /HEAD is detached .* no CI variable names the branch \(GITHUB_HEAD_REF, GITHUB_REF_NAME, CI_COMMIT_REF_NAME, BITBUCKET_BRANCH, bamboo_planRepository_branchName\)/,
+    );
     const head = git(ci, 'rev-parse', 'HEAD');
     expect(buildRef(new Git(ci), { GITHUB_REF_NAME: 'feature/x', GITHUB_SHA: head })).toEqual({ branch: 'feature/x', commit: head, source: 'GITHUB_REF_NAME' });
-    expect(buildRef(new Git(ci), { CI_COMMIT_REF_NAME: 'feature/y', CI_COMMIT_SHA: head })).toEqual({ branch: 'feature/y', commit: head, source: 'CI_COMMIT_REF_NAME' });
+    expect(buildRef(new Git(ci), { CI_COMMIT_REF_NAME: 'feature/y', CI_COMMIT_SHA: head })).toEqual({
+      branch: 'feature/y',
+      commit: head,
+      source: 'CI_COMMIT_REF_NAME',
+    });
     expect(buildRef(new Git(ci), { bamboo_planRepository_branchName: 'feature/z', bamboo_planRepository_revision: head }).branch).toBe('feature/z');
   } finally {
     git(ci, 'checkout', '--quiet', 'feature/x');

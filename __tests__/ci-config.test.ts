@@ -16,13 +16,20 @@ test('the shipped ci.yaml makes main plan every leaf of staging and prod', () =>
 
 test('without ci.yaml every key has its default and main plans nothing', () => {
   fs.rmSync(path.join(root, 'environments', 'ci.yaml'));
-  expect(loadCiConfig(root)).toEqual({ mainBranch: 'main', planOnMain: [], bot: { name: 'bdda-bot', email: 'bdda-bot@users.noreply.github.com' }, pushAttempts: 4 });
+  expect(loadCiConfig(root)).toEqual({
+    mainBranch: 'main',
+    planOnMain: [],
+    bot: { name: 'bdda-bot', email: 'bdda-bot@users.noreply.github.com' },
+    pushAttempts: 4,
+  });
 });
 
 test('a planOnMain entry that is neither a tier nor an environment is an error naming the file, the key and the known environments', () => {
   write('planOnMain: [staging, qa]\n');
   expect(() => environmentsToPlanOnMain(root, loadCiConfig(root))).toThrow(ConfigError);
-  expect(() => environmentsToPlanOnMain(root, loadCiConfig(root))).toThrow(/^environments\/ci\.yaml: planOnMain\[1\]: "qa" is neither a tier nor an environment path; known environments: dev\/dev1, /);
+  expect(() => environmentsToPlanOnMain(root, loadCiConfig(root))).toThrow(
+    /^environments\/ci\.yaml: planOnMain\[1\]: "qa" is neither a tier nor an environment path; known environments: dev\/dev1, /,
+  );
 });
 
 test('an unknown key is an error naming the file', () => {

@@ -79,5 +79,7 @@ test('a diff of thousands of addresses stays under the comment limit, with the c
   const markdown = renderSummary([{ env: 'prod/us1', record: huge, changesFile: 'environments/prod/us1/changes.txt' }], { branch: 'main', commit: 'abcdef0' });
   expect(markdown.length).toBeLessThan(SUMMARY_MAX_CHARS);
   expect(markdown.length).toBeGreaterThan(SUMMARY_MAX_CHARS - 200);
-  expect(markdown.trimEnd().split('\n').pop()).toBe('> ✂ Cut here to stay under a comment\'s size. The full diff is in `environments/prod/us1/changes.txt` on this branch.');
+  expect(markdown.trimEnd().split('\n').pop()).toBe(
+    "> ✂ Cut here to stay under a comment's size. The full diff is in `environments/prod/us1/changes.txt` on this branch.",
+  );
 });

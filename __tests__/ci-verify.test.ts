@@ -78,7 +78,7 @@ test('verify builds a throwaway environment from scratch, checks it, removes it,
   expect(code).toBe(0);
   const { envPath, scratch } = throwawayOf(captured.logs);
   for (const phase of ['plan', 'apply', 'idempotent', 'smoke', 'destroy', 'leftovers']) {
-    expect(phaseLine(captured.logs, phase)).toMatch(/ ok +\d+\.\ds  /);
+    expect(phaseLine(captured.logs, phase)).toMatch(/ ok +\d+\.\ds {2}/);
   }
   expect(phaseLine(captured.logs, 'smoke')).toContain(`cluster ${envPath.replace('/', '-')} ACTIVE`);
   expect(captured.logs).toContainEqual(expect.stringMatching(new RegExp(`^verify: PASSED: ${envPath} built from scratch`)));

@@ -10,7 +10,10 @@ import { parse } from 'yaml';
 import { REPO_ROOT } from './support/scratch';
 
 const DIR = path.join(REPO_ROOT, '.github', 'workflows');
-const files = fs.readdirSync(DIR).filter((f) => /\.ya?ml$/.test(f)).sort();
+const files = fs
+  .readdirSync(DIR)
+  .filter((f) => /\.ya?ml$/.test(f))
+  .sort();
 const scripts = Object.keys((JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts);
 
 interface Step {

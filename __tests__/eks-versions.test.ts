@@ -24,7 +24,10 @@ const root = path.resolve(__dirname, '..');
 const environments = listEnvironments(root).map((ref) => loadEnvironment(root, ref.path));
 const DAY = new Date('2026-11-26T12:00:00Z');
 
-const withVersion = (env: Environment, version: string): Environment => ({ ...env, config: { ...env.config, kubernetes: { ...env.config.kubernetes, version } } });
+const withVersion = (env: Environment, version: string): Environment => ({
+  ...env,
+  config: { ...env.config, kubernetes: { ...env.config.kubernetes, version } },
+});
 
 describe('the EKS version table', () => {
   test('every minor leaves standard support before extended support, a year apart, in minor order', () => {
@@ -45,7 +48,8 @@ describe('the EKS version table', () => {
   });
 
   test('every shipped environment runs a minor in standard support on 2026-11-26', () => {
-    for (const env of environments) expect({ env: env.path, status: supportStatus(env.config.kubernetes.version, DAY) }).toEqual({ env: env.path, status: 'standard' });
+    for (const env of environments)
+      expect({ env: env.path, status: supportStatus(env.config.kubernetes.version, DAY) }).toEqual({ env: env.path, status: 'standard' });
   });
 
   test('the schema accepts a minor the table does not know yet, so a new minor needs a table row, not a regex', () => {
@@ -125,7 +129,10 @@ describe('a one-minor upgrade (1.34 to 1.35), synthesized both ways', () => {
     const env = environments.find((e) => e.path === envPath) as Environment;
     const before = karrJson(withVersion(env, '1.34'), `${envPath.replace('/', '-')}-1.34`);
     const after = karrJson(withVersion(env, '1.35'), `${envPath.replace('/', '-')}-1.35`);
-    const addresses = (json: typeof before) => Object.entries(json).flatMap(([type, byName]) => Object.keys(byName).map((name) => `${type}.${name}`)).sort();
+    const addresses = (json: typeof before) =>
+      Object.entries(json)
+        .flatMap(([type, byName]) => Object.keys(byName).map((name) => `${type}.${name}`))
+        .sort();
     expect(addresses(after)).toEqual(addresses(before));
     const changed = changedPaths(before, after);
     expect(changed).toContainEqual(expect.stringMatching(/^aws_eks_cluster\.[^.]+\.version$/));

@@ -115,7 +115,9 @@ describe('two commands starting the emulator at once', () => {
     const start = () =>
       new Promise<string>((resolve) => {
         const script = path.join(__dirname, 'support', 'start-emulator.ts');
-        execFile(process.execPath, [require.resolve('ts-node/dist/bin.js'), '--transpile-only', script, dir, String(port)], (_err, stdout) => resolve(stdout.trim()));
+        execFile(process.execPath, [require.resolve('ts-node/dist/bin.js'), '--transpile-only', script, dir, String(port)], (_err, stdout) =>
+          resolve(stdout.trim()),
+        );
       });
     try {
       const answers = await Promise.all([start(), start()]);
@@ -160,8 +162,7 @@ describe('StateBackend against the emulator', () => {
   });
 
   it('creates the bucket versioned, encrypted and private', async () => {
-    const { S3Client, GetBucketVersioningCommand, GetBucketEncryptionCommand, GetPublicAccessBlockCommand } =
-      await import('@aws-sdk/client-s3');
+    const { S3Client, GetBucketVersioningCommand, GetBucketEncryptionCommand, GetPublicAccessBlockCommand } = await import('@aws-sdk/client-s3');
     const s3 = new S3Client({
       region: 'eu-west-1',
       endpoint: emulator!.endpoint,
@@ -205,12 +206,10 @@ describe('StateBackend against the emulator', () => {
     await expect(backend.readLock(key)).resolves.toEqual(taken);
     expect(taken).toMatchObject({ who: 'alice@laptop', operation: 'apply dev/eu', pid: process.pid, host: os.hostname() });
 
-    const refused = await backend
-      .acquireLock(key, { who: 'bob@ci', operation: 'plan dev/eu' }, 'npm run apply -- --env dev/eu --break-lock')
-      .then(
-        () => undefined,
-        (e: unknown) => e,
-      );
+    const refused = await backend.acquireLock(key, { who: 'bob@ci', operation: 'plan dev/eu' }, 'npm run apply -- --env dev/eu --break-lock').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(refused).toBeInstanceOf(BddaError);
     const message = (refused as Error).message;
     expect(message).toContain('alice@laptop');
@@ -229,9 +228,7 @@ describe('StateBackend against the emulator', () => {
 
   it('only one of many simultaneous acquirers wins', async () => {
     const key = 'bdda/locks/race.json';
-    const results = await Promise.allSettled(
-      Array.from({ length: 8 }, (_, i) => backend.acquireLock(key, { who: `w${i}`, operation: 'apply' })),
-    );
+    const results = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => backend.acquireLock(key, { who: `w${i}`, operation: 'apply' })));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(BddaError);
     await backend.releaseLock(key);
@@ -246,7 +243,14 @@ describe('StateBackend against the emulator', () => {
       credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
     });
     try {
-      const info = { ID: 'abc-123', Operation: 'OperationTypeApply', Who: 'carol@host', Version: '1.11.4', Created: '2026-01-02T03:04:05Z', Path: `${backend.bucket}/dev/eu/flag.tfstate` };
+      const info = {
+        ID: 'abc-123',
+        Operation: 'OperationTypeApply',
+        Who: 'carol@host',
+        Version: '1.11.4',
+        Created: '2026-01-02T03:04:05Z',
+        Path: `${backend.bucket}/dev/eu/flag.tfstate`,
+      };
       await db.send(
         new PutItemCommand({
           TableName: backend.lockTable,

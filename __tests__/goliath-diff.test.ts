@@ -19,7 +19,7 @@ describe('diffManifests', () => {
     const diff = diffManifests(stream(ns('a'), ns('gone')), stream(ns('a', { team: 'x' })));
     expect(diff.actions).toEqual({ 'v1 Namespace a': 'update', 'v1 Namespace gone': 'delete' });
     expect(diff.counts).toEqual({ add: 0, change: 1, delete: 1 });
-    expect(diff.body).toMatch(/^\+    team: x$/m);
+    expect(diff.body).toMatch(/^\+ {4}team: x$/m);
     expect(diff.body).toContain('# v1 Namespace gone will be deleted (it left the chart)');
     expect(diff.body.split('\n').pop()).toBe('Goliath: 0 to add, 1 to change, 1 to delete.');
   });

@@ -107,7 +107,7 @@ describe('Goliath against a live cluster', () => {
     expect(plan.summary).toBe('GOLIATH: 1 to add, 1 to change, 1 to delete.');
   });
 
-  test('a live environment plans Goliath with kubectl, waiting for KARR, and records kubectl\'s client version', async () => {
+  test("a live environment plans Goliath with kubectl, waiting for KARR, and records kubectl's client version", async () => {
     expect(engine).toBeInstanceOf(KubectlGoliathEngine);
     expect({ upstream: engine.upstream, waits: engine.waitsForUpstream }).toEqual({ upstream: 'karr', waits: true });
     expect(await engine.versions()).toEqual({ kubectl: 'v1.31.2' });

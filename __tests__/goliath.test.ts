@@ -59,10 +59,12 @@ function validateAgainstSchema(obj: K8sObject): void {
 function parseObjects(yamlText: string): K8sObject[] {
   const docs = parseAllDocuments(yamlText);
   if (!Array.isArray(docs)) throw new Error('the YAML stream did not parse');
-  return docs.map((doc, i) => {
-    if (doc.errors.length) throw new Error(`document ${i}: ${doc.errors[0].message}`);
-    return doc.toJS() as K8sObject;
-  }).filter((obj) => obj !== null);
+  return docs
+    .map((doc, i) => {
+      if (doc.errors.length) throw new Error(`document ${i}: ${doc.errors[0].message}`);
+      return doc.toJS() as K8sObject;
+    })
+    .filter((obj) => obj !== null);
 }
 
 const environments = listEnvironments(root).map((ref) => ref.path);
@@ -230,7 +232,8 @@ describe.each(environments)('Goliath for %s', (envPath) => {
     test("the team's group may edit its own namespace and nothing else", () => {
       for (const team of teams()) {
         const bindings = objects.filter(
-          (o) => (o.kind === 'RoleBinding' || o.kind === 'ClusterRoleBinding') && (o.subjects ?? []).some((s: Json) => s.kind === 'Group' && s.name === team.group),
+          (o) =>
+            (o.kind === 'RoleBinding' || o.kind === 'ClusterRoleBinding') && (o.subjects ?? []).some((s: Json) => s.kind === 'Group' && s.name === team.group),
         );
         expect(bindings).toHaveLength(1);
         const [binding] = bindings;
@@ -286,7 +289,8 @@ describe.each(environments)('Goliath for %s', (envPath) => {
             ? objects.find((o) => o.kind === 'ClusterRole' && o.metadata.name === binding.roleRef.name)
             : objects.find((o) => o.kind === 'Role' && o.metadata.name === binding.roleRef.name && o.metadata.namespace === binding.metadata.namespace);
         if (!role) continue; // a built-in role, checked by name in its own test
-        for (const rule of role.rules ?? []) out.push({ rule, namespace: binding.kind === 'RoleBinding' ? binding.metadata.namespace : undefined, role: role.metadata.name });
+        for (const rule of role.rules ?? [])
+          out.push({ rule, namespace: binding.kind === 'RoleBinding' ? binding.metadata.namespace : undefined, role: role.metadata.name });
       }
       return out;
     };
@@ -380,7 +384,13 @@ describe.each(environments)('Goliath for %s', (envPath) => {
         for (const c of [...pod.containers, ...(pod.initContainers ?? [])]) {
           const where = `${name}/${c.name}`;
           const sc = c.securityContext ?? {};
-          expect({ where, runAsNonRoot: sc.runAsNonRoot, readOnlyRootFilesystem: sc.readOnlyRootFilesystem, allowPrivilegeEscalation: sc.allowPrivilegeEscalation, privileged: sc.privileged }).toEqual({
+          expect({
+            where,
+            runAsNonRoot: sc.runAsNonRoot,
+            readOnlyRootFilesystem: sc.readOnlyRootFilesystem,
+            allowPrivilegeEscalation: sc.allowPrivilegeEscalation,
+            privileged: sc.privileged,
+          }).toEqual({
             where,
             runAsNonRoot: true,
             readOnlyRootFilesystem: true,
@@ -391,7 +401,12 @@ describe.each(environments)('Goliath for %s', (envPath) => {
           expect(sc.capabilities?.drop).toEqual(['ALL']);
           expect(sc.capabilities?.add ?? []).toEqual([]);
           for (const kind of ['requests', 'limits']) {
-            expect({ where, kind, cpu: c.resources?.[kind]?.cpu !== undefined, memory: c.resources?.[kind]?.memory !== undefined }).toEqual({ where, kind, cpu: true, memory: true });
+            expect({ where, kind, cpu: c.resources?.[kind]?.cpu !== undefined, memory: c.resources?.[kind]?.memory !== undefined }).toEqual({
+              where,
+              kind,
+              cpu: true,
+              memory: true,
+            });
           }
           expect(c.image).toMatch(/^[a-z0-9.\-/]+:v\d+\.\d+\.\d+@sha256:[0-9a-f]{64}$/);
           expect(c.imagePullPolicy).toBe('IfNotPresent');

@@ -111,7 +111,7 @@ describe('terraform receives exactly one SIGINT', () => {
     expect(await applyLock()).toBeUndefined();
   });
 
-  test("when Ctrl-C is typed at a terminal (the terminal signals the foreground group; stdin is a TTY)", async () => {
+  test('when Ctrl-C is typed at a terminal (the terminal signals the foreground group; stdin is a TTY)', async () => {
     // script(1) runs the command on a pseudo-terminal; ^C written to it is turned into SIGINT for
     // the terminal's foreground process group by the line discipline, as at a real terminal.
     const command = [process.execPath, require.resolve('ts-node/dist/bin.js'), path.join(REPO_ROOT, 'bdda', 'cli.ts'), ...cliArgs]

@@ -60,8 +60,7 @@ function find(json: Synthesized, type: string, match: (body: Block) => boolean):
 
 const attr = (address: string, name: string): string => `\${${address}.${name}}`;
 /** A policy's statements. Terraform interpolates `${...}` before the JSON is read, so quotes inside one are escaped here. */
-const statements = (policy: string): Block[] =>
-  [JSON.parse(policy.replace(/\$\{[^}]*\}/g, (expr) => expr.replace(/"/g, '\\"'))).Statement].flat();
+const statements = (policy: string): Block[] => [JSON.parse(policy.replace(/\$\{[^}]*\}/g, (expr) => expr.replace(/"/g, '\\"'))).Statement].flat();
 
 it('ships both emulated and real environments', () => {
   expect(environments.some((env) => env.config.emulated)).toBe(true);
@@ -133,9 +132,7 @@ describe.each(environments.map((env) => [env.path, env] as const))('KARR of %s',
     it('assumes a role trusted by EKS only, holding AmazonEKSClusterPolicy', () => {
       const role = find(json, 'aws_iam_role', (r) => r.name === naming.roleName('cluster'));
       expect(cluster.body.role_arn).toBe(attr(role.address, 'arn'));
-      expect(statements(role.body.assume_role_policy)).toEqual([
-        { Effect: 'Allow', Principal: { Service: 'eks.amazonaws.com' }, Action: 'sts:AssumeRole' },
-      ]);
+      expect(statements(role.body.assume_role_policy)).toEqual([{ Effect: 'Allow', Principal: { Service: 'eks.amazonaws.com' }, Action: 'sts:AssumeRole' }]);
       const attached = Object.values(all(json, 'aws_iam_role_policy_attachment')).filter((a) => a.role === attr(role.address, 'name'));
       expect(attached.map((a) => a.policy_arn)).toEqual(['arn:aws:iam::aws:policy/AmazonEKSClusterPolicy']);
     });
@@ -202,9 +199,7 @@ describe.each(environments.map((env) => [env.path, env] as const))('KARR of %s',
 
     it('gives nodes a role with exactly the worker, ECR read-only and CNI policies, attached before the groups', () => {
       const role = find(json, 'aws_iam_role', (r) => r.name === naming.roleName('node'));
-      expect(statements(role.body.assume_role_policy)).toEqual([
-        { Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' },
-      ]);
+      expect(statements(role.body.assume_role_policy)).toEqual([{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }]);
       expect(role.body.managed_policy_arns).toBeUndefined();
       expect(role.body.inline_policy).toBeUndefined();
       expect(Object.values(all(json, 'aws_iam_role_policy')).filter((p) => p.role === attr(role.address, 'name'))).toEqual([]);
@@ -220,10 +215,11 @@ describe.each(environments.map((env) => [env.path, env] as const))('KARR of %s',
   });
 
   describe('IRSA', () => {
-    it('trusts the cluster issuer for sts.amazonaws.com', () => {
+    it('trusts the cluster issuer (on the emulator, told apart by the cluster name) for sts.amazonaws.com', () => {
       const oidc = only(json, 'aws_iam_openid_connect_provider').body;
       expect(oidc.client_id_list).toEqual(['sts.amazonaws.com']);
-      expect(oidc.url).toBe(`\${${cluster.address}.identity[0].oidc[0].issuer}`);
+      const issuer = `\${${cluster.address}.identity[0].oidc[0].issuer}`;
+      expect(oidc.url).toBe(config.emulated ? `${issuer}/${naming.clusterName}` : issuer);
     });
 
     it("binds cluster-autoscaler's role, under the name Goliath expects, to its service account", () => {
@@ -298,7 +294,13 @@ describe.each(environments.map((env) => [env.path, env] as const))('KARR of %s',
         const addons = Object.entries(all(json, 'aws_eks_addon'));
         const versions = Object.fromEntries(addons.map(([, a]) => [a.addon_name, a.addon_version]));
         const { vpcCni, coredns, kubeProxy, podIdentityAgent, ebsCsiDriver } = addonVersions(config);
-        expect(versions).toEqual({ 'vpc-cni': vpcCni, coredns, 'kube-proxy': kubeProxy, 'eks-pod-identity-agent': podIdentityAgent, 'aws-ebs-csi-driver': ebsCsiDriver });
+        expect(versions).toEqual({
+          'vpc-cni': vpcCni,
+          coredns,
+          'kube-proxy': kubeProxy,
+          'eks-pod-identity-agent': podIdentityAgent,
+          'aws-ebs-csi-driver': ebsCsiDriver,
+        });
         for (const [, addon] of addons) {
           expect(addon.cluster_name).toBe(attr(cluster.address, 'name'));
           expect(addon.resolve_conflicts_on_update).toBe('OVERWRITE');

@@ -40,8 +40,18 @@ describe.each(environments.map((env) => [env.path, env] as const))('inputs of %s
   });
 
   test('both terraform layers tag with the organisation tags plus organisation, environment and layer', () => {
-    expect(flagInputs(env.config, env.naming).tags).toEqual({ ...env.config.tags, organisation: env.config.organisation, environment: env.path, layer: 'flag' });
-    expect(karrInputs(env.config, env.naming).tags).toEqual({ ...env.config.tags, organisation: env.config.organisation, environment: env.path, layer: 'karr' });
+    expect(flagInputs(env.config, env.naming).tags).toEqual({
+      ...env.config.tags,
+      organisation: env.config.organisation,
+      environment: env.path,
+      layer: 'flag',
+    });
+    expect(karrInputs(env.config, env.naming).tags).toEqual({
+      ...env.config.tags,
+      organisation: env.config.organisation,
+      environment: env.path,
+      layer: 'karr',
+    });
   });
 });
 

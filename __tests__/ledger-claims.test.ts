@@ -53,7 +53,8 @@ afterAll(async () => {
 async function runAs(user: string, expected: number, ...args: string[]): Promise<void> {
   process.env.BDDA_USER = user;
   const code = await runCli(captured, ...args);
-  if (code !== expected) throw new Error(`bdda ${args.join(' ')} as ${user} exited ${code}, expected ${expected}:\n${captured.errors.join('\n')}\n${captured.logs.join('\n')}`);
+  if (code !== expected)
+    throw new Error(`bdda ${args.join(' ')} as ${user} exited ${code}, expected ${expected}:\n${captured.errors.join('\n')}\n${captured.logs.join('\n')}`);
 }
 
 const errorText = () => captured.errors.join('\n');
@@ -82,7 +83,7 @@ describe('claims on dev/dev2', () => {
     expect(await lease()).toEqual(held);
   });
 
-  test('once alice\'s claim has expired, bob takes it', async () => {
+  test("once alice's claim has expired, bob takes it", async () => {
     const held = await lease();
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, Date.parse(held!.until) - Date.now()) + 200));
     await runAs('bob', 0, 'claim', '--env', DEV2, '--for', '1h');
@@ -119,7 +120,7 @@ describe('claims on dev/dev2', () => {
     expect(errorText()).toContain('claimed by bob');
   });
 
-  test('alice cannot release bob\'s claim; with --force she can', async () => {
+  test("alice cannot release bob's claim; with --force she can", async () => {
     await runAs('alice', 1, 'claim', '--env', DEV2, '--release');
     expect(errorText()).toContain('claimed by bob');
     expect((await lease())?.who).toBe('bob');

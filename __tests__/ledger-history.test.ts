@@ -57,7 +57,9 @@ async function runAs(user: string, expected: number, ...args: string[]): Promise
   process.env.BDDA_USER = user;
   const code = await runCli(captured, ...args);
   if (code !== expected) {
-    throw new Error(`bdda ${args.join(' ')} as ${user} exited ${code}, expected ${expected}:\n${captured.errors.join('\n')}\n${captured.logs.join('\n').slice(-4000)}`);
+    throw new Error(
+      `bdda ${args.join(' ')} as ${user} exited ${code}, expected ${expected}:\n${captured.errors.join('\n')}\n${captured.logs.join('\n').slice(-4000)}`,
+    );
   }
 }
 
@@ -68,7 +70,7 @@ const layersOf = (r: DeploymentRecord) => r.layers.map((l) => l.layer);
 const diffExists = () => fs.existsSync(path.join(root, 'environments', DEV2, 'changes.txt'));
 
 describe('deployment records of dev/dev2', () => {
-  test('bob\'s apply while alice holds dev2 is refused; with --force it deploys FLAG and the record says forced over alice\'s claim', async () => {
+  test("bob's apply while alice holds dev2 is refused; with --force it deploys FLAG and the record says forced over alice's claim", async () => {
     await runAs('alice', 0, 'plan', '--env', DEV2);
     commitAll(root, 'the reviewed diff of dev2');
     await runAs('alice', 0, 'claim', '--env', DEV2, '--for', '1h');
@@ -80,7 +82,16 @@ describe('deployment records of dev/dev2', () => {
     await runAs('bob', 0, 'apply', '--env', DEV2, '--force');
     const [first, ...rest] = await records();
     expect(rest).toEqual([]);
-    expect(first).toMatchObject({ environment: DEV2, operation: 'apply', status: 'succeeded', who: 'bob', forced: true, overrodeClaimOf: 'alice', sha: head(), branch: 'main' });
+    expect(first).toMatchObject({
+      environment: DEV2,
+      operation: 'apply',
+      status: 'succeeded',
+      who: 'bob',
+      forced: true,
+      overrodeClaimOf: 'alice',
+      sha: head(),
+      branch: 'main',
+    });
     expect(layersOf(first)).toEqual(['flag']);
     expect(first.layers[0].summary).toMatch(/^FLAG: \d+ to add, 0 to change, 0 to destroy\.$/);
     expect(Date.parse(first.endedAt)).toBeGreaterThanOrEqual(Date.parse(first.startedAt));
@@ -88,7 +99,7 @@ describe('deployment records of dev/dev2', () => {
     expect((await readPointer(backend, DEV2))?.current).toBe(first.key);
   });
 
-  test('the holder\'s second apply writes a second record, not forced; current points at it and previous at the first', async () => {
+  test("the holder's second apply writes a second record, not forced; current points at it and previous at the first", async () => {
     expect(diffExists()).toBe(true); // KARR, planned once FLAG was deployed
     const [first] = await records();
     await runAs('alice', 0, 'apply', '--env', DEV2);

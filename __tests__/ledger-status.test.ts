@@ -19,7 +19,21 @@ import { commitAll, git, makeGitScratch } from './support/git-scratch';
 import { editFile, removeScratch } from './support/scratch';
 
 const PORT = testEmulatorPort(45920);
-const CREDENTIAL_VARIABLES = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_ROLE_ARN', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_EC2_METADATA_DISABLED', 'TERRAFORM_BINARY', 'BDDA_EMULATOR_PORT', 'BDDA_ROOT', 'BDDA_USER'] as const;
+const CREDENTIAL_VARIABLES = [
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_PROFILE',
+  'AWS_ROLE_ARN',
+  'AWS_WEB_IDENTITY_TOKEN_FILE',
+  'AWS_CONFIG_FILE',
+  'AWS_SHARED_CREDENTIALS_FILE',
+  'AWS_EC2_METADATA_DISABLED',
+  'TERRAFORM_BINARY',
+  'BDDA_EMULATOR_PORT',
+  'BDDA_ROOT',
+  'BDDA_USER',
+] as const;
 
 let root: string;
 let backend: StateBackend;
@@ -34,7 +48,8 @@ beforeAll(async () => {
   process.env.BDDA_ROOT = root;
   process.env.BDDA_EMULATOR_PORT = String(PORT);
   // No credentials for the real accounts, whatever the machine has.
-  for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_ROLE_ARN', 'AWS_WEB_IDENTITY_TOKEN_FILE']) delete process.env[name];
+  for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_ROLE_ARN', 'AWS_WEB_IDENTITY_TOKEN_FILE'])
+    delete process.env[name];
   process.env.AWS_CONFIG_FILE = path.join(root, 'no-aws-config');
   process.env.AWS_SHARED_CREDENTIALS_FILE = path.join(root, 'no-aws-credentials');
   process.env.AWS_EC2_METADATA_DISABLED = 'true';
@@ -105,7 +120,9 @@ test('status --json: in sync, changes pending with a commit on main since, claim
   expect(row('dev/dev1').lastDeployment).toMatchObject({ who: 'carol', sha: git(root, 'rev-parse', 'HEAD').trim() });
   expect(row('dev/dev1').claim).toBeUndefined();
 
-  expect(row('dev/dev2').undeployed).toEqual([{ layer: 'flag', status: 'changes', counts: { add: 4, change: 0, destroy: 0 }, summary: 'FLAG: 4 to add, 0 to change, 0 to destroy.' }]);
+  expect(row('dev/dev2').undeployed).toEqual([
+    { layer: 'flag', status: 'changes', counts: { add: 4, change: 0, destroy: 0 }, summary: 'FLAG: 4 to add, 0 to change, 0 to destroy.' },
+  ]);
   expect(row('dev/dev2').lastDeployment).toMatchObject({ who: 'bob', sha: firstSha });
   expect(row('dev/dev2')).toMatchObject({ mainCommitsSinceDeployed: 1, mainRef: 'main' });
 

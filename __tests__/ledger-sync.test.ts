@@ -57,12 +57,17 @@ async function runAs(user: string, expected: number, ...args: string[]): Promise
   process.env.BDDA_USER = user;
   const code = await runCli(captured, ...args);
   if (code !== expected) {
-    throw new Error(`bdda ${args.join(' ')} as ${user} exited ${code}, expected ${expected}:\n${captured.errors.join('\n')}\n${captured.logs.join('\n').slice(-4000)}`);
+    throw new Error(
+      `bdda ${args.join(' ')} as ${user} exited ${code}, expected ${expected}:\n${captured.errors.join('\n')}\n${captured.logs.join('\n').slice(-4000)}`,
+    );
   }
 }
 
 const errorText = () => captured.errors.join('\n');
-const worktrees = () => git(root, 'worktree', 'list', '--porcelain').split('\n').filter((l) => l.startsWith('worktree ')).length;
+const worktrees = () =>
+  git(root, 'worktree', 'list', '--porcelain')
+    .split('\n')
+    .filter((l) => l.startsWith('worktree ')).length;
 const changesTxt = () => path.join(root, 'environments', DEV2, 'changes.txt');
 
 describe('sync refusals change nothing', () => {
@@ -92,7 +97,7 @@ describe('sync refusals change nothing', () => {
 });
 
 describe('sync dev2 with main, from a branch', () => {
-  test('sync --ref main deploys main\'s dev2, records the deployment with main\'s sha, and removes its worktree', async () => {
+  test("sync --ref main deploys main's dev2, records the deployment with main's sha, and removes its worktree", async () => {
     await runAs('alice', 0, 'sync', '--env', DEV2, '--ref', 'main', '--yes');
     const logs = captured.logs.join('\n');
     const worktree = logs.match(/checked out in (\S+)/)?.[1];
@@ -131,7 +136,7 @@ describe('sync dev2 with main, from a branch', () => {
   });
 });
 
-describe('in a checkout of the repository itself, sync deploys with the ref\'s own code', () => {
+describe("in a checkout of the repository itself, sync deploys with the ref's own code", () => {
   const port = testEmulatorPort(45940);
   let full: string;
   let fullBackend: StateBackend;
@@ -146,7 +151,12 @@ describe('in a checkout of the repository itself, sync deploys with the ref\'s o
     git(full, 'init', '-q', '-b', 'main');
     commitAll(full, 'the repository');
     // main gets a chart change this process's code does not have; the branch stays before it.
-    editFile(full, 'charts/goliath.ts', 'labels: { [MANAGED_BY.key]: MANAGED_BY.value }', "labels: { [MANAGED_BY.key]: MANAGED_BY.value, 'bdda.test/built-from': 'main-code' }");
+    editFile(
+      full,
+      'charts/goliath.ts',
+      'labels: { [MANAGED_BY.key]: MANAGED_BY.value }',
+      "labels: { [MANAGED_BY.key]: MANAGED_BY.value, 'bdda.test/built-from': 'main-code' }",
+    );
     refSha = commitAll(full, 'main: label every Goliath object');
     git(full, 'checkout', '-q', '-b', 'feature/before-the-label', 'HEAD~1');
     process.env.BDDA_ROOT = full;
@@ -172,7 +182,11 @@ describe('in a checkout of the repository itself, sync deploys with the ref\'s o
     const manifests = await fullBackend.getObject(loadEnvironment(full, DEV2).naming.stateKey('goliath'));
     expect(manifests).toContain('bdda.test/built-from: main-code');
     expect(await currentDeployment(fullBackend, DEV2)).toMatchObject({ operation: 'sync', status: 'succeeded', sha: refSha, branch: 'main', who: 'alice' });
-    expect(git(full, 'worktree', 'list', '--porcelain').split('\n').filter((l) => l.startsWith('worktree '))).toHaveLength(1);
+    expect(
+      git(full, 'worktree', 'list', '--porcelain')
+        .split('\n')
+        .filter((l) => l.startsWith('worktree ')),
+    ).toHaveLength(1);
     // The worktree's links to this checkout's folders went with it; the folders themselves stay.
     expect(fs.readdirSync(path.join(full, 'build', DEV2))).toEqual(expect.arrayContaining(['stacks', 'goliath']));
     expect(fs.existsSync(path.join(full, '.bdda', 'emulator'))).toBe(true);

@@ -65,7 +65,8 @@ async function expectNoLocks(after: string): Promise<void> {
     ...(await Promise.all((['flag', 'karr'] as const).map((layer) => backend.terraformLockInfo(naming().stateKey(layer))))).filter((l) => l !== undefined),
     ...[await backend.readLock(naming().applyLockKey)].filter((l) => l !== undefined),
   ];
-  if (locks.length > 0) throw new Error(`locks remain after ${after}: ${JSON.stringify(locks)}\n${captured.errors.join('\n')}\n${captured.logs.join('\n').slice(-3000)}`);
+  if (locks.length > 0)
+    throw new Error(`locks remain after ${after}: ${JSON.stringify(locks)}\n${captured.errors.join('\n')}\n${captured.logs.join('\n').slice(-3000)}`);
 }
 
 async function inProcess(what: string, ...args: string[]): Promise<void> {
@@ -106,7 +107,12 @@ test('50 plans and applies in a row, some interrupted, some with a lost lock res
       editFile(root, 'environments/dev/env.yaml', `retentionDays: ${retention}`, `retentionDays: ${retention === 7 ? 14 : 7}`);
       retention = retention === 7 ? 14 : 7;
     } else {
-      editFile(root, 'environments/dev/env.yaml', `quota: { cpu: "8", memory: 16Gi, pods: ${pods} }`, `quota: { cpu: "8", memory: 16Gi, pods: ${pods === 50 ? 51 : 50} }`);
+      editFile(
+        root,
+        'environments/dev/env.yaml',
+        `quota: { cpu: "8", memory: 16Gi, pods: ${pods} }`,
+        `quota: { cpu: "8", memory: 16Gi, pods: ${pods === 50 ? 51 : 50} }`,
+      );
       pods = pods === 50 ? 51 : 50;
     }
 

@@ -50,7 +50,9 @@ afterAll(async () => {
 async function expectRun(expected: number, ...args: string[]): Promise<void> {
   const code = await runCli(captured, ...args);
   if (code !== expected) {
-    throw new Error(`bdda ${args.join(' ')} exited ${code}, expected ${expected}:\n${captured.errors.join('\n')}\n--- output:\n${captured.logs.join('\n').slice(-4000)}`);
+    throw new Error(
+      `bdda ${args.join(' ')} exited ${code}, expected ${expected}:\n${captured.errors.join('\n')}\n--- output:\n${captured.logs.join('\n').slice(-4000)}`,
+    );
   }
 }
 

@@ -76,13 +76,16 @@ function backendOf(envPath: string): StateBackend {
 const naming = (envPath: string) => loadEnvironment(root, envPath).naming;
 const applyLockOf = (envPath: string) => backendOf(envPath).readLock(naming(envPath).applyLockKey);
 const terraformLocksOf = async (envPath: string) =>
-  (await Promise.all((['flag', 'karr'] as const).map((layer) => backendOf(envPath).terraformLockInfo(naming(envPath).stateKey(layer))))).filter((l) => l !== undefined);
+  (await Promise.all((['flag', 'karr'] as const).map((layer) => backendOf(envPath).terraformLockInfo(naming(envPath).stateKey(layer))))).filter(
+    (l) => l !== undefined,
+  );
 const errorText = () => errors.join('\n');
 const logText = () => logs.join('\n');
 
 async function expectRun(expected: number, ...args: string[]): Promise<void> {
   const code = await runCli(captured, ...args);
-  if (code !== expected) throw new Error(`bdda ${args.join(' ')} exited ${code}, expected ${expected}:\n${errorText()}\n--- output:\n${logText().slice(-4000)}`);
+  if (code !== expected)
+    throw new Error(`bdda ${args.join(' ')} exited ${code}, expected ${expected}:\n${errorText()}\n--- output:\n${logText().slice(-4000)}`);
 }
 
 /** An apply of `envPath` held in FLAG's init by the stand-in terraform, with its apply lock taken. */
@@ -128,7 +131,10 @@ describe('plan beside an apply', () => {
   test('plan beside the apply lock of a run that no longer exists on this host says it was killed and how to break its lock', async () => {
     const dead = spawnSync(process.execPath, ['-e', '0']).pid as number;
     const key = naming('dev/dev2').applyLockKey;
-    await backendOf('dev/dev2').putObject(key, JSON.stringify({ who: ME, operation: 'apply dev/dev2', since: '2026-01-01T00:00:00.000Z', pid: dead, host: os.hostname() }));
+    await backendOf('dev/dev2').putObject(
+      key,
+      JSON.stringify({ who: ME, operation: 'apply dev/dev2', since: '2026-01-01T00:00:00.000Z', pid: dead, host: os.hostname() }),
+    );
     try {
       await expectRun(1, 'plan', '--env', 'dev2');
       expect(errorText()).toContain(`pid ${dead} on ${os.hostname()}`);
@@ -161,7 +167,7 @@ describe('releasing the apply lock', () => {
     expect(await backend.readLock(key)).toBeUndefined();
   });
 
-  test('an apply whose lock was broken with `unlock --yes` and retaken leaves the new holder\'s lock when it ends', async () => {
+  test("an apply whose lock was broken with `unlock --yes` and retaken leaves the new holder's lock when it ends", async () => {
     const apply = await heldApply('dev/dev3');
     await expectRun(0, 'unlock', '--env', 'dev3', '--yes');
     expect(await applyLockOf('dev/dev3')).toBeUndefined();
@@ -181,14 +187,18 @@ describe('releasing the apply lock', () => {
 describe.each([
   ['S3 lock files', 'dev/dev2'],
   ['a DynamoDB lock table', 'dev/dev1'],
-])('a state lock left by this run\'s own terraform (%s)', (_kind, envPath) => {
+])("a state lock left by this run's own terraform (%s)", (_kind, envPath) => {
   const leaf = envPath.split('/')[1];
 
   test('is broken with force-unlock and the plan retried once, saying so; no lock remains', async () => {
     expect(Boolean(backendOf(envPath).lockTable)).toBe(envPath === 'dev/dev1');
     await expectRun(0, 'plan', '--env', leaf); // creates the bucket (and table), and synthesizes
     // As terraform's resent lock request leaves it: our user@host, created after the run started.
-    const lock = await writeTerraformLock(backendOf(envPath), ENDPOINT, { stateKey: naming(envPath).stateKey('flag'), who: ME, created: new Date(Date.now() + 60_000) });
+    const lock = await writeTerraformLock(backendOf(envPath), ENDPOINT, {
+      stateKey: naming(envPath).stateKey('flag'),
+      who: ME,
+      created: new Date(Date.now() + 60_000),
+    });
     await expectRun(0, 'plan', '--env', leaf);
     expect(logText()).toContain(`terraform left its own state lock ${lock.id}`);
     expect(logText()).toMatch(/retrying once/);

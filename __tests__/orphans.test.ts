@@ -111,7 +111,11 @@ describe('matching orphans to the addresses of a synthesized FLAG (dev/dev2)', (
 
   test('an address already in the state takes no orphan, and the VPC in the state decides between duplicates', () => {
     const state: LayerState = { addresses: new Set(['aws_vpc.vpc']), ids: new Set(['vpc-2']), idOf: new Map([['aws_vpc.vpc', 'vpc-2']]) };
-    const orphans = [orphan('aws_vpc', 'vpc-1', 'dev-dev2'), orphan('aws_subnet', 'subnet-1', 'dev-dev2-intra-us-east-1a'), orphan('aws_subnet', 'subnet-2', 'dev-dev2-intra-us-east-1a')];
+    const orphans = [
+      orphan('aws_vpc', 'vpc-1', 'dev-dev2'),
+      orphan('aws_subnet', 'subnet-1', 'dev-dev2-intra-us-east-1a'),
+      orphan('aws_subnet', 'subnet-2', 'dev-dev2-intra-us-east-1a'),
+    ];
     const vpcOf = new Map([
       ['vpc-1', 'vpc-1'],
       ['subnet-1', 'vpc-1'],
@@ -183,14 +187,32 @@ describe.each([
 
     if (duplicate) {
       // What a later run used to leave: a second VPC of the same name, with a subnet in it.
-      const tags = [{ ResourceType: 'vpc' as const, Tags: [{ Key: 'environment', Value: envPath }, { Key: 'layer', Value: 'flag' }, { Key: 'Name', Value: `dev-${envName}` }] }];
+      const tags = [
+        {
+          ResourceType: 'vpc' as const,
+          Tags: [
+            { Key: 'environment', Value: envPath },
+            { Key: 'layer', Value: 'flag' },
+            { Key: 'Name', Value: `dev-${envName}` },
+          ],
+        },
+      ];
       const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.99.0.0/16', TagSpecifications: tags }))).Vpc?.VpcId as string;
       await ec2.send(
         new CreateSubnetCommand({
           VpcId: vpc,
           CidrBlock: '10.99.1.0/24',
           AvailabilityZone: 'us-east-1a',
-          TagSpecifications: [{ ResourceType: 'subnet', Tags: [{ Key: 'environment', Value: envPath }, { Key: 'layer', Value: 'flag' }, { Key: 'Name', Value: `dev-${envName}-intra-us-east-1a` }] }],
+          TagSpecifications: [
+            {
+              ResourceType: 'subnet',
+              Tags: [
+                { Key: 'environment', Value: envPath },
+                { Key: 'layer', Value: 'flag' },
+                { Key: 'Name', Value: `dev-${envName}-intra-us-east-1a` },
+              ],
+            },
+          ],
         }),
       );
       expect(await vpcsOfEnvironment(envPath)).toHaveLength(2);

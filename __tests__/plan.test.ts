@@ -237,12 +237,14 @@ describe('plan of Goliath on an emulated environment', () => {
       expect(quotaDiff).toMatch(/^\+\s+requests\.cpu: "10"$/m);
       expect(quotaDiff).not.toMatch(/^[-+]\s+limits\.memory/m);
 
-      editFile(root, TEAMS_YAML, /    - name: search\n      group: acme:team-search\n      roleArns: \[[^\]]*\]\n      quota: \{[^}]*\}\n/, '');
+      editFile(root, TEAMS_YAML, / {4}- name: search\n {6}group: acme:team-search\n {6}roleArns: \[[^\]]*\]\n {6}quota: \{[^}]*\}\n/, '');
       code = await plan('dev3', '--detailed-exitcode');
       expect({ code, errors }).toEqual({ code: 2, errors: [] });
       text = readTxt('dev/dev3');
       goliath = layerOf(readJson('dev/dev3'), 'goliath');
-      const deleted = Object.entries(goliath.actions).filter(([, a]) => a === 'delete').map(([address]) => address);
+      const deleted = Object.entries(goliath.actions)
+        .filter(([, a]) => a === 'delete')
+        .map(([address]) => address);
       expect(deleted).toEqual(expect.arrayContaining(['v1 Namespace search', 'v1 ResourceQuota search/team-quota']));
       expect(deleted.every((address) => / search(\/|$)/.test(address))).toBe(true);
       expect(goliath.counts).toEqual({ add: 0, change: 1, delete: deleted.length });

@@ -40,7 +40,9 @@ function synth(env: Environment): { flag: Stack; karr: Stack; goliath: K8sObject
   fs.mkdirSync(outdir, { recursive: true });
   buildTerraformApp(env, outdir).synth();
   const read = (layer: string): Stack => JSON.parse(fs.readFileSync(path.join(outdir, 'stacks', layer, 'cdk.tf.json'), 'utf8'));
-  const goliath = parseAllDocuments(synthesizeGoliath(env)).map((d) => d.toJS() as K8sObject).filter((o) => o !== null);
+  const goliath = parseAllDocuments(synthesizeGoliath(env))
+    .map((d) => d.toJS() as K8sObject)
+    .filter((o) => o !== null);
   return { flag: read('flag'), karr: read('karr'), goliath };
 }
 
@@ -56,7 +58,8 @@ describe.each(environments.map((env) => [env.path, env] as const))('%s', (_name,
   let karr: Stack;
   let goliath: K8sObject[];
   beforeAll(() => ({ flag, karr, goliath } = synth(env)));
-  const objects = (kind: string, namespace?: string) => goliath.filter((o) => o.kind === kind && (namespace === undefined || o.metadata.namespace === namespace));
+  const objects = (kind: string, namespace?: string) =>
+    goliath.filter((o) => o.kind === kind && (namespace === undefined || o.metadata.namespace === namespace));
   const clusterName = (): string => Object.keys(karr.resource.aws_eks_cluster)[0];
 
   /** Checks a rotating key that encrypts one log group, usable by CloudWatch Logs for that group only. */
@@ -69,7 +72,9 @@ describe.each(environments.map((env) => [env.path, env] as const))('%s', (_name,
     expect(key.enable_key_rotation).toBe(true);
     const logs = statements(key.policy).find((s) => s.Principal?.Service === `logs.${config.aws.region}.amazonaws.com`);
     expect(logs).toBeDefined();
-    expect(logs!.Condition.ArnEquals['kms:EncryptionContext:aws:logs:arn']).toBe(`arn:aws:logs:${config.aws.region}:${config.aws.accountId}:log-group:${logGroupName}`);
+    expect(logs!.Condition.ArnEquals['kms:EncryptionContext:aws:logs:arn']).toBe(
+      `arn:aws:logs:${config.aws.region}:${config.aws.accountId}:log-group:${logGroupName}`,
+    );
     expect(asList(logs!.Action)).not.toContain('kms:*');
   }
 
@@ -93,7 +98,9 @@ describe.each(environments.map((env) => [env.path, env] as const))('%s', (_name,
       expect(asList(admins[0].Action).some((a) => /Encrypt|Decrypt|GenerateDataKey|^kms:\*$/.test(String(a)))).toBe(false);
       expect(users[0].Principal).toEqual({ AWS: ref('aws_iam_role', 'cluster-role', 'arn') });
       expect(asList(users[0].Action).some((a) => KEY_ADMIN_ACTIONS.includes(String(a)))).toBe(false);
-      const expectedAdmins = config.emulated ? [`arn:aws:iam::${config.aws.accountId}:root`] : [config.kubernetes.deployer.roleArn, ...config.kubernetes.adminRoleArns];
+      const expectedAdmins = config.emulated
+        ? [`arn:aws:iam::${config.aws.accountId}:root`]
+        : [config.kubernetes.deployer.roleArn, ...config.kubernetes.adminRoleArns];
       expect(new Set(asList(admins[0].Principal.AWS))).toEqual(new Set(expectedAdmins));
       // Nothing gives the whole account the key.
       for (const s of policy) expect(asList(s.Action)).not.toContain('kms:*');
@@ -119,11 +126,14 @@ describe.each(environments.map((env) => [env.path, env] as const))('%s', (_name,
       expect(groups.size).toBe(1);
       const [sgName] = /aws_security_group\.([^.]+)\.id/.exec([...groups][0])!.slice(1);
       const rules = all(flag, 'aws_vpc_security_group_ingress_rule').filter(([, r]) => r.security_group_id === ref('aws_security_group', sgName, 'id'));
-      expect(rules.map(([, r]) => ({ cidr: r.cidr_ipv4, from: r.from_port, to: r.to_port, proto: r.ip_protocol }))).toEqual([{ cidr: config.vpc.cidr, from: 443, to: 443, proto: 'tcp' }]);
+      expect(rules.map(([, r]) => ({ cidr: r.cidr_ipv4, from: r.from_port, to: r.to_port, proto: r.ip_protocol }))).toEqual([
+        { cidr: config.vpc.cidr, from: 443, to: 443, proto: 'tcp' },
+      ]);
     });
 
     test('protected environments have the interface endpoints on', () => {
-      if (config.protected) expect(all(flag, 'aws_vpc_endpoint').filter(([, e]) => e.vpc_endpoint_type === 'Interface')).toHaveLength(INTERFACE_ENDPOINT_SERVICES.length);
+      if (config.protected)
+        expect(all(flag, 'aws_vpc_endpoint').filter(([, e]) => e.vpc_endpoint_type === 'Interface')).toHaveLength(INTERFACE_ENDPOINT_SERVICES.length);
       else expect(config.protected).toBe(false);
     });
   });
@@ -147,7 +157,11 @@ describe.each(environments.map((env) => [env.path, env] as const))('%s', (_name,
       const rules = all(karr, 'aws_vpc_security_group_ingress_rule').map(([, r]) => r);
       for (const rule of rules) expect(rule).toMatchObject({ security_group_id: sg, from_port: 443, to_port: 443, ip_protocol: 'tcp' });
       const sources = rules.map((r) => r.cidr_ipv4 ?? r.referenced_security_group_id).sort();
-      const expected = [...config.kubernetes.deployer.apiAccessCidrs, ...config.kubernetes.deployer.apiAccessSecurityGroupIds, ...(config.vpc.runnerSubnet ? [config.vpc.runnerSubnet] : [])].sort();
+      const expected = [
+        ...config.kubernetes.deployer.apiAccessCidrs,
+        ...config.kubernetes.deployer.apiAccessSecurityGroupIds,
+        ...(config.vpc.runnerSubnet ? [config.vpc.runnerSubnet] : []),
+      ].sort();
       expect(sources).toEqual(expected);
       // A real cluster without a public endpoint must be reachable some way.
       const cluster = karr.resource.aws_eks_cluster[clusterName()];
@@ -167,7 +181,10 @@ describe.each(environments.map((env) => [env.path, env] as const))('%s', (_name,
       const associations = all(karr, 'aws_eks_access_policy_association').map(([, a]) => a);
       for (const [name, entry] of entries) {
         const admin = admins.has(entry.principal_arn);
-        expect({ role: entry.principal_arn, deployer: entry.kubernetes_groups.includes(PLATFORM_DEPLOYERS_GROUP) }).toEqual({ role: entry.principal_arn, deployer: admin });
+        expect({ role: entry.principal_arn, deployer: entry.kubernetes_groups.includes(PLATFORM_DEPLOYERS_GROUP) }).toEqual({
+          role: entry.principal_arn,
+          deployer: admin,
+        });
         const association = associations.filter((a) => a.principal_arn === ref('aws_eks_access_entry', name, 'principal_arn'));
         expect(association).toHaveLength(admin ? 1 : 0);
       }
@@ -181,7 +198,9 @@ describe.each(environments.map((env) => [env.path, env] as const))('%s', (_name,
         if (!config.emulated) {
           for (const arn of team.roleArns) expect(entries.find((e) => e.principal_arn === arn)?.kubernetes_groups).toContain(team.group);
         }
-        const bindings = [...objects('RoleBinding'), ...objects('ClusterRoleBinding')].filter((b) => b.subjects?.some((s: Block) => s.kind === 'Group' && s.name === team.group));
+        const bindings = [...objects('RoleBinding'), ...objects('ClusterRoleBinding')].filter((b) =>
+          b.subjects?.some((s: Block) => s.kind === 'Group' && s.name === team.group),
+        );
         expect(bindings.map((b) => `${b.kind}/${b.metadata.namespace}/${b.roleRef.name}`)).toEqual([`RoleBinding/${team.name}/edit`]);
       }
     });
@@ -189,7 +208,8 @@ describe.each(environments.map((env) => [env.path, env] as const))('%s', (_name,
     test("the viewer roles log in with the viewers' group, which Goliath binds to view", () => {
       if (!config.emulated) {
         const entries = all(karr, 'aws_eks_access_entry').map(([, e]) => e);
-        for (const arn of config.platform.viewerRoleArns) expect(entries.find((e) => e.principal_arn === arn)?.kubernetes_groups).toContain(config.platform.viewersGroup);
+        for (const arn of config.platform.viewerRoleArns)
+          expect(entries.find((e) => e.principal_arn === arn)?.kubernetes_groups).toContain(config.platform.viewersGroup);
       }
       const binding = objects('ClusterRoleBinding').find((b) => b.subjects?.some((s: Block) => s.name === config.platform.viewersGroup));
       expect(binding?.roleRef.name).toBe('view');
@@ -197,7 +217,7 @@ describe.each(environments.map((env) => [env.path, env] as const))('%s', (_name,
   });
 
   describe('network policies enforced', () => {
-    test("vpc-cni runs its network policy agent (real accounts; the emulator has no add-ons)", () => {
+    test('vpc-cni runs its network policy agent (real accounts; the emulator has no add-ons)', () => {
       const cni = all(karr, 'aws_eks_addon').find(([, a]) => a.addon_name === 'vpc-cni');
       if (config.emulated) {
         expect(cni).toBeUndefined();
@@ -228,8 +248,14 @@ describe.each(environments.map((env) => [env.path, env] as const))('%s', (_name,
       const [binding] = objects('ValidatingAdmissionPolicyBinding');
       expect(binding.spec).toEqual({ policyName: policy.metadata.name, validationActions: ['Deny'] });
       const rules: Block[] = policy.spec.matchConstraints.resourceRules;
-      const covers = (group: string, resource: string) => rules.some((r) => r.apiGroups.includes(group) && r.resources.includes(resource) && ['UPDATE', 'DELETE'].every((op) => r.operations.includes(op)));
-      for (const [group, resource] of [['networking.k8s.io', 'networkpolicies'], ['', 'resourcequotas'], ['', 'limitranges'], ['rbac.authorization.k8s.io', 'rolebindings']]) {
+      const covers = (group: string, resource: string) =>
+        rules.some((r) => r.apiGroups.includes(group) && r.resources.includes(resource) && ['UPDATE', 'DELETE'].every((op) => r.operations.includes(op)));
+      for (const [group, resource] of [
+        ['networking.k8s.io', 'networkpolicies'],
+        ['', 'resourcequotas'],
+        ['', 'limitranges'],
+        ['rbac.authorization.k8s.io', 'rolebindings'],
+      ]) {
         expect({ group, resource, covered: covers(group, resource) }).toEqual({ group, resource, covered: true });
       }
       expect(policy.spec.failurePolicy).toBe('Fail');
@@ -237,13 +263,14 @@ describe.each(environments.map((env) => [env.path, env] as const))('%s', (_name,
       expect(policy.spec.validations[0].expression).toContain("'app.kubernetes.io/managed-by'");
       // What the guard keys on is on every team-namespace object the platform made.
       for (const team of config.platform.teams) {
-        for (const obj of goliath.filter((o) => o.metadata.namespace === team.name)) expect(obj.metadata.labels?.['app.kubernetes.io/managed-by']).toBe('goliath');
+        for (const obj of goliath.filter((o) => o.metadata.namespace === team.name))
+          expect(obj.metadata.labels?.['app.kubernetes.io/managed-by']).toBe('goliath');
       }
     });
   });
 
   describe('versions', () => {
-    test('node groups run the cluster\'s version, so a control-plane upgrade rolls them', () => {
+    test("node groups run the cluster's version, so a control-plane upgrade rolls them", () => {
       for (const [, group] of all(karr, 'aws_eks_node_group')) expect(group.version).toBe(ref('aws_eks_cluster', clusterName(), 'version'));
     });
 
@@ -279,7 +306,9 @@ describe.each(environments.map((env) => [env.path, env] as const))('%s', (_name,
       const conditions = trust.Condition.StringEquals as Record<string, string>;
       expect(Object.entries(conditions).find(([k]) => k.endsWith(':sub'))?.[1]).toBe('system:serviceaccount:kube-system:ebs-csi-controller-sa');
       expect(Object.entries(conditions).find(([k]) => k.endsWith(':aud'))?.[1]).toBe('sts.amazonaws.com');
-      const attached = all(karr, 'aws_iam_role_policy_attachment').filter(([, a]) => a.role === ref('aws_iam_role', roleName, 'name')).map(([, a]) => a.policy_arn);
+      const attached = all(karr, 'aws_iam_role_policy_attachment')
+        .filter(([, a]) => a.role === ref('aws_iam_role', roleName, 'name'))
+        .map(([, a]) => a.policy_arn);
       expect(attached).toEqual(['arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy']);
       const addon = all(karr, 'aws_eks_addon').find(([, a]) => a.addon_name === 'aws-ebs-csi-driver');
       if (config.emulated) expect(addon).toBeUndefined();
@@ -289,7 +318,11 @@ describe.each(environments.map((env) => [env.path, env] as const))('%s', (_name,
     test('the one default StorageClass is encrypted gp3 on the EBS CSI driver, bound where the pod lands', () => {
       const defaults = objects('StorageClass').filter((s) => s.metadata.annotations?.['storageclass.kubernetes.io/is-default-class'] === 'true');
       expect(defaults).toHaveLength(1);
-      expect(defaults[0]).toMatchObject({ provisioner: 'ebs.csi.aws.com', parameters: { type: 'gp3', encrypted: 'true' }, volumeBindingMode: 'WaitForFirstConsumer' });
+      expect(defaults[0]).toMatchObject({
+        provisioner: 'ebs.csi.aws.com',
+        parameters: { type: 'gp3', encrypted: 'true' },
+        volumeBindingMode: 'WaitForFirstConsumer',
+      });
     });
   });
 
@@ -325,7 +358,8 @@ describe.each(environments.map((env) => [env.path, env] as const))('%s', (_name,
     test("cluster-autoscaler's RBAC grants what its pinned minor reads and writes", () => {
       const rules: Block[] = objects('ClusterRole').find((r) => r.metadata.name === 'cluster-autoscaler')!.rules;
       const nsRules: Block[] = objects('Role', config.platform.namespace).find((r) => r.metadata.name === 'cluster-autoscaler')!.rules;
-      const grants = (list: Block[], group: string, resource: string, verb: string) => list.some((r) => r.apiGroups.includes(group) && r.resources.includes(resource) && r.verbs.includes(verb));
+      const grants = (list: Block[], group: string, resource: string, verb: string) =>
+        list.some((r) => r.apiGroups.includes(group) && r.resources.includes(resource) && r.verbs.includes(verb));
       const minor = Number(config.kubernetes.version.split('.')[1]);
       const needed: Array<[string, string, string]> = [
         ['', 'nodes', 'update'],
@@ -333,9 +367,16 @@ describe.each(environments.map((env) => [env.path, env] as const))('%s', (_name,
         ['storage.k8s.io', 'csistoragecapacities', 'watch'],
         ['storage.k8s.io', 'csidrivers', 'watch'],
         ['policy', 'poddisruptionbudgets', 'watch'],
-        ...(minor >= 34 ? ([['resource.k8s.io', 'resourceslices', 'watch'], ['resource.k8s.io', 'resourceclaims', 'watch'], ['resource.k8s.io', 'deviceclasses', 'watch']] as Array<[string, string, string]>) : []),
+        ...(minor >= 34
+          ? ([
+              ['resource.k8s.io', 'resourceslices', 'watch'],
+              ['resource.k8s.io', 'resourceclaims', 'watch'],
+              ['resource.k8s.io', 'deviceclasses', 'watch'],
+            ] as Array<[string, string, string]>)
+          : []),
       ];
-      for (const [group, resource, verb] of needed) expect({ group, resource, verb, granted: grants(rules, group, resource, verb) }).toEqual({ group, resource, verb, granted: true });
+      for (const [group, resource, verb] of needed)
+        expect({ group, resource, verb, granted: grants(rules, group, resource, verb) }).toEqual({ group, resource, verb, granted: true });
       expect(grants(nsRules, 'coordination.k8s.io', 'leases', 'update')).toBe(true);
       expect(rules.some((r) => r.resources.includes('secrets'))).toBe(false);
     });

@@ -35,7 +35,9 @@ describe('terraform validate', () => {
         name,
         limit(async () => {
           await run(tools().terraform, ['init', '-backend=false', '-input=false', '-no-color'], { cwd: dir, env });
-          const { stdout } = await run(tools().terraform, ['validate', '-json', '-no-color'], { cwd: dir, env }).catch((e: { stdout: string }) => ({ stdout: e.stdout }));
+          const { stdout } = await run(tools().terraform, ['validate', '-json', '-no-color'], { cwd: dir, env }).catch((e: { stdout: string }) => ({
+            stdout: e.stdout,
+          }));
           return stdout;
         }),
       );
@@ -52,7 +54,11 @@ describe('terraform validate', () => {
   });
 
   test.each(dirs)('%s is valid', async (name, dir) => {
-    const report = JSON.parse(await (results.get(name) as Promise<string>)) as { valid: boolean; error_count: number; diagnostics: Array<{ severity: string; summary: string; detail?: string }> };
+    const report = JSON.parse(await (results.get(name) as Promise<string>)) as {
+      valid: boolean;
+      error_count: number;
+      diagnostics: Array<{ severity: string; summary: string; detail?: string }>;
+    };
     expect(report.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.summary}: ${d.detail ?? ''}`)).toEqual([]);
     expect(report.valid).toBe(true);
     // The provider really came from the mirror: terraform links the mirrored binary in.

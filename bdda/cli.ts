@@ -76,7 +76,12 @@ function buildProgram(): Command {
     });
 
   /** A command on one environment, taking --env and --yes. */
-  const environmentCommand = (name: string, description: string, yesHelp: string, run: (ws: Workspace, env: Environment, yes: boolean, force: boolean) => Promise<unknown>) =>
+  const environmentCommand = (
+    name: string,
+    description: string,
+    yesHelp: string,
+    run: (ws: Workspace, env: Environment, yes: boolean, force: boolean) => Promise<unknown>,
+  ) =>
     program
       .command(name)
       .description(description)
@@ -102,7 +107,7 @@ function buildProgram(): Command {
   ).option('--force', FORCE_HELP);
   environmentCommand(
     'unlock',
-    'Break the locks a killed apply, destroy or plan left behind: the apply lock and terraform\'s state locks of FLAG and KARR.',
+    "Break the locks a killed apply, destroy or plan left behind: the apply lock and terraform's state locks of FLAG and KARR.",
     'really break it (required)',
     async (ws, env, yes) => (await import('./commands/unlock')).unlockEnvironment(ws, env, yes),
   );
@@ -110,7 +115,7 @@ function buildProgram(): Command {
   program
     .command('adopt')
     .description(
-      'Take resources that carry the environment\'s tags but are not in its terraform state (left by a run killed during apply) ' +
+      "Take resources that carry the environment's tags but are not in its terraform state (left by a run killed during apply) " +
         'into the state: writes terraform import blocks that the next plan shows as "will be imported". Those that match nothing ' +
         'in the code (a duplicate VPC) are listed, and deleted with --delete-unmatched.',
     )
@@ -121,7 +126,11 @@ function buildProgram(): Command {
     .action(async (opts: { env: string; layer?: 'flag' | 'karr'; deleteUnmatched?: boolean; yes?: boolean }) => {
       const [{ loadEnvironment }, { adoptEnvironment }] = await Promise.all([import('../config/load'), import('./commands/adopt')]);
       const ws = workspace();
-      await adoptEnvironment(ws, loadEnvironment(ws.root, opts.env), { layer: opts.layer, deleteUnmatched: opts.deleteUnmatched === true, yes: opts.yes === true });
+      await adoptEnvironment(ws, loadEnvironment(ws.root, opts.env), {
+        layer: opts.layer,
+        deleteUnmatched: opts.deleteUnmatched === true,
+        yes: opts.yes === true,
+      });
     });
 
   program
@@ -136,14 +145,14 @@ function buildProgram(): Command {
   program
     .command('claim')
     .description(
-      'Claim a shared environment (claims: true in its config, the dev tier) for a while: others\' apply, destroy and sync are refused until it ' +
+      "Claim a shared environment (claims: true in its config, the dev tier) for a while: others' apply, destroy and sync are refused until it " +
         'expires or is released. Claiming again renews your own claim; an expired claim can be taken.',
     )
     .addOption(envOption().makeOptionMandatory())
     .option('--for <duration>', 'how long, e.g. 30m, 8h, 2d (default and maximum: claimDuration in the config)')
     .option('--note <text>', 'what you use it for')
     .option('--release', 'give the environment back')
-    .option('--force', 'with --release: release someone else\'s claim')
+    .option('--force', "with --release: release someone else's claim")
     .action(async (opts: ClaimCommandOptions) => {
       const { claimCommand } = await import('./commands/claim');
       await claimCommand(workspace(), opts);
@@ -176,7 +185,7 @@ function buildProgram(): Command {
     .command('sync')
     .description(
       'Bring an engineer environment to the state of main before testing a branch on it: check the ref out in a temporary git worktree, ' +
-        'plan there, show the diff, and apply it after confirmation, recording the ref\'s sha. Not for protected environments.',
+        "plan there, show the diff, and apply it after confirmation, recording the ref's sha. Not for protected environments.",
     )
     .addOption(envOption().makeOptionMandatory())
     .option('--ref <ref>', 'the commit, branch or tag to deploy (default: origin/<main branch>, else <main branch>)')

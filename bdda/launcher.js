@@ -45,7 +45,11 @@ function compiled() {
   const esbuildVersion = require('esbuild/package.json').version;
   // This file's own text is hashed too: a change of the build options below makes a new build.
   const hash = crypto.createHash('sha256').update(`esbuild ${esbuildVersion}\n`).update(fs.readFileSync(__filename));
-  for (const file of files) hash.update(`${file}\n`).update(fs.readFileSync(path.join(REPO, file))).update('\n');
+  for (const file of files)
+    hash
+      .update(`${file}\n`)
+      .update(fs.readFileSync(path.join(REPO, file)))
+      .update('\n');
   const dir = path.join(OUT_ROOT, hash.digest('hex').slice(0, 16));
   if (fs.existsSync(dir)) return dir;
 

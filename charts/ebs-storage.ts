@@ -22,7 +22,7 @@ export interface EbsStorageProps {
 }
 
 /** The provisioner name of the EBS CSI driver. */
-export const EBS_CSI_PROVISIONER = 'ebs.csi.aws.com';
+const EBS_CSI_PROVISIONER = 'ebs.csi.aws.com';
 
 export class EbsStorage extends Construct {
   constructor(scope: Construct, id: string, props: EbsStorageProps = {}) {

@@ -26,12 +26,11 @@ import { PlatformGuard } from './platform-guard';
 import { PlatformNetworkPolicies } from './platform-network';
 import { TeamNamespace } from './team-namespace';
 
-
 /** The label on every Goliath object; the platform guard keeps teams' hands off what has it. */
-export const MANAGED_BY = { key: 'app.kubernetes.io/managed-by', value: 'goliath' } as const;
+const MANAGED_BY = { key: 'app.kubernetes.io/managed-by', value: 'goliath' } as const;
 
 /** Name of the ClusterRoleBinding giving the viewers group read-only access. */
-export const VIEWERS_BINDING_NAME = 'platform-viewers';
+const VIEWERS_BINDING_NAME = 'platform-viewers';
 
 export class GoliathChart extends Chart {
   constructor(scope: Construct, id: string, props: GoliathInputs) {

@@ -11,7 +11,7 @@ import { SYSTEM_NODE_LABEL, SYSTEM_NODE_TAINT } from '../config/naming';
 import { RESTRICTED_POD_SECURITY } from './security-contexts';
 
 /** Pod fields cdk8s-plus-27 has no property for. */
-export interface PodTemplateExtrasOptions {
+interface PodTemplateExtrasOptions {
   /** Priority class of the pods, e.g. `system-cluster-critical`. */
   readonly priorityClassName: string;
   /**
@@ -36,7 +36,9 @@ function addPodTemplateExtras(deployment: kplus.Deployment, options: PodTemplate
   );
   if (options.systemNodes) {
     ApiObject.of(deployment).addJsonPatch(
-      JsonPatch.add('/spec/template/spec/tolerations', [{ key: SYSTEM_NODE_TAINT.key, operator: 'Equal', value: SYSTEM_NODE_TAINT.value, effect: 'NoSchedule' }]),
+      JsonPatch.add('/spec/template/spec/tolerations', [
+        { key: SYSTEM_NODE_TAINT.key, operator: 'Equal', value: SYSTEM_NODE_TAINT.value, effect: 'NoSchedule' },
+      ]),
     );
   }
 }

@@ -22,7 +22,7 @@ export interface PlatformGuardProps {
 }
 
 /** What the guard covers: what `edit` could otherwise change in a team namespace, and RBAC. */
-export const GUARDED_RESOURCES = [
+const GUARDED_RESOURCES = [
   { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'] },
   { apiGroups: [''], resources: ['resourcequotas', 'limitranges', 'serviceaccounts', 'configmaps', 'services'] },
   { apiGroups: ['apps'], resources: ['deployments'] },

@@ -27,7 +27,7 @@ export interface PlatformNetworkPolicyProps {
 }
 
 /** Names of the platform namespace's policies. */
-export const PLATFORM_POLICY_NAMES = {
+const PLATFORM_POLICY_NAMES = {
   denyAll: 'default-deny-all',
   allowDns: 'allow-dns-egress',
   clusterAutoscaler: 'cluster-autoscaler',
@@ -53,8 +53,13 @@ export class PlatformNetworkPolicies extends Construct {
       policyTypes: ['Egress'],
       egress: [
         {
-          to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
-          ports: [{ protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) }, { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) }],
+          to: [
+            { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } },
+          ],
+          ports: [
+            { protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) },
+            { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) },
+          ],
         },
       ],
     });

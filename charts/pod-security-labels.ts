@@ -4,7 +4,7 @@
  */
 
 /** Pod Security Admission levels. */
-export type PodSecurityLevel = 'privileged' | 'baseline' | 'restricted';
+type PodSecurityLevel = 'privileged' | 'baseline' | 'restricted';
 
 /** The labels that make Pod Security Admission enforce, warn about and audit levels in a namespace. */
 export interface PodSecurityLabelsOptions {

@@ -35,7 +35,7 @@ export interface TeamNamespaceProps {
 }
 
 /** Names of the objects in every team namespace. */
-export const TEAM_OBJECT_NAMES = {
+const TEAM_OBJECT_NAMES = {
   denyAll: 'default-deny-all',
   allowDns: 'allow-dns-egress',
   quota: 'team-quota',

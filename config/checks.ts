@@ -13,9 +13,8 @@ export interface KeyProblem {
   readonly message: string;
 }
 
-
 /** The account moto answers as when no other is asked for. */
-export const EMULATOR_ACCOUNT_ID = '123456789012';
+const EMULATOR_ACCOUNT_ID = '123456789012';
 
 export function crossFieldProblems(config: EnvironmentConfig): KeyProblem[] {
   return [
@@ -130,26 +129,46 @@ function versionProblems({ kubernetes, platform }: EnvironmentConfig): KeyProble
   const row = EKS_MINORS[kubernetes.version];
   if (!row) {
     const known = Object.keys(EKS_MINORS).join(', ');
-    return [{ key: 'kubernetes.version', message: `${kubernetes.version} is not in the EKS version table (${known}); add its support dates and add-on versions to config/eks-versions.ts` }];
+    return [
+      {
+        key: 'kubernetes.version',
+        message: `${kubernetes.version} is not in the EKS version table (${known}); add its support dates and add-on versions to config/eks-versions.ts`,
+      },
+    ];
   }
   for (const addon of ['vpcCni', 'coredns', 'kubeProxy', 'podIdentityAgent', 'ebsCsiDriver'] as const) {
     if (!kubernetes.addons[addon] && !row.addons) {
-      problems.push({ key: `kubernetes.addons.${addon}`, message: `has no version for Kubernetes ${kubernetes.version} in config/eks-versions.ts; set one, or move to a minor the table covers` });
+      problems.push({
+        key: `kubernetes.addons.${addon}`,
+        message: `has no version for Kubernetes ${kubernetes.version} in config/eks-versions.ts; set one, or move to a minor the table covers`,
+      });
     }
   }
   const kubeProxy = kubernetes.addons.kubeProxy;
   if (kubeProxy && !matchesClusterMinor(kubeProxy, kubernetes.version)) {
-    problems.push({ key: 'kubernetes.addons.kubeProxy', message: `${kubeProxy} does not match kubernetes.version ${kubernetes.version}; kube-proxy's minor must equal the cluster's` });
+    problems.push({
+      key: 'kubernetes.addons.kubeProxy',
+      message: `${kubeProxy} does not match kubernetes.version ${kubernetes.version}; kube-proxy's minor must equal the cluster's`,
+    });
   }
   const { clusterAutoscaler, clusterAutoscalerDigest, metricsServer, metricsServerDigest } = platform.addons;
   if (!clusterAutoscaler && !row.clusterAutoscaler) {
-    problems.push({ key: 'platform.addons.clusterAutoscaler', message: `has no pinned version for Kubernetes ${kubernetes.version} in config/eks-versions.ts; set one with clusterAutoscalerDigest` });
+    problems.push({
+      key: 'platform.addons.clusterAutoscaler',
+      message: `has no pinned version for Kubernetes ${kubernetes.version} in config/eks-versions.ts; set one with clusterAutoscalerDigest`,
+    });
   }
   if (clusterAutoscaler && clusterAutoscaler !== row.clusterAutoscaler?.version && !clusterAutoscalerDigest) {
-    problems.push({ key: 'platform.addons.clusterAutoscalerDigest', message: `is missing: cluster-autoscaler ${clusterAutoscaler} is not the pinned version, so give the digest of its image (images are pulled by tag and digest)` });
+    problems.push({
+      key: 'platform.addons.clusterAutoscalerDigest',
+      message: `is missing: cluster-autoscaler ${clusterAutoscaler} is not the pinned version, so give the digest of its image (images are pulled by tag and digest)`,
+    });
   }
   if (metricsServer && metricsServer !== METRICS_SERVER.version && !metricsServerDigest) {
-    problems.push({ key: 'platform.addons.metricsServerDigest', message: `is missing: metrics-server ${metricsServer} is not the pinned version, so give the digest of its image (images are pulled by tag and digest)` });
+    problems.push({
+      key: 'platform.addons.metricsServerDigest',
+      message: `is missing: metrics-server ${metricsServer} is not the pinned version, so give the digest of its image (images are pulled by tag and digest)`,
+    });
   }
   return problems;
 }
@@ -163,16 +182,26 @@ function realAccountProblems({ emulated, protected: isProtected, kubernetes, pla
   const problems: KeyProblem[] = [];
   platform.teams.forEach((team, i) => {
     if (team.roleArns.length === 0) {
-      problems.push({ key: `platform.teams[${i}].roleArns`, message: `lists no IAM role for team "${team.name}"; its members could not log in. Name the role(s) they assume` });
+      problems.push({
+        key: `platform.teams[${i}].roleArns`,
+        message: `lists no IAM role for team "${team.name}"; its members could not log in. Name the role(s) they assume`,
+      });
     }
-    if (team.group.startsWith('system:')) problems.push({ key: `platform.teams[${i}].group`, message: `"${team.group}" starts with "system:", which EKS access entries refuse` });
+    if (team.group.startsWith('system:'))
+      problems.push({ key: `platform.teams[${i}].group`, message: `"${team.group}" starts with "system:", which EKS access entries refuse` });
   });
   if (kubernetes.systemNodeGroup !== undefined) {
     const groups = Object.keys(kubernetes.nodeGroups);
     if (!groups.includes(kubernetes.systemNodeGroup)) {
-      problems.push({ key: 'kubernetes.systemNodeGroup', message: `"${kubernetes.systemNodeGroup}" is not one of kubernetes.nodeGroups (${groups.join(', ')})` });
+      problems.push({
+        key: 'kubernetes.systemNodeGroup',
+        message: `"${kubernetes.systemNodeGroup}" is not one of kubernetes.nodeGroups (${groups.join(', ')})`,
+      });
     } else if (groups.length < 2) {
-      problems.push({ key: 'kubernetes.systemNodeGroup', message: 'is the only node group; tainted for add-ons, it would leave team workloads nowhere to run. Add another node group' });
+      problems.push({
+        key: 'kubernetes.systemNodeGroup',
+        message: 'is the only node group; tainted for add-ons, it would leave team workloads nowhere to run. Add another node group',
+      });
     }
   }
   if (vpc.runnerSubnet) {
@@ -180,23 +209,39 @@ function realAccountProblems({ emulated, protected: isProtected, kubernetes, pla
     if (!contains(parseCidr(vpc.cidr), runner)) problems.push({ key: 'vpc.runnerSubnet', message: `"${vpc.runnerSubnet}" is not inside vpc.cidr ${vpc.cidr}` });
     for (const tier of ['public', 'private', 'intra'] as const) {
       vpc.subnets[tier].forEach((text, i) => {
-        if (overlaps(parseCidr(text), runner)) problems.push({ key: 'vpc.runnerSubnet', message: `"${vpc.runnerSubnet}" overlaps vpc.subnets.${tier}[${i}] (${text})` });
+        if (overlaps(parseCidr(text), runner))
+          problems.push({ key: 'vpc.runnerSubnet', message: `"${vpc.runnerSubnet}" overlaps vpc.subnets.${tier}[${i}] (${text})` });
       });
     }
   }
   if (isProtected && !vpc.interfaceEndpoints) {
-    problems.push({ key: 'vpc.interfaceEndpoints', message: 'is off in a protected environment; its private nodes would pull images and assume roles through the NAT. Set it to true' });
+    problems.push({
+      key: 'vpc.interfaceEndpoints',
+      message: 'is off in a protected environment; its private nodes would pull images and assume roles through the NAT. Set it to true',
+    });
   }
   if (isProtected && kubernetes.systemNodeGroup === undefined) {
     problems.push({ key: 'kubernetes.systemNodeGroup', message: 'is not set in a protected environment; name the node group kept for platform add-ons' });
   }
   if (!emulated) {
     if (!kubernetes.deployer.roleArn) {
-      problems.push({ key: 'kubernetes.deployer.roleArn', message: 'is missing: a real account needs the IAM role CI assumes, which gets cluster-admin through an access entry (without it nothing can apply Goliath)' });
+      problems.push({
+        key: 'kubernetes.deployer.roleArn',
+        message:
+          'is missing: a real account needs the IAM role CI assumes, which gets cluster-admin through an access entry (without it nothing can apply Goliath)',
+      });
     }
-    const reachable = kubernetes.publicAccessCidrs.length > 0 || kubernetes.deployer.apiAccessCidrs.length > 0 || kubernetes.deployer.apiAccessSecurityGroupIds.length > 0 || vpc.runnerSubnet !== undefined;
+    const reachable =
+      kubernetes.publicAccessCidrs.length > 0 ||
+      kubernetes.deployer.apiAccessCidrs.length > 0 ||
+      kubernetes.deployer.apiAccessSecurityGroupIds.length > 0 ||
+      vpc.runnerSubnet !== undefined;
     if (!reachable) {
-      problems.push({ key: 'kubernetes.deployer', message: 'gives no way to the private-only API endpoint: set apiAccessCidrs or apiAccessSecurityGroupIds, or vpc.runnerSubnet for a runner inside the VPC (or publicAccessCidrs)' });
+      problems.push({
+        key: 'kubernetes.deployer',
+        message:
+          'gives no way to the private-only API endpoint: set apiAccessCidrs or apiAccessSecurityGroupIds, or vpc.runnerSubnet for a runner inside the VPC (or publicAccessCidrs)',
+      });
     }
   }
   return problems;

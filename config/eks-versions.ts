@@ -15,7 +15,7 @@
 import type { EnvironmentConfig } from './schema';
 
 /** An ISO date, `YYYY-MM-DD`. */
-export type IsoDate = `${number}-${number}-${number}`;
+type IsoDate = `${number}-${number}-${number}`;
 
 /** EKS managed add-on versions for one cluster minor. */
 export interface EksAddonVersions {
@@ -116,7 +116,13 @@ export function addonVersions(config: Pick<EnvironmentConfig, 'kubernetes'>): Ek
     if (!version) throw new Error(`no ${key} add-on version for Kubernetes ${config.kubernetes.version}; the config checks should have refused this`);
     return version;
   };
-  return { vpcCni: pick('vpcCni'), coredns: pick('coredns'), kubeProxy: pick('kubeProxy'), podIdentityAgent: pick('podIdentityAgent'), ebsCsiDriver: pick('ebsCsiDriver') };
+  return {
+    vpcCni: pick('vpcCni'),
+    coredns: pick('coredns'),
+    kubeProxy: pick('kubeProxy'),
+    podIdentityAgent: pick('podIdentityAgent'),
+    ebsCsiDriver: pick('ebsCsiDriver'),
+  };
 }
 
 /** The cluster-autoscaler image a config runs: an override with its digest, or the table's pin. */
@@ -136,7 +142,8 @@ export function clusterAutoscalerImage(config: Pick<EnvironmentConfig, 'kubernet
 /** The metrics-server image a config runs. */
 export function metricsServerImage(config: Pick<EnvironmentConfig, 'platform'>): PinnedImage {
   const { metricsServer, metricsServerDigest } = config.platform.addons;
-  if (!metricsServer || metricsServer === METRICS_SERVER.version) return { version: METRICS_SERVER.version, digest: metricsServerDigest ?? METRICS_SERVER.digest };
+  if (!metricsServer || metricsServer === METRICS_SERVER.version)
+    return { version: METRICS_SERVER.version, digest: metricsServerDigest ?? METRICS_SERVER.digest };
   if (!metricsServerDigest) throw new Error(`metrics-server ${metricsServer} has no digest; the config checks should have refused this`);
   return { version: metricsServer, digest: metricsServerDigest };
 }

@@ -49,7 +49,7 @@ export interface FlagInputs extends TerraformLayerInputs {
 }
 
 /** Who gets which Kubernetes group through KARR's access entries. */
-export interface ClusterAccess {
+interface ClusterAccess {
   /** The deploy role CI assumes; cluster-admin. @default - none (emulated environments) */
   readonly deployerRoleArn?: string;
   /** More cluster-admin roles. */
@@ -111,7 +111,7 @@ export const FLAG_OUTPUTS: { readonly [K in keyof FlagOutputs]: { readonly name:
 };
 
 /** What Goliath needs from KARR. */
-export interface KarrOutputs {
+interface KarrOutputs {
   /** The EKS cluster name. */
   readonly clusterName: string;
   /** The IRSA role each add-on's service account assumes. */
@@ -199,7 +199,7 @@ export function karrInputs(config: EnvironmentConfig, naming: Naming): KarrInput
 }
 
 /** KARR's outputs as the naming rule knows them before KARR exists: its names are not generated. */
-export function karrOutputs(naming: Naming): KarrOutputs {
+function karrOutputs(naming: Naming): KarrOutputs {
   return {
     clusterName: naming.clusterName,
     irsaRoleArns: Object.fromEntries(IRSA_ADDONS.map((addon) => [addon, naming.irsaRoleArn(addon)])) as Record<IrsaAddon, string>,

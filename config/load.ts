@@ -40,7 +40,9 @@ export interface EnvironmentRef {
 export function listEnvironments(root: string): EnvironmentRef[] {
   const base = path.join(root, ENVIRONMENTS_DIR);
   if (!configFileExists(path.join(base, CONFIG_FILE))) {
-    throw new ConfigError([{ file: `${ENVIRONMENTS_DIR}/${CONFIG_FILE}`, key: '', message: 'is missing; the hierarchy starts with the organisation defaults there' }]);
+    throw new ConfigError([
+      { file: `${ENVIRONMENTS_DIR}/${CONFIG_FILE}`, key: '', message: 'is missing; the hierarchy starts with the organisation defaults there' },
+    ]);
   }
   const leaves: EnvironmentRef[] = [];
   const walk = (rel: string): void => {
@@ -57,7 +59,8 @@ export function listEnvironments(root: string): EnvironmentRef[] {
   const problems: ConfigProblem[] = [];
   for (const leaf of leaves) {
     const twin = leaves.find((other) => other.name === leaf.name && other.path < leaf.path);
-    if (twin) problems.push({ file: configFile(leaf.path), key: '', message: `leaf name "${leaf.name}" is also used by ${twin.path}; leaf names must be unique` });
+    if (twin)
+      problems.push({ file: configFile(leaf.path), key: '', message: `leaf name "${leaf.name}" is also used by ${twin.path}; leaf names must be unique` });
     if (!isDns1123Label(leaf.name)) {
       problems.push({ file: configFile(leaf.path), key: '', message: `folder name "${leaf.name}" is not a valid DNS-1123 label; it names the cluster` });
     }
@@ -67,7 +70,7 @@ export function listEnvironments(root: string): EnvironmentRef[] {
 }
 
 /** Finds an environment by leaf name (`dev2`) or path (`dev/dev2`). */
-export function resolveEnvironment(root: string, query: string): EnvironmentRef {
+function resolveEnvironment(root: string, query: string): EnvironmentRef {
   const known = listEnvironments(root);
   const wanted = query.replace(/^environments\//, '').replace(/\/+$/, '');
   const matches = known.filter((env) => env.path === wanted || env.name === wanted);
@@ -77,9 +80,10 @@ export function resolveEnvironment(root: string, query: string): EnvironmentRef 
     {
       file: ENVIRONMENTS_DIR,
       key: '',
-      message: matches.length === 0
-        ? `no environment "${query}". Known environments: ${list}. Pass a leaf name or its path to --env.`
-        : `"${query}" is ambiguous (${matches.map((m) => m.path).join(', ')}); pass the full path to --env.`,
+      message:
+        matches.length === 0
+          ? `no environment "${query}". Known environments: ${list}. Pass a leaf name or its path to --env.`
+          : `"${query}" is ambiguous (${matches.map((m) => m.path).join(', ')}); pass the full path to --env.`,
     },
   ]);
 }
@@ -123,7 +127,12 @@ function configFile(envPath: string): string {
  * where an environment's own values go; a number or boolean where a string belongs gets a hint to
  * quote it, since YAML reads `1.30` as the number 1.3.
  */
-function schemaProblems(issues: readonly z.core.$ZodIssue[], levels: readonly Level[], merged: ReturnType<typeof mergeLevels>, leafFile: string): ConfigProblem[] {
+function schemaProblems(
+  issues: readonly z.core.$ZodIssue[],
+  levels: readonly Level[],
+  merged: ReturnType<typeof mergeLevels>,
+  leafFile: string,
+): ConfigProblem[] {
   const missing: string[] = [];
   const problems = issues.map((issue): ConfigProblem => {
     const key = formatKey(issue.path as ReadonlyArray<string | number>);
@@ -140,14 +149,25 @@ function schemaProblems(issues: readonly z.core.$ZodIssue[], levels: readonly Le
     }
     if (issue.code === 'invalid_type' && issue.expected === 'string' && (typeof value === 'number' || typeof value === 'boolean')) {
       const written = levels.find((l) => l.file === file)?.scalarSources.get(fullKey) ?? String(value);
-      const name = fullKey.split('.').pop()?.replace(/\[\d+\]$/, '');
-      return { file, key: fullKey, message: `expected a string, but YAML reads \`${written}\` as the ${typeof value} ${String(value)}; quote it: ${name}: "${written}"` };
+      const name = fullKey
+        .split('.')
+        .pop()
+        ?.replace(/\[\d+\]$/, '');
+      return {
+        file,
+        key: fullKey,
+        message: `expected a string, but YAML reads \`${written}\` as the ${typeof value} ${String(value)}; quote it: ${name}: "${written}"`,
+      };
     }
     return { file, key: fullKey, message: issue.message };
   });
   const leaf = levels.find((l) => l.file === leafFile);
   if (missing.length && (!leaf || Object.keys(leaf.data).length === 0)) {
-    problems.unshift({ file: leafFile, key: '', message: `sets no keys, but an environment's leaf must set ${missing.join(', ')}, which no file above it sets` });
+    problems.unshift({
+      file: leafFile,
+      key: '',
+      message: `sets no keys, but an environment's leaf must set ${missing.join(', ')}, which no file above it sets`,
+    });
   }
   return problems;
 }

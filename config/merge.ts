@@ -29,16 +29,17 @@ function mergeInto(base: Plain, over: Plain, prefix: string, file: string, prove
     const path = prefix ? `${prefix}.${key}` : key;
     provenance.set(path, file);
     // Recursing into new objects too records where each nested key came from.
-    out[key] = isPlainObject(value)
-      ? mergeInto(isPlainObject(base[key]) ? (base[key] as Plain) : {}, value, path, file, provenance)
-      : value;
+    out[key] = isPlainObject(value) ? mergeInto(isPlainObject(base[key]) ? (base[key] as Plain) : {}, value, path, file, provenance) : value;
   }
   return out;
 }
 
 /** The file that set a key, or the nearest enclosing key; `fallback` when nothing set it. */
 export function fileForKey(provenance: ReadonlyMap<string, string>, key: string, fallback: string): string {
-  const parts = key.replace(/\[\d+\]/g, '').split('.').filter(Boolean);
+  const parts = key
+    .replace(/\[\d+\]/g, '')
+    .split('.')
+    .filter(Boolean);
   for (let n = parts.length; n > 0; n--) {
     const file = provenance.get(parts.slice(0, n).join('.'));
     if (file) return file;

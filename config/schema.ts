@@ -20,20 +20,26 @@ const dns1123 = z
   .regex(DNS1123_LABEL, { error: (i) => `${JSON.stringify(i.input)} is not a valid DNS-1123 label (lower-case letters, digits and '-', at most 63)` });
 const quantity = z.string().regex(K8S_QUANTITY, { error: (i) => `${JSON.stringify(i.input)} is not a Kubernetes quantity` });
 const semver = z.string().regex(/^\d+\.\d+\.\d+$/, { error: (i) => `${JSON.stringify(i.input)} is not a version like 1.31.0` });
-const imageDigest = z.string().regex(/^sha256:[0-9a-f]{64}$/, { error: (i) => `${JSON.stringify(i.input)} is not an image digest like sha256:<64 hex digits>` });
-const iamRoleArn = z
+const imageDigest = z
   .string()
-  .regex(/^arn:aws:iam::\d{12}:role\/[\w+=,.@\/-]+$/, { error: (i) => `${JSON.stringify(i.input)} is not an IAM role ARN` });
+  .regex(/^sha256:[0-9a-f]{64}$/, { error: (i) => `${JSON.stringify(i.input)} is not an image digest like sha256:<64 hex digits>` });
+const iamRoleArn = z.string().regex(/^arn:aws:iam::\d{12}:role\/[\w+=,.@/-]+$/, { error: (i) => `${JSON.stringify(i.input)} is not an IAM role ARN` });
 
-export const awsSchema = z
+const awsSchema = z
   .object({
-    accountId: z.string().regex(/^\d{12}$/, { error: (i) => `${JSON.stringify(i.input)} is not a 12-digit AWS account id` }).describe('The AWS account the environment lives in. The provider refuses any other account.'),
-    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: (i) => `${JSON.stringify(i.input)} is not an AWS region` }).describe('The AWS region, e.g. eu-west-1.'),
+    accountId: z
+      .string()
+      .regex(/^\d{12}$/, { error: (i) => `${JSON.stringify(i.input)} is not a 12-digit AWS account id` })
+      .describe('The AWS account the environment lives in. The provider refuses any other account.'),
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: (i) => `${JSON.stringify(i.input)} is not an AWS region` })
+      .describe('The AWS region, e.g. eu-west-1.'),
     azs: z.array(z.string()).min(2).describe('Availability zones, in order; subnet lists are indexed by this order.'),
   })
   .strict();
 
-export const vpcSchema = z
+const vpcSchema = z
   .object({
     cidr: cidr.describe('The VPC CIDR block.'),
     subnets: z
@@ -44,23 +50,35 @@ export const vpcSchema = z
       })
       .strict(),
     natMode: z.enum(['single', 'per-az']).describe('One NAT gateway for the VPC (cheap), or one per AZ (survives an AZ outage).'),
-    interfaceEndpoints: z.boolean().default(false).describe('Interface endpoints for ECR (api, dkr), STS, CloudWatch Logs and EC2, so private nodes pull images and assume roles without NAT. Protected environments must have them.'),
-    runnerSubnet: cidr.optional().describe('A private subnet, in the first AZ, for a self-hosted CI runner; it is allowed to the private API endpoint on port 443.'),
+    interfaceEndpoints: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Interface endpoints for ECR (api, dkr), STS, CloudWatch Logs and EC2, so private nodes pull images and assume roles without NAT. Protected environments must have them.',
+      ),
+    runnerSubnet: cidr
+      .optional()
+      .describe('A private subnet, in the first AZ, for a self-hosted CI runner; it is allowed to the private API endpoint on port 443.'),
     flowLogs: z
       .object({
         enabled: z.boolean().default(true).describe('Send VPC flow logs to CloudWatch Logs.'),
         retentionDays: z
           .number()
-          .refine((d) => LOG_RETENTION_DAYS.includes(d), { error: (i) => `${JSON.stringify(i.input)} is not a retention CloudWatch accepts (${LOG_RETENTION_DAYS.join(', ')})` })
+          .refine((d) => LOG_RETENTION_DAYS.includes(d), {
+            error: (i) => `${JSON.stringify(i.input)} is not a retention CloudWatch accepts (${LOG_RETENTION_DAYS.join(', ')})`,
+          })
           .describe('Days CloudWatch keeps flow logs; one of the values CloudWatch accepts.'),
       })
       .strict(),
   })
   .strict();
 
-export const nodeGroupSchema = z
+const nodeGroupSchema = z
   .object({
-    instanceTypes: z.array(z.string().regex(/^[a-z0-9-]+\.[a-z0-9]+$/, { error: (i) => `${JSON.stringify(i.input)} is not an EC2 instance type` })).min(1).describe('EC2 instance types, in order of preference.'),
+    instanceTypes: z
+      .array(z.string().regex(/^[a-z0-9-]+\.[a-z0-9]+$/, { error: (i) => `${JSON.stringify(i.input)} is not an EC2 instance type` }))
+      .min(1)
+      .describe('EC2 instance types, in order of preference.'),
     capacityType: z.enum(['ON_DEMAND', 'SPOT']).default('ON_DEMAND').describe('On-demand or spot capacity.'),
     minSize: z.number().int().min(0).describe('Fewest nodes.'),
     desiredSize: z.number().int().min(0).describe('Nodes at creation; the autoscaler moves it afterwards.'),
@@ -70,10 +88,13 @@ export const nodeGroupSchema = z
   })
   .strict();
 
-export const kubernetesSchema = z
+const kubernetesSchema = z
   .object({
     // Any 1.N parses; whether EKS supports it is the version table's answer (eks-versions.ts), not a regex's.
-    version: z.string().regex(/^1\.\d{1,3}$/, { error: (i) => `${JSON.stringify(i.input)} is not a Kubernetes minor version like 1.35` }).describe('Kubernetes minor version of the control plane and the node groups; add-on versions follow it (config/eks-versions.ts).'),
+    version: z
+      .string()
+      .regex(/^1\.\d{1,3}$/, { error: (i) => `${JSON.stringify(i.input)} is not a Kubernetes minor version like 1.35` })
+      .describe('Kubernetes minor version of the control plane and the node groups; add-on versions follow it (config/eks-versions.ts).'),
     publicAccessCidrs: z.array(cidr).default([]).describe('CIDRs allowed to reach a public API endpoint. Empty keeps the endpoint private only.'),
     adminRoleArns: z.array(iamRoleArn).default([]).describe('IAM roles given cluster-admin through EKS access entries.'),
     nodeGroups: z.record(dns1123, nodeGroupSchema).describe('Managed node groups by name.'),
@@ -90,22 +111,32 @@ export const kubernetesSchema = z
       .describe('EKS add-on versions. Leave out to take the ones the version table gives the cluster minor.'),
     deployer: z
       .object({
-        roleArn: iamRoleArn.optional().describe('The IAM role CI assumes to plan and apply; it gets cluster-admin through an access entry. Required in real accounts.'),
+        roleArn: iamRoleArn
+          .optional()
+          .describe('The IAM role CI assumes to plan and apply; it gets cluster-admin through an access entry. Required in real accounts.'),
         apiAccessCidrs: z.array(cidr).default([]).describe('CIDRs (e.g. a VPN or a peered CI network) allowed to the private API endpoint on port 443.'),
-        apiAccessSecurityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]+$/, { error: (i) => `${JSON.stringify(i.input)} is not a security group id` })).default([]).describe('Security groups (e.g. of a CI runner in a peered VPC) allowed to the private API endpoint on port 443.'),
+        apiAccessSecurityGroupIds: z
+          .array(z.string().regex(/^sg-[0-9a-f]+$/, { error: (i) => `${JSON.stringify(i.input)} is not a security group id` }))
+          .default([])
+          .describe('Security groups (e.g. of a CI runner in a peered VPC) allowed to the private API endpoint on port 443.'),
       })
       .strict()
       .default({ apiAccessCidrs: [], apiAccessSecurityGroupIds: [] })
       .describe('How the machine that runs apply reaches and is trusted by the cluster API.'),
-    systemNodeGroup: dns1123.optional().describe('The node group, from nodeGroups, kept for platform add-ons: tainted CriticalAddonsOnly, and the add-ons select it.'),
+    systemNodeGroup: dns1123
+      .optional()
+      .describe('The node group, from nodeGroups, kept for platform add-ons: tainted CriticalAddonsOnly, and the add-ons select it.'),
   })
   .strict();
 
-export const teamSchema = z
+const teamSchema = z
   .object({
     name: dns1123.describe('Team name; also its namespace.'),
-    group: z.string().min(1).describe('Kubernetes group given edit rights in the namespace; the team\'s IAM roles are mapped to it by EKS access entries.'),
-    roleArns: z.array(iamRoleArn).default([]).describe('IAM roles the team\'s members assume to log in; each gets an access entry with the team\'s group. At least one.'),
+    group: z.string().min(1).describe("Kubernetes group given edit rights in the namespace; the team's IAM roles are mapped to it by EKS access entries."),
+    roleArns: z
+      .array(iamRoleArn)
+      .default([])
+      .describe("IAM roles the team's members assume to log in; each gets an access entry with the team's group. At least one."),
     quota: z
       .object({
         cpu: quantity.describe('Total CPU requests allowed.'),
@@ -123,7 +154,7 @@ export const teamSchema = z
   })
   .strict();
 
-export const platformSchema = z
+const platformSchema = z
   .object({
     namespace: dns1123.default('platform').describe('Namespace of the platform add-ons.'),
     viewersGroup: z.string().min(1).describe('Kubernetes group given read-only access to the whole cluster.'),
@@ -131,22 +162,33 @@ export const platformSchema = z
     teams: z.array(teamSchema).default([]).describe('Teams, each with a namespace of its own.'),
     addons: z
       .object({
-        clusterAutoscaler: semver.optional().describe('Override of the cluster-autoscaler version the version table gives the cluster minor; its minor must match kubernetes.version.'),
+        clusterAutoscaler: semver
+          .optional()
+          .describe('Override of the cluster-autoscaler version the version table gives the cluster minor; its minor must match kubernetes.version.'),
         clusterAutoscalerDigest: imageDigest.optional().describe('Image digest of an overridden clusterAutoscaler version (required with it).'),
         metricsServer: semver.optional().describe('Override of the pinned metrics-server version.'),
         metricsServerDigest: imageDigest.optional().describe('Image digest of an overridden metricsServer version (required with it).'),
       })
       .strict()
       .default({})
-      .describe('Versions of Goliath\'s add-ons. Leave out to take the pins in config/eks-versions.ts; images are pulled by tag and digest.'),
+      .describe("Versions of Goliath's add-ons. Leave out to take the pins in config/eks-versions.ts; images are pulled by tag and digest."),
   })
   .strict();
 
-export const backendSchema = z
+const backendSchema = z
   .object({
-    bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: (i) => `${JSON.stringify(i.input)} is not an S3 bucket name` }).describe('S3 bucket holding every layer\'s state.'),
+    bucket: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: (i) => `${JSON.stringify(i.input)} is not an S3 bucket name` })
+      .describe("S3 bucket holding every layer's state."),
     region: z.string().describe('Region of the state bucket.'),
-    lockTable: z.string().min(3).optional().describe('The older option: lock state in this DynamoDB table (created on first use), which terraform 1.11 deprecates. Leave out (the default) to lock with S3 lock files (`use_lockfile`) beside each state object.'),
+    lockTable: z
+      .string()
+      .min(3)
+      .optional()
+      .describe(
+        'The older option: lock state in this DynamoDB table (created on first use), which terraform 1.11 deprecates. Leave out (the default) to lock with S3 lock files (`use_lockfile`) beside each state object.',
+      ),
   })
   .strict();
 
@@ -166,7 +208,12 @@ export const environmentConfigSchema = z
       .strict()
       .default({ mainBranch: 'main', requireMainBranch: true, requireCleanTree: true, allowDestroy: false })
       .describe('Guards of a protected environment. Off a terminal, apply and destroy also need --yes.'),
-    claims: z.boolean().default(false).describe('People take turns on this environment: `npm run claim` leases it, and apply, destroy and sync by anyone but the holder are refused without --force.'),
+    claims: z
+      .boolean()
+      .default(false)
+      .describe(
+        'People take turns on this environment: `npm run claim` leases it, and apply, destroy and sync by anyone but the holder are refused without --force.',
+      ),
     claimDuration: z
       .object({
         default: z.string().default('8h').describe('How long a claim lasts without --for, e.g. 8h.'),

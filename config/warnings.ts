@@ -25,7 +25,9 @@ export function planWarnings(env: Pick<Environment, 'path' | 'config'>, today: D
     ]);
   }
   if (status === 'extended') {
-    warnings.push(`kubernetes.version ${minor} is past EKS standard support (ended ${row.endOfStandardSupport}); extended support costs more per cluster hour and ends ${row.endOfExtendedSupport}. Upgrade to ${nextMinor(minor)}.`);
+    warnings.push(
+      `kubernetes.version ${minor} is past EKS standard support (ended ${row.endOfStandardSupport}); extended support costs more per cluster hour and ends ${row.endOfExtendedSupport}. Upgrade to ${nextMinor(minor)}.`,
+    );
   }
   if (!config.vpc.interfaceEndpoints && !config.emulated) {
     warnings.push('vpc.interfaceEndpoints is off: private nodes reach ECR, STS, CloudWatch Logs and EC2 through the NAT gateway.');
@@ -35,7 +37,9 @@ export function planWarnings(env: Pick<Environment, 'path' | 'config'>, today: D
     warnings.push('kubernetes.systemNodeGroup is not set: platform add-ons share nodes with team workloads.');
   }
   if (!config.emulated && config.kubernetes.publicAccessCidrs.length > 0) {
-    warnings.push(`the cluster API is public to ${config.kubernetes.publicAccessCidrs.join(', ')}; a private endpoint with kubernetes.deployer or vpc.runnerSubnet is safer.`);
+    warnings.push(
+      `the cluster API is public to ${config.kubernetes.publicAccessCidrs.join(', ')}; a private endpoint with kubernetes.deployer or vpc.runnerSubnet is safer.`,
+    );
   }
   return warnings;
 }

@@ -228,7 +228,8 @@ export class KarrStack extends LayerStack {
     const rule = (id: string, description: string, source: { cidrIpv4: string } | { referencedSecurityGroupId: string }) =>
       new VpcSecurityGroupIngressRule(this, id, { securityGroupId: sg, description, ipProtocol: 'tcp', fromPort: 443, toPort: 443, ...source });
     for (const cidr of apiAccessCidrs) rule(`api-from-${cidr.replace(/[./]/g, '-')}`, `Kubernetes API from deployer CIDR ${cidr}`, { cidrIpv4: cidr });
-    for (const group of apiAccessSecurityGroupIds) rule(`api-from-${group}`, `Kubernetes API from deployer security group ${group}`, { referencedSecurityGroupId: group });
+    for (const group of apiAccessSecurityGroupIds)
+      rule(`api-from-${group}`, `Kubernetes API from deployer security group ${group}`, { referencedSecurityGroupId: group });
     if (runnerSubnetCidr) rule('api-from-runner-subnet', 'Kubernetes API from the CI runner subnet', { cidrIpv4: runnerSubnetCidr });
   }
 
@@ -276,7 +277,11 @@ export class KarrStack extends LayerStack {
     }
   }
 
-  private addon(name: string, version: string, options: { after?: ITerraformDependable[]; configurationValues?: string; serviceAccountRoleArn?: string } = {}): EksAddon {
+  private addon(
+    name: string,
+    version: string,
+    options: { after?: ITerraformDependable[]; configurationValues?: string; serviceAccountRoleArn?: string } = {},
+  ): EksAddon {
     const after = options.after ?? [];
     return new EksAddon(this, `addon-${name}`, {
       clusterName: this.cluster.name,
@@ -304,9 +309,7 @@ export class KarrStack extends LayerStack {
       (policy) => new IamRolePolicyAttachment(this, `node-role-${policy}`, { role: role.name, policyArn: `${AWS_MANAGED}/${policy}` }),
     );
 
-    return Object.entries(this.props.nodeGroups).map(([name, group]) =>
-      this.nodeGroup(name, group, role, network, [...attachments, ...after]),
-    );
+    return Object.entries(this.props.nodeGroups).map(([name, group]) => this.nodeGroup(name, group, role, network, [...attachments, ...after]));
   }
 
   private nodeGroup(name: string, group: NodeGroupConfig, role: IamRole, network: FlagOutputs, after: ITerraformDependable[]): EksNodeGroup {

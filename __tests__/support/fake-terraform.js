@@ -23,10 +23,13 @@ const onSignal = (name) => {
   record(name);
   if (stopping) return;
   stopping = true;
-  setTimeout(() => {
-    process.stderr.write('Error: execution halted\n');
-    process.exit(1);
-  }, Number(process.env.FAKE_TF_STOP_MS || 1500));
+  setTimeout(
+    () => {
+      process.stderr.write('Error: execution halted\n');
+      process.exit(1);
+    },
+    Number(process.env.FAKE_TF_STOP_MS || 1500),
+  );
 };
 process.on('SIGINT', () => onSignal('SIGINT'));
 process.on('SIGTERM', () => onSignal('SIGTERM'));

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { REPO_ROOT } from './scratch';
 
-export const PERSON = { name: 'Pat Person', email: 'pat@example.com' };
+const PERSON = { name: 'Pat Person', email: 'pat@example.com' };
 
 /** `git <args>` in `cwd` as the person; stdout without its final newline. */
 export function git(cwd: string, ...args: string[]): string {

@@ -28,7 +28,7 @@ export interface LockProxyOptions {
 }
 
 /** Which lock request `armOnce` spoils: terraform's state lock, or the workflow's apply lock. */
-export type LockKind = 'state' | 'apply';
+type LockKind = 'state' | 'apply';
 
 function isLockRequest(req: http.IncomingMessage, kind: LockKind): boolean {
   if (req.method !== 'PUT' && req.method !== 'POST') return false;
@@ -44,23 +44,20 @@ export async function startLockProxy(opts: LockProxyOptions): Promise<LockProxy>
   const server = http.createServer((req, res) => {
     const spoil = armed !== undefined && isLockRequest(req, armed);
     if (spoil) armed = undefined;
-    const upstream = http.request(
-      { host: '127.0.0.1', port: opts.upstreamPort, method: req.method, path: req.url, headers: req.headers },
-      (answer) => {
-        const chunks: Buffer[] = [];
-        answer.on('data', (c: Buffer) => chunks.push(c));
-        answer.on('end', () => {
-          if (spoil) {
-            spoiled += 1;
-            // The emulator did the write; the client never hears of it and tries again.
-            setTimeout(() => req.socket.destroy(), opts.delayMs ?? 3000);
-            return;
-          }
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          res.end(Buffer.concat(chunks));
-        });
-      },
-    );
+    const upstream = http.request({ host: '127.0.0.1', port: opts.upstreamPort, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+      const chunks: Buffer[] = [];
+      answer.on('data', (c: Buffer) => chunks.push(c));
+      answer.on('end', () => {
+        if (spoil) {
+          spoiled += 1;
+          // The emulator did the write; the client never hears of it and tries again.
+          setTimeout(() => req.socket.destroy(), opts.delayMs ?? 3000);
+          return;
+        }
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        res.end(Buffer.concat(chunks));
+      });
+    });
     upstream.on('error', () => req.socket.destroy());
     req.pipe(upstream);
   });

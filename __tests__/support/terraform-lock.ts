@@ -13,7 +13,11 @@ export interface WrittenLock {
 }
 
 /** Puts a lock on `stateKey` held by `who`, created at `created`; returns its id. */
-export async function writeTerraformLock(backend: StateBackend, endpoint: string, opts: { stateKey: string; who: string; created: Date }): Promise<WrittenLock> {
+export async function writeTerraformLock(
+  backend: StateBackend,
+  endpoint: string,
+  opts: { stateKey: string; who: string; created: Date },
+): Promise<WrittenLock> {
   const lockPath = `${backend.bucket}/${opts.stateKey}`;
   const info = {
     ID: randomUUID(),

@@ -52,7 +52,7 @@ export interface CiBuildOptions {
   readonly afterPlan?: () => void | Promise<void>;
 }
 
-export type CiBuildOutcome = 'pushed' | 'no-change' | 'bot-head' | 'superseded';
+type CiBuildOutcome = 'pushed' | 'no-change' | 'bot-head' | 'superseded';
 
 export interface CiBuildResult {
   readonly outcome: CiBuildOutcome;
@@ -69,7 +69,6 @@ export interface CiBuildResult {
 
 /** A diff file, as git shows its path. */
 export const DIFF_FILE = /(^|\/)environments\/.+\/changes\.(txt|json)$/;
-
 
 export async function ciBuild(ws: Workspace, opts: CiBuildOptions, progress: Progress): Promise<CiBuildResult> {
   const started = Date.now();
@@ -154,7 +153,15 @@ export async function ciBuild(ws: Workspace, opts: CiBuildOptions, progress: Pro
   const message = `bdda: diff of ${what} at ${ref.commit.slice(0, 7)} [skip ci]`;
   git.commit(changed, message, bot);
   const inputs = new Set(planned.flatMap((env) => env.files.map((f) => gitPath(path.join(ws.root, f)))));
-  const pushed = pushWithRetries(git, { remote, branch: ref.branch, start: ref.commit, bot, attempts: config.pushAttempts, makesStale: (file) => readByPlan(file, inputs), say });
+  const pushed = pushWithRetries(git, {
+    remote,
+    branch: ref.branch,
+    start: ref.commit,
+    bot,
+    attempts: config.pushAttempts,
+    makesStale: (file) => readByPlan(file, inputs),
+    say,
+  });
   if (!pushed) return result('superseded', base);
   say(`pushed ${pushed.slice(0, 7)} "${message}" to ${remote}/${ref.branch}`);
   return result('pushed', { ...base, commit: pushed });
@@ -165,7 +172,8 @@ async function selectEnvironments(ws: Workspace, opts: CiBuildOptions, ref: Buil
   if (opts.env && opts.all) throw new BddaError('Pass either --env <name> or --all to ci build, not both.');
   const leaves = listEnvironments(ws.root);
   const tier = opts.env ? leaves.filter((l) => l.path.startsWith(`${opts.env?.replace(/\/+$/, '')}/`)) : [];
-  if (opts.shard && !opts.all && tier.length === 0) throw new BddaError('--shard i/n splits a list of environments; pass it with --all or with a tier (--env prod), not with one environment.');
+  if (opts.shard && !opts.all && tier.length === 0)
+    throw new BddaError('--shard i/n splits a list of environments; pass it with --all or with a tier (--env prod), not with one environment.');
   if (opts.all) return opts.shard ? selectShard(leaves, opts.shard) : leaves;
   if (opts.env) {
     if (tier.length > 0) return opts.shard ? selectShard(tier, opts.shard) : tier;
@@ -173,7 +181,9 @@ async function selectEnvironments(ws: Workspace, opts: CiBuildOptions, ref: Buil
   }
   if (ref.branch === mainBranch) {
     if (config.planOnMain.length === 0) {
-      throw new BddaError(`ci build runs on ${mainBranch}, but planOnMain in environments/ci.yaml names nothing to plan. List the tiers main plans there (e.g. planOnMain: [staging, prod]), or pass --env.`);
+      throw new BddaError(
+        `ci build runs on ${mainBranch}, but planOnMain in environments/ci.yaml names nothing to plan. List the tiers main plans there (e.g. planOnMain: [staging, prod]), or pass --env.`,
+      );
     }
     return environmentsToPlanOnMain(ws.root, config);
   }
@@ -193,4 +203,3 @@ function readByPlan(file: string, inputs: ReadonlySet<string>): boolean {
   if (file === `${ENVIRONMENTS_DIR}/env.yaml`) return inputs.has(file);
   return true;
 }
-

@@ -11,9 +11,9 @@ import { z } from 'zod';
 import { type EnvironmentRef, ENVIRONMENTS_DIR, listEnvironments } from '../../config/load';
 import { ConfigError } from '../../config/errors';
 
-export const CI_CONFIG_FILE = `${ENVIRONMENTS_DIR}/ci.yaml`;
+const CI_CONFIG_FILE = `${ENVIRONMENTS_DIR}/ci.yaml`;
 
-export const ciConfigSchema = z
+const ciConfigSchema = z
   .object({
     mainBranch: z.string().min(1).default('main').describe('The branch whose builds plan `planOnMain` and that releases deploy from.'),
     planOnMain: z
@@ -27,7 +27,13 @@ export const ciConfigSchema = z
       })
       .strict()
       .default({ name: 'bdda-bot', email: 'bdda-bot@users.noreply.github.com' }),
-    pushAttempts: z.number().int().min(1).max(10).default(4).describe('Pushes tried (fetching and rebasing between them) when the branch moved under the build.'),
+    pushAttempts: z
+      .number()
+      .int()
+      .min(1)
+      .max(10)
+      .default(4)
+      .describe('Pushes tried (fetching and rebasing between them) when the branch moved under the build.'),
   })
   .strict();
 

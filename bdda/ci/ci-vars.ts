@@ -13,7 +13,7 @@ export interface BuildRef {
 }
 
 /** Each CI system's variables for the branch and the commit, in the order they are asked. */
-export const CI_VARIABLES: ReadonlyArray<{ readonly ci: string; readonly branch: string; readonly commit: string }> = [
+const CI_VARIABLES: ReadonlyArray<{ readonly ci: string; readonly branch: string; readonly commit: string }> = [
   // GITHUB_HEAD_REF is set (to the PR's branch) only on pull_request events; GITHUB_REF_NAME otherwise.
   { ci: 'GitHub Actions', branch: 'GITHUB_HEAD_REF', commit: 'GITHUB_SHA' },
   { ci: 'GitHub Actions', branch: 'GITHUB_REF_NAME', commit: 'GITHUB_SHA' },

@@ -32,7 +32,9 @@ export async function commitApplied(ws: Workspace, opts: CommitAppliedOptions, p
   const ref = buildRef(git, opts.vars ?? process.env);
   const dirty = git.status().filter((e) => !DIFF_FILE.test(e.path));
   if (dirty.length > 0) {
-    throw new BddaError(`The working tree of ${git.cwd} has changes other than diff files (${dirty.map((e) => e.path).join(', ')}); commit-applied commits only ${env.path}'s diff files. Nothing was committed.`);
+    throw new BddaError(
+      `The working tree of ${git.cwd} has changes other than diff files (${dirty.map((e) => e.path).join(', ')}); commit-applied commits only ${env.path}'s diff files. Nothing was committed.`,
+    );
   }
   const files = [CHANGES_TXT, CHANGES_JSON].map((f) => gitPath(path.join(env.dir, f)));
   const changed = git.status(files).map((e) => e.path);
@@ -42,7 +44,15 @@ export async function commitApplied(ws: Workspace, opts: CommitAppliedOptions, p
   }
   git.commit(changed, `bdda: deployed ${env.path} at ${ref.commit.slice(0, 7)} [skip ci]`, bot);
   // What was deployed stays deployed whatever came after: every newer commit is rebased under this one.
-  const pushed = pushWithRetries(git, { remote: opts.remote ?? 'origin', branch: ref.branch, start: ref.commit, bot, attempts: config.pushAttempts, makesStale: () => false, say: (m) => progress.step(env.path, 'CI', m) });
+  const pushed = pushWithRetries(git, {
+    remote: opts.remote ?? 'origin',
+    branch: ref.branch,
+    start: ref.commit,
+    bot,
+    attempts: config.pushAttempts,
+    makesStale: () => false,
+    say: (m) => progress.step(env.path, 'CI', m),
+  });
   progress.step(env.path, 'CI', `pushed ${pushed?.slice(0, 7)}: the deployed diff of ${env.path} left ${ref.branch}`);
   return 'pushed';
 }

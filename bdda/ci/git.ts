@@ -106,6 +106,10 @@ function firstLines(text: string, n = 6): string {
 /** The git checkout holding `root`, and a function giving a file's path as git shows it (from the checkout's top). */
 export function checkoutOf(root: string): { git: Git; gitPath: (file: string) => string } {
   const top = new Git(root).run(['rev-parse', '--show-toplevel'], `finding the git checkout of ${root}`);
-  const gitPath = (file: string) => path.relative(top, path.join(fs.realpathSync(path.dirname(file)), path.basename(file))).split(path.sep).join('/');
+  const gitPath = (file: string) =>
+    path
+      .relative(top, path.join(fs.realpathSync(path.dirname(file)), path.basename(file)))
+      .split(path.sep)
+      .join('/');
   return { git: new Git(top), gitPath };
 }

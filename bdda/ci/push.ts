@@ -45,7 +45,9 @@ export function pushWithRetries(git: Git, p: PushPlan): string | undefined {
     const fetch = git.tryRun(['fetch', '--quiet', p.remote, `refs/heads/${p.branch}`]);
     if (fetch.status !== 0) {
       undo();
-      throw new BddaError(`git fetch ${p.remote} ${p.branch} failed after a rejected push: ${fetch.stderr.trim()}. Nothing was pushed; the bot commit was undone.`);
+      throw new BddaError(
+        `git fetch ${p.remote} ${p.branch} failed after a rejected push: ${fetch.stderr.trim()}. Nothing was pushed; the bot commit was undone.`,
+      );
     }
     const theirs = git.run(['rev-parse', 'FETCH_HEAD'], 'reading the fetched branch');
     const newer = git.commitsBetween(p.start, theirs);
@@ -58,18 +60,21 @@ export function pushWithRetries(git: Git, p: PushPlan): string | undefined {
       );
       return undefined;
     }
-    p.say(`push rejected: ${p.branch} has ${newer.length} newer commit(s) that do not change the plan; rebasing the diff commit onto ${theirs.slice(0, 7)} (attempt ${attempt} of ${p.attempts})`);
+    p.say(
+      `push rejected: ${p.branch} has ${newer.length} newer commit(s) that do not change the plan; rebasing the diff commit onto ${theirs.slice(0, 7)} (attempt ${attempt} of ${p.attempts})`,
+    );
     const rebase = git.tryRun(['rebase', '--quiet', theirs], identityEnv);
     if (rebase.status !== 0) {
       git.tryRun(['rebase', '--abort']);
       undo();
       throw new BddaError(
         `Rebasing the diff commit onto ${p.remote}/${p.branch} (${theirs.slice(0, 7)}) conflicts: another commit changed the same diff files (${rebase.stdout.trim().split('\n').slice(-2).join(' ')}). ` +
-          'Nothing was pushed. Run the build again on the branch\'s newest commit.',
+          "Nothing was pushed. Run the build again on the branch's newest commit.",
       );
     }
   }
   undo();
-  throw new BddaError(`git push to ${p.remote}/${p.branch} was rejected ${p.attempts} times: the branch keeps moving. Nothing was pushed; run the build again.`);
+  throw new BddaError(
+    `git push to ${p.remote}/${p.branch} was rejected ${p.attempts} times: the branch keeps moving. Nothing was pushed; run the build again.`,
+  );
 }
-

@@ -37,14 +37,15 @@ export function renderSummary(entries: readonly SummaryEntry[], opts: SummaryOpt
     '| --- | --- | ---: | ---: | ---: | --- |',
     ...entries.flatMap((e) =>
       e.record
-        ? e.record.layers.map((l) => `| ${e.env} | ${LABEL[l.layer] ?? l.layer} | ${l.counts.add ?? 0} | ${l.counts.change ?? 0} | ${(l.counts.destroy ?? 0) + (l.counts.delete ?? 0)} | ${l.summary} |`)
+        ? e.record.layers.map(
+            (l) =>
+              `| ${e.env} | ${LABEL[l.layer] ?? l.layer} | ${l.counts.add ?? 0} | ${l.counts.change ?? 0} | ${(l.counts.destroy ?? 0) + (l.counts.delete ?? 0)} | ${l.summary} |`,
+          )
         : [`| ${e.env} | all | 0 | 0 | 0 | in sync: no changes in any layer |`],
     ),
   ];
   // Details, one block per environment; the cut falls between lines, never inside one.
-  const blocks = entries
-    .filter((e) => e.record)
-    .map((e) => ({ entry: e, lines: detailLines(e.record as ChangesRecord, e.env) }));
+  const blocks = entries.filter((e) => e.record).map((e) => ({ entry: e, lines: detailLines(e.record as ChangesRecord, e.env) }));
   const out: string[] = [...head];
   let size = out.join('\n').length;
   for (let b = 0; b < blocks.length; b++) {

@@ -45,7 +45,7 @@ export interface VerifyOptions {
   readonly log?: (line: string) => void;
 }
 
-export interface PhaseResult {
+interface PhaseResult {
   readonly phase: string;
   readonly ok: boolean;
   readonly seconds: number;
@@ -65,7 +65,9 @@ export async function verifyRelease(ws: Workspace, opts: VerifyOptions, progress
   const log = opts.log ?? ((line: string) => console.log(line));
   const template = loadEnvironment(ws.root, opts.template ?? firstLeafOf(ws.root, 'dev'));
   if (!template.config.emulated || template.config.protected) {
-    throw new BddaError(`verify builds its throwaway environment on the emulator; the template ${template.path} is ${template.config.protected ? 'protected' : 'not emulated'}. Pass --template with an emulated environment, e.g. --template dev1.`);
+    throw new BddaError(
+      `verify builds its throwaway environment on the emulator; the template ${template.path} is ${template.config.protected ? 'protected' : 'not emulated'}. Pass --template with an emulated environment, e.g. --template dev1.`,
+    );
   }
   const scratch = makeScratchCopy(ws, template);
   const sws: Workspace = { ...ws, root: scratch.root, buildDir: path.join(scratch.root, 'build') };
@@ -102,7 +104,9 @@ export async function verifyRelease(ws: Workspace, opts: VerifyOptions, progress
     (await phase('smoke', () => smokeChecks(sws, env, opts.expectFlagOutputs ?? [])));
 
   if (!built && opts.keep) {
-    log(`verify: FAILED; kept ${env.path} (--keep). Inspect it with BDDA_ROOT=${scratch.root}, and remove it with \`BDDA_ROOT=${scratch.root} npm run destroy -- --env ${env.path} --yes\`.`);
+    log(
+      `verify: FAILED; kept ${env.path} (--keep). Inspect it with BDDA_ROOT=${scratch.root}, and remove it with \`BDDA_ROOT=${scratch.root} npm run destroy -- --env ${env.path} --yes\`.`,
+    );
     return { ok: false, envPath: env.path, phases };
   }
   await phase('destroy', async () => `${await destroyEnvironment(sws, env, guards, progress)}; ${await forgetLedger(sws, env)}`);
@@ -111,7 +115,16 @@ export async function verifyRelease(ws: Workspace, opts: VerifyOptions, progress
   if (emulator.fresh) await stopEmulator(ws.emulatorDir);
   const ok = phases.every((p) => p.ok);
   const total = phases.reduce((s, p) => s + p.seconds, 0);
-  log(`verify: ${ok ? 'PASSED' : 'FAILED'}: ${env.path} built from scratch, checked and removed in ${total.toFixed(1)}s${ok ? '' : ` (failed: ${phases.filter((p) => !p.ok).map((p) => p.phase).join(', ')})`}`);
+  log(
+    `verify: ${ok ? 'PASSED' : 'FAILED'}: ${env.path} built from scratch, checked and removed in ${total.toFixed(1)}s${
+      ok
+        ? ''
+        : ` (failed: ${phases
+            .filter((p) => !p.ok)
+            .map((p) => p.phase)
+            .join(', ')})`
+    }`,
+  );
   return { ok, envPath: env.path, phases };
 }
 
@@ -137,13 +150,23 @@ function summaries(plan: { layers: ReadonlyArray<{ summary: string }> }): string
 }
 
 /** Apply, then apply the diff it wrote for the layers that were waiting, until nothing is left. */
-async function applyUntilDeployed(ws: Workspace, env: Environment, guards: { yes: boolean; interactive: boolean }, progress: Progress, rounds: number): Promise<string> {
+async function applyUntilDeployed(
+  ws: Workspace,
+  env: Environment,
+  guards: { yes: boolean; interactive: boolean },
+  progress: Progress,
+  rounds: number,
+): Promise<string> {
   for (let round = 1; round <= rounds; round++) {
     const outcome = await applyEnvironment(ws, env, guards, progress);
     if (outcome !== 'applied-more-to-review') return `every layer deployed in ${round} apply round(s)`;
     if (!readChanges(env.dir)) throw new BddaError('apply asked for another review round but wrote no diff');
   }
-  throw new BddaError(`still not deployed after ${rounds} apply rounds: ${readChanges(env.dir)?.record.layers.map((l) => l.summary).join(' ')}`);
+  throw new BddaError(
+    `still not deployed after ${rounds} apply rounds: ${readChanges(env.dir)
+      ?.record.layers.map((l) => l.summary)
+      .join(' ')}`,
+  );
 }
 
 interface Clients {
@@ -194,7 +217,8 @@ function smokeChecks(ws: Workspace, env: Environment, extraOutputs: readonly str
     const recorded = await backend.getObject(env.naming.stateKey('goliath'));
     const chart = fs.readFileSync(path.join(ws.buildDir, env.path, 'goliath', 'goliath.k8s.yaml'), 'utf8');
     const diff = diffManifests(recorded, chart);
-    if (!recorded || Object.keys(diff.actions).length > 0) failures.push(`Goliath's record differs from the chart in ${Object.keys(diff.actions).length || 'every'} object(s)`);
+    if (!recorded || Object.keys(diff.actions).length > 0)
+      failures.push(`Goliath's record differs from the chart in ${Object.keys(diff.actions).length || 'every'} object(s)`);
 
     if (failures.length) throw new BddaError(failures.join('; '));
     return `FLAG outputs present (${outputs.length}); cluster ${env.naming.clusterName} ACTIVE; Goliath's record equals the chart`;

@@ -31,7 +31,13 @@ import {
   type RouteTable,
 } from '@aws-sdk/client-ec2';
 import { CloudWatchLogsClient, DeleteLogGroupCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { DeleteRoleCommand, DeleteRolePolicyCommand, DetachRolePolicyCommand, ListAttachedRolePoliciesCommand, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
+import {
+  DeleteRoleCommand,
+  DeleteRolePolicyCommand,
+  DetachRolePolicyCommand,
+  ListAttachedRolePoliciesCommand,
+  ListRolePoliciesCommand,
+} from '@aws-sdk/client-iam';
 import * as path from 'node:path';
 import { EMULATOR_CREDENTIALS } from '../engines/aws-env';
 import type { Environment } from '../../config/load';
@@ -57,7 +63,7 @@ import {
 import type { Workspace } from '../support/workspace';
 
 /** The terraform types adopt imports, with the import id of an orphan (the found id, for all of these). */
-export const IMPORTABLE_TYPES: ReadonlySet<string> = new Set([
+const IMPORTABLE_TYPES: ReadonlySet<string> = new Set([
   'aws_vpc',
   'aws_subnet',
   'aws_route_table',
@@ -93,7 +99,7 @@ const DELETE_ORDER = [
   'aws_iam_role',
 ];
 
-export interface Match {
+interface Match {
   readonly address: string;
   readonly orphan: Orphan;
 }
@@ -110,7 +116,13 @@ export interface MatchResult {
  * Matches a layer's orphans to the addresses of its code that the state lacks. `vpcOf` gives the
  * VPC of each VPC-scoped orphan (a VPC's own id for a VPC); `homeVpc` the VPC already in a state.
  */
-export function matchOrphans(orphans: readonly Orphan[], code: LayerCode, state: LayerState, vpcOf: ReadonlyMap<string, string> = new Map(), homeVpc?: string): MatchResult {
+export function matchOrphans(
+  orphans: readonly Orphan[],
+  code: LayerCode,
+  state: LayerState,
+  vpcOf: ReadonlyMap<string, string> = new Map(),
+  homeVpc?: string,
+): MatchResult {
   const unsupported = orphans.filter((o) => !IMPORTABLE_TYPES.has(o.type));
   const candidates = (o: Orphan): string[] =>
     Object.entries(code.resource?.[o.type] ?? {})
@@ -144,17 +156,19 @@ export function matchOrphans(orphans: readonly Orphan[], code: LayerCode, state:
 }
 
 /** The VPC of each VPC-scoped orphan, and of the EIP each orphan NAT gateway holds: describe calls for orphans only. */
-export async function vpcsOf(ec2: EC2Client, orphans: readonly Orphan[]): Promise<Map<string, string>> {
+async function vpcsOf(ec2: EC2Client, orphans: readonly Orphan[]): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   const ids = (type: string) => orphans.filter((o) => o.type === type).map((o) => o.id);
   for (const id of ids('aws_vpc')) out.set(id, id);
   const subnets = ids('aws_subnet');
   if (subnets.length) for (const s of (await ec2.send(new DescribeSubnetsCommand({ SubnetIds: subnets }))).Subnets ?? []) set(out, s.SubnetId, s.VpcId);
   const tables = ids('aws_route_table');
-  if (tables.length) for (const t of (await ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: tables }))).RouteTables ?? []) set(out, t.RouteTableId, t.VpcId);
+  if (tables.length)
+    for (const t of (await ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: tables }))).RouteTables ?? []) set(out, t.RouteTableId, t.VpcId);
   const igws = ids('aws_internet_gateway');
   if (igws.length) {
-    for (const g of (await ec2.send(new DescribeInternetGatewaysCommand({ InternetGatewayIds: igws }))).InternetGateways ?? []) set(out, g.InternetGatewayId, g.Attachments?.[0]?.VpcId);
+    for (const g of (await ec2.send(new DescribeInternetGatewaysCommand({ InternetGatewayIds: igws }))).InternetGateways ?? [])
+      set(out, g.InternetGatewayId, g.Attachments?.[0]?.VpcId);
   }
   const nats = ids('aws_nat_gateway');
   if (nats.length) {
@@ -164,9 +178,11 @@ export async function vpcsOf(ec2: EC2Client, orphans: readonly Orphan[]): Promis
     }
   }
   const endpoints = ids('aws_vpc_endpoint');
-  if (endpoints.length) for (const e of (await ec2.send(new DescribeVpcEndpointsCommand({ VpcEndpointIds: endpoints }))).VpcEndpoints ?? []) set(out, e.VpcEndpointId, e.VpcId);
+  if (endpoints.length)
+    for (const e of (await ec2.send(new DescribeVpcEndpointsCommand({ VpcEndpointIds: endpoints }))).VpcEndpoints ?? []) set(out, e.VpcEndpointId, e.VpcId);
   const flowLogs = ids('aws_flow_log');
-  if (flowLogs.length) for (const f of (await ec2.send(new DescribeFlowLogsCommand({ FlowLogIds: flowLogs }))).FlowLogs ?? []) set(out, f.FlowLogId, f.ResourceId);
+  if (flowLogs.length)
+    for (const f of (await ec2.send(new DescribeFlowLogsCommand({ FlowLogIds: flowLogs }))).FlowLogs ?? []) set(out, f.FlowLogId, f.ResourceId);
   return out;
 }
 
@@ -183,7 +199,7 @@ function referencedAddress(value: unknown): string | undefined {
  * Routes and route table associations carry no tags, yet exist once their table does; terraform
  * would fail creating them again. They are imported when the live table has them.
  */
-export async function childImports(ec2: EC2Client, code: LayerCode, state: LayerState, matches: readonly Match[]): Promise<ImportBlock[]> {
+async function childImports(ec2: EC2Client, code: LayerCode, state: LayerState, matches: readonly Match[]): Promise<ImportBlock[]> {
   const idOf = new Map(state.idOf);
   for (const m of matches) idOf.set(m.address, m.orphan.id);
   const resolve = (v: unknown) => {
@@ -193,12 +209,14 @@ export async function childImports(ec2: EC2Client, code: LayerCode, state: Layer
   const wanted: Array<{ to: string; table: string; cidr?: string; subnet?: string }> = [];
   for (const [name, r] of Object.entries(code.resource?.aws_route ?? {})) {
     const table = resolve(r.route_table_id);
-    if (table && typeof r.destination_cidr_block === 'string' && !state.addresses.has(`aws_route.${name}`)) wanted.push({ to: `aws_route.${name}`, table, cidr: r.destination_cidr_block });
+    if (table && typeof r.destination_cidr_block === 'string' && !state.addresses.has(`aws_route.${name}`))
+      wanted.push({ to: `aws_route.${name}`, table, cidr: r.destination_cidr_block });
   }
   for (const [name, r] of Object.entries(code.resource?.aws_route_table_association ?? {})) {
     const table = resolve(r.route_table_id);
     const subnet = resolve(r.subnet_id);
-    if (table && subnet && !state.addresses.has(`aws_route_table_association.${name}`)) wanted.push({ to: `aws_route_table_association.${name}`, table, subnet });
+    if (table && subnet && !state.addresses.has(`aws_route_table_association.${name}`))
+      wanted.push({ to: `aws_route_table_association.${name}`, table, subnet });
   }
   if (wanted.length === 0) return [];
   const tables = new Map<string, RouteTable>();
@@ -209,7 +227,8 @@ export async function childImports(ec2: EC2Client, code: LayerCode, state: Layer
   const blocks: ImportBlock[] = [];
   for (const w of wanted) {
     const table = tables.get(w.table);
-    if (w.cidr && table?.Routes?.some((r) => r.DestinationCidrBlock === w.cidr && r.Origin !== 'CreateRouteTable')) blocks.push({ to: w.to, id: `${w.table}_${w.cidr}` });
+    if (w.cidr && table?.Routes?.some((r) => r.DestinationCidrBlock === w.cidr && r.Origin !== 'CreateRouteTable'))
+      blocks.push({ to: w.to, id: `${w.table}_${w.cidr}` });
     if (w.subnet && table?.Associations?.some((a) => a.SubnetId === w.subnet)) blocks.push({ to: w.to, id: `${w.subnet}/${w.table}` });
   }
   return blocks;
@@ -238,7 +257,9 @@ export async function adoptEnvironment(ws: Workspace, env: Environment, opts: Ad
       // second run of adopt cannot hand an address to a duplicate.
       const orphans = [...report.orphans, ...report.adopting].filter((o) => layers.includes(o.layer));
       if (report.orphans.every((o) => !layers.includes(o.layer))) {
-        log(`${env.path}: no resources outside the state${report.adopting.length ? ` other than the ${report.adopting.length} the next apply imports` : ''}. Nothing to adopt.`);
+        log(
+          `${env.path}: no resources outside the state${report.adopting.length ? ` other than the ${report.adopting.length} the next apply imports` : ''}. Nothing to adopt.`,
+        );
         return;
       }
       const vpcOf = await vpcsOf(clients.ec2, orphans);
@@ -260,19 +281,27 @@ export async function adoptEnvironment(ws: Workspace, env: Environment, opts: Ad
         for (const c of children) log(`  ${c.to} <- ${c.id}`);
       }
       if (unsupported.length) {
-        log(`No match strategy for ${[...new Set(unsupported.map((o) => o.type))].join(', ')}: import or delete these by hand: ${unsupported.map(describeOrphan).join(', ')}.`);
+        log(
+          `No match strategy for ${[...new Set(unsupported.map((o) => o.type))].join(', ')}: import or delete these by hand: ${unsupported.map(describeOrphan).join(', ')}.`,
+        );
       }
       if (unmatched.length) {
-        log(`${unmatched.length} resource(s) match no address in the code (a duplicate from a later run, or removed from the code): ${unmatched.map(describeOrphan).join(', ')}.`);
+        log(
+          `${unmatched.length} resource(s) match no address in the code (a duplicate from a later run, or removed from the code): ${unmatched.map(describeOrphan).join(', ')}.`,
+        );
         if (opts.deleteUnmatched) {
           await confirmDeletion(env, unmatched, opts);
           await deleteOrphans(clients, env, ctx.target.terraformEnv, unmatched, log);
           log(`Deleted ${unmatched.length} resource(s).`);
         } else {
-          log(`Delete them with: ${adoptCommand(env)}${opts.layer ? ` --layer ${opts.layer}` : ''} --delete-unmatched (asks to confirm; --yes off a terminal).`);
+          log(
+            `Delete them with: ${adoptCommand(env)}${opts.layer ? ` --layer ${opts.layer}` : ''} --delete-unmatched (asks to confirm; --yes off a terminal).`,
+          );
         }
       }
-      log(`Next: npm run plan -- --env ${env.path} (the plan shows the adopted resources as "will be imported"), review it, then npm run apply -- --env ${env.path}.`);
+      log(
+        `Next: npm run plan -- --env ${env.path} (the plan shows the adopted resources as "will be imported"), review it, then npm run apply -- --env ${env.path}.`,
+      );
     } finally {
       clients.destroy();
     }
@@ -289,7 +318,9 @@ async function confirmDeletion(env: Environment, orphans: readonly Orphan[], opt
   if (opts.yes) return;
   const interactive = opts.interactive ?? Boolean(process.stdin.isTTY);
   if (!interactive) {
-    throw new BddaError(`Deleting ${orphans.length} resource(s) of ${env.path} needs confirmation: run \`${adoptCommand(env)} --delete-unmatched --yes\` when stdin is not a terminal. Nothing was deleted.`);
+    throw new BddaError(
+      `Deleting ${orphans.length} resource(s) of ${env.path} needs confirmation: run \`${adoptCommand(env)} --delete-unmatched --yes\` when stdin is not a terminal. Nothing was deleted.`,
+    );
   }
   if (!(await confirm(`Delete ${orphans.map(describeOrphan).join(', ')}? Type ${env.path} to delete them: `, env.path))) {
     throw new BddaError(`Deletion was not confirmed. Nothing was deleted.`);
@@ -297,7 +328,13 @@ async function confirmDeletion(env: Environment, orphans: readonly Orphan[], opt
 }
 
 /** Deletes orphans with the AWS SDK, dependents before what they sit in. */
-async function deleteOrphans(clients: AwsClients, env: Environment, terraformEnv: Readonly<Record<string, string>>, orphans: readonly Orphan[], log: (line: string) => void): Promise<void> {
+async function deleteOrphans(
+  clients: AwsClients,
+  env: Environment,
+  terraformEnv: Readonly<Record<string, string>>,
+  orphans: readonly Orphan[],
+  log: (line: string) => void,
+): Promise<void> {
   const endpoint = env.config.emulated ? terraformEnv.AWS_ENDPOINT_URL : undefined;
   const logs = new CloudWatchLogsClient({ region: env.config.aws.region, endpoint, credentials: endpoint ? { ...EMULATOR_CREDENTIALS } : undefined });
   const { ec2, iam } = clients;
@@ -357,7 +394,9 @@ async function deleteOrphans(clients: AwsClients, env: Environment, terraformEnv
           break;
         }
         default:
-          throw new BddaError(`adopt cannot delete ${describeOrphan(o)}: no delete strategy for ${o.type}. Delete it in the AWS console or CLI, then run ${adoptCommand(env)} again.`);
+          throw new BddaError(
+            `adopt cannot delete ${describeOrphan(o)}: no delete strategy for ${o.type}. Delete it in the AWS console or CLI, then run ${adoptCommand(env)} again.`,
+          );
       }
     }
   } finally {

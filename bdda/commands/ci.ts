@@ -45,7 +45,7 @@ export function addCiCommand(program: Command, setExitCode: (code: number) => vo
   botOptions(
     ci
       .command('commit-applied')
-      .description('After `apply --yes` in CI: commit the removal of the environment\'s diff files and push it to the branch.')
+      .description("After `apply --yes` in CI: commit the removal of the environment's diff files and push it to the branch.")
       .addOption(envOption().makeOptionMandatory()),
   ).action(async (opts: { env: string; botName?: string; botEmail?: string; remote?: string }) => {
     const { commitApplied } = await import('../ci/commit-applied');
@@ -53,7 +53,9 @@ export function addCiCommand(program: Command, setExitCode: (code: number) => vo
   });
 
   ci.command('role')
-    .description('Print the IAM role CI assumes for an environment or tier (kubernetes.deployer.roleArn); with $GITHUB_OUTPUT set, write it there as role-arn (empty for emulated environments) with the region.')
+    .description(
+      'Print the IAM role CI assumes for an environment or tier (kubernetes.deployer.roleArn); with $GITHUB_OUTPUT set, write it there as role-arn (empty for emulated environments) with the region.',
+    )
     .addOption(envOption().makeOptionMandatory())
     .action((opts: { env: string }) => {
       const { arn, region } = deployRole(workspace().root, opts.env);
@@ -68,10 +70,13 @@ function deployRole(root: string, name: string): { arn: string; region: string }
   const tier = listEnvironments(root).filter((l) => l.path.startsWith(`${name.replace(/\/+$/, '')}/`));
   const envs = (tier.length ? tier.map((l) => l.path) : [name]).map((p) => loadEnvironment(root, p));
   const roles = [...new Set(envs.map((e) => (e.config.emulated ? '' : (e.config.kubernetes.deployer.roleArn ?? ''))))];
-  if (roles.length > 1) throw new BddaError(`The environments of ${name} assume different deploy roles (${roles.join(', ')}); run CI per environment (--env <leaf>).`);
+  if (roles.length > 1)
+    throw new BddaError(`The environments of ${name} assume different deploy roles (${roles.join(', ')}); run CI per environment (--env <leaf>).`);
   const missing = envs.find((e) => !e.config.emulated && !e.config.kubernetes.deployer.roleArn);
   if (missing) {
-    throw new BddaError(`${missing.path} runs in a real account but sets no kubernetes.deployer.roleArn (the role CI assumes through OIDC); set it in ${missing.files[missing.files.length - 1]} or a parent.`);
+    throw new BddaError(
+      `${missing.path} runs in a real account but sets no kubernetes.deployer.roleArn (the role CI assumes through OIDC); set it in ${missing.files[missing.files.length - 1]} or a parent.`,
+    );
   }
   return { arn: roles[0], region: envs[0].config.aws.region };
 }

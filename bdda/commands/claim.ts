@@ -18,7 +18,9 @@ export async function claimCommand(ws: Workspace, opts: ClaimCommandOptions): Pr
   switch (outcome.action) {
     case 'claimed':
     case 'renewed':
-      console.log(`${env.path} ${outcome.action} by ${outcome.lease.who} (branch ${outcome.lease.branch}) until ${outcome.lease.until}${outcome.lease.note ? `: "${outcome.lease.note}"` : ''}.`);
+      console.log(
+        `${env.path} ${outcome.action} by ${outcome.lease.who} (branch ${outcome.lease.branch}) until ${outcome.lease.until}${outcome.lease.note ? `: "${outcome.lease.note}"` : ''}.`,
+      );
       console.log(`Others' apply, destroy and sync of ${env.path} are refused until then. Give it back with \`npm run claim -- --env ${env.path} --release\`.`);
       break;
     case 'released':

@@ -23,7 +23,9 @@ export async function historyCommand(ws: Workspace, opts: HistoryCommandOptions)
       else console.log(`No deployments of ${env.path}: the emulator is not running, and it keeps nothing across restarts.`);
       return;
     }
-    throw new BddaError(`The deployment records of ${env.path} cannot be read from s3://${env.config.backend.bucket}: ${read.unavailable}. Give credentials for account ${env.config.aws.accountId} and run it again.`);
+    throw new BddaError(
+      `The deployment records of ${env.path} cannot be read from s3://${env.config.backend.bucket}: ${read.unavailable}. Give credentials for account ${env.config.aws.accountId} and run it again.`,
+    );
   }
   const records = read.value;
   if (opts.json) {
@@ -35,10 +37,17 @@ export async function historyCommand(ws: Workspace, opts: HistoryCommandOptions)
     return;
   }
   for (const r of records) {
-    const marks = [r.current ? 'current' : '', r.previous ? 'previous' : '', r.status === 'failed' ? 'FAILED' : '', r.forced ? `forced${r.overrodeClaimOf ? ` over ${r.overrodeClaimOf}'s claim` : ''}` : '']
+    const marks = [
+      r.current ? 'current' : '',
+      r.previous ? 'previous' : '',
+      r.status === 'failed' ? 'FAILED' : '',
+      r.forced ? `forced${r.overrodeClaimOf ? ` over ${r.overrodeClaimOf}'s claim` : ''}` : '',
+    ]
       .filter(Boolean)
       .join(', ');
-    console.log(`${r.endedAt}  ${r.operation.padEnd(7)} ${r.sha.slice(0, 12)}  ${r.branch}${r.clean ? '' : ' (dirty tree)'}  by ${r.who}${marks ? `  [${marks}]` : ''}`);
+    console.log(
+      `${r.endedAt}  ${r.operation.padEnd(7)} ${r.sha.slice(0, 12)}  ${r.branch}${r.clean ? '' : ' (dirty tree)'}  by ${r.who}${marks ? `  [${marks}]` : ''}`,
+    );
     for (const layer of r.layers) console.log(`    ${layer.summary}`);
     if (r.error) console.log(`    error: ${r.error}`);
   }

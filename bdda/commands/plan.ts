@@ -68,5 +68,12 @@ export function renderTable(runs: readonly PlanRun[]): string {
   ]);
   const header = ['ENVIRONMENT', ...LAYERS.map((layer) => LABEL[layer])];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  return [header, ...rows].map((row) => row.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+  return [header, ...rows]
+    .map((row) =>
+      row
+        .map((cell, i) => cell.padEnd(widths[i]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }

@@ -15,6 +15,8 @@ export async function syncCommand(ws: Workspace, opts: SyncCommandOptions, progr
   const env = loadEnvironment(ws.root, opts.env);
   const outcome = await syncEnvironment(ws, env, { ref: opts.ref, yes: opts.yes, force: opts.force }, progress);
   if (outcome === 'applied') {
-    console.log(`${env.path} now matches ${opts.ref ?? 'main'}. Plan your branch on it (\`npm run plan -- --env ${env.path}\`): the diff shows only your change.`);
+    console.log(
+      `${env.path} now matches ${opts.ref ?? 'main'}. Plan your branch on it (\`npm run plan -- --env ${env.path}\`): the diff shows only your change.`,
+    );
   }
 }

@@ -20,7 +20,11 @@ export function addVerifyCommand(program: Command, setExitCode: (code: number) =
     .action(async (opts: { template?: string; keep?: boolean; expectFlagOutput?: string[] }) => {
       // Loaded when run, so that the CLI starts without the workflow's modules.
       const { verifyRelease } = await import('../ci/verify');
-      const result = await verifyRelease(workspace(), { template: opts.template, keep: opts.keep, expectFlagOutputs: opts.expectFlagOutput }, consoleProgress());
+      const result = await verifyRelease(
+        workspace(),
+        { template: opts.template, keep: opts.keep, expectFlagOutputs: opts.expectFlagOutput },
+        consoleProgress(),
+      );
       setExitCode(result.ok ? 0 : 1);
     });
 }

@@ -53,21 +53,23 @@ export function layerDigest(plan: Pick<LayerPlan, 'layer' | 'status' | 'body'>):
   return sha256(`${plan.layer}\n${plan.status}\n${plan.body}`);
 }
 
-export function hasChanges(plans: readonly LayerPlan[]): boolean {
+function hasChanges(plans: readonly LayerPlan[]): boolean {
   return plans.some((p) => p.status !== 'no-changes');
 }
 
-export function renderChangesText(envPath: string, tools: Readonly<Record<string, string>>, plans: readonly LayerPlan[]): string {
+function renderChangesText(envPath: string, tools: Readonly<Record<string, string>>, plans: readonly LayerPlan[]): string {
   const header = [
     `# Build-Diff of ${envPath}: changes not yet deployed.`,
     `# Review, commit, then deploy with \`npm run apply -- --env ${envPath}\`. The last lines summarise each layer.`,
-    `# ${Object.entries(tools).map(([tool, version]) => `${tool} ${version}`).join(', ')}`,
+    `# ${Object.entries(tools)
+      .map(([tool, version]) => `${tool} ${version}`)
+      .join(', ')}`,
   ].join('\n');
   const sections = plans.map((p) => `======== ${p.layer.toUpperCase()} (${p.engine}) ========\n\n${p.body}`);
   return `${[header, ...sections, plans.map((p) => p.summary).join('\n')].join('\n\n')}\n`;
 }
 
-export function buildRecord(envPath: string, tools: Readonly<Record<string, string>>, plans: readonly LayerPlan[], text: string): ChangesRecord {
+function buildRecord(envPath: string, tools: Readonly<Record<string, string>>, plans: readonly LayerPlan[], text: string): ChangesRecord {
   const layers = plans.map(({ body, ...rest }) => ({ ...rest, digest: layerDigest({ ...rest, body }) }));
   const unsigned = { formatVersion: 1 as const, environment: envPath, tools, layers, textDigest: sha256(text) };
   return { ...unsigned, digest: sha256(JSON.stringify(unsigned)) };
@@ -124,7 +126,9 @@ export function readChanges(dir: string): { text: string; record: ChangesRecord 
   if (!shape.success) {
     const issue = shape.error.issues[0];
     const key = issue.path.map(String).join('.');
-    throw new BddaError(`${rel(jsonFile)} is not a diff record that plan writes (${key ? `${key}: ` : ''}${issue.message}); it was edited by hand or damaged. ${replan}`);
+    throw new BddaError(
+      `${rel(jsonFile)} is not a diff record that plan writes (${key ? `${key}: ` : ''}${issue.message}); it was edited by hand or damaged. ${replan}`,
+    );
   }
   // The digest covers the file as written, so it is computed from what was read, not the parsed copy.
   const record = raw as ChangesRecord;

@@ -19,7 +19,7 @@ export interface CallerIdentity {
 }
 
 /** The account and ARN of whoever the default credential chain resolves to. */
-export async function callerIdentity(region: string): Promise<CallerIdentity> {
+async function callerIdentity(region: string): Promise<CallerIdentity> {
   const sts = new STSClient({ region, credentials: fromNodeProviderChain(), maxAttempts: 2 });
   try {
     const out = await sts.send(new GetCallerIdentityCommand({}));
@@ -67,5 +67,7 @@ function identityError(err: unknown, credentialsHint: string): BddaError {
   if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'ETIMEDOUT' || code === 'ECONNRESET') {
     return new BddaError(`Could not reach AWS STS to check which account the credentials belong to (${message}). Check the network and run the command again.`);
   }
-  return new BddaError(`Could not check which AWS account the credentials belong to (STS GetCallerIdentity: ${name ? `${name}: ` : ''}${message}). ${credentialsHint}`);
+  return new BddaError(
+    `Could not check which AWS account the credentials belong to (STS GetCallerIdentity: ${name ? `${name}: ` : ''}${message}). ${credentialsHint}`,
+  );
 }

@@ -15,7 +15,7 @@ import { removeFile, writeFileAtomic } from '../support/fs-atomic';
 import { tools } from './tools';
 
 /** The port when neither the caller nor `BDDA_EMULATOR_PORT` names one. */
-export const DEFAULT_EMULATOR_PORT = 4599;
+const DEFAULT_EMULATOR_PORT = 4599;
 
 /** How long a starting moto may take to answer. */
 const START_TIMEOUT_MS = 30_000;
@@ -36,11 +36,6 @@ export interface EmulatorStatus {
   readonly pid?: number;
   readonly port?: number;
   readonly endpoint?: string;
-}
-
-/** The default run folder of a repository's emulator. */
-export function defaultEmulatorRunDir(repoRoot: string): string {
-  return path.join(repoRoot, '.bdda', 'emulator');
 }
 
 /** The emulator's log file in `runDir`. */
@@ -87,7 +82,8 @@ async function withStartLock<T>(runDir: string, fn: () => Promise<T>): Promise<T
     }
     const age = Date.now() - (fs.statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
     if (age > staleAfter) fs.rmSync(file, { force: true });
-    else if (Date.now() > deadline) throw new BddaError(`Another command has been starting the emulator of ${runDir} for too long; remove ${file} if no bdda command runs.`);
+    else if (Date.now() > deadline)
+      throw new BddaError(`Another command has been starting the emulator of ${runDir} for too long; remove ${file} if no bdda command runs.`);
     else await sleep(200);
   }
   try {
@@ -177,10 +173,7 @@ async function startOrReuse(runDir: string, opts: { port?: number }): Promise<Em
     if ((await probe(port)) === 'moto') break;
     if (Date.now() > deadline) {
       await killAndWait(pid);
-      throw new BddaError(
-        `The AWS emulator did not answer on port ${port} within ${START_TIMEOUT_MS / 1000} s and was stopped. ` +
-          `See its log, ${log}.`,
-      );
+      throw new BddaError(`The AWS emulator did not answer on port ${port} within ${START_TIMEOUT_MS / 1000} s and was stopped. ` + `See its log, ${log}.`);
     }
     await sleep(200);
   }
@@ -338,7 +331,10 @@ async function killAndWait(pid: number): Promise<void> {
 function findExecutable(binary: string): boolean {
   const candidates = binary.includes('/')
     ? [binary]
-    : (process.env.PATH ?? '').split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, binary));
+    : (process.env.PATH ?? '')
+        .split(path.delimiter)
+        .filter(Boolean)
+        .map((dir) => path.join(dir, binary));
   return candidates.some((file) => {
     try {
       fs.accessSync(file, fs.constants.X_OK);

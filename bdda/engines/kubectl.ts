@@ -57,7 +57,9 @@ export function runKubectl(args: string[], kubeconfig: string): Promise<{ code: 
     child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
     child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
     child.on('error', (err: NodeJS.ErrnoException) =>
-      reject(err.code === 'ENOENT' ? new BddaError(`kubectl ("${tools().kubectl}") was not found. Install kubectl 1.27 or later, or set KUBECTL_BINARY.`) : err),
+      reject(
+        err.code === 'ENOENT' ? new BddaError(`kubectl ("${tools().kubectl}") was not found. Install kubectl 1.27 or later, or set KUBECTL_BINARY.`) : err,
+      ),
     );
     child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
   });

@@ -28,7 +28,7 @@ export function tools(env: NodeJS.ProcessEnv = process.env): Tools {
 }
 
 /** The provider every layer needs, as laid out in an unpacked mirror. */
-export const AWS_PROVIDER = { source: 'registry.terraform.io/hashicorp/aws', version: '5.100.0' };
+const AWS_PROVIDER = { source: 'registry.terraform.io/hashicorp/aws', version: '5.100.0' };
 
 /**
  * Writes `<buildDir>/terraform.rc`, which makes terraform install providers from the mirror

@@ -8,10 +8,10 @@ import { emulatorStatus } from '../engines/emulator';
 import { StateBackend } from '../state/state-backend';
 import type { Workspace } from '../support/workspace';
 
-export type ReadableBackend = { readonly backend: StateBackend } | { readonly unavailable: string };
+type ReadableBackend = { readonly backend: StateBackend } | { readonly unavailable: string };
 
 /** A backend to read the environment's ledger from, or why there is none. Destroy it after use. */
-export async function readOnlyBackend(ws: Workspace, env: Environment): Promise<ReadableBackend> {
+async function readOnlyBackend(ws: Workspace, env: Environment): Promise<ReadableBackend> {
   const { bucket, region, lockTable } = env.config.backend;
   if (!env.config.emulated) return { backend: new StateBackend({ bucket, region, lockTable }) };
   const emulator = await emulatorStatus(ws.emulatorDir);
@@ -21,7 +21,11 @@ export async function readOnlyBackend(ws: Workspace, env: Environment): Promise<
 }
 
 /** Reads with `fn`, closing the backend after; an unreadable backend gives `{ unavailable }` with the reason. */
-export async function readLedger<T>(ws: Workspace, env: Environment, fn: (backend: StateBackend) => Promise<T>): Promise<{ value: T } | { unavailable: string }> {
+export async function readLedger<T>(
+  ws: Workspace,
+  env: Environment,
+  fn: (backend: StateBackend) => Promise<T>,
+): Promise<{ value: T } | { unavailable: string }> {
   const readable = await readOnlyBackend(ws, env);
   if ('unavailable' in readable) return readable;
   try {
@@ -34,7 +38,7 @@ export async function readLedger<T>(ws: Workspace, env: Environment, fn: (backen
 }
 
 /** A short reason for a table cell: no credentials, unreachable, or the first line of the error. */
-export function unreadableReason(err: unknown): string {
+function unreadableReason(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
   const name = (err as { name?: string } | undefined)?.name ?? '';
   if (/No valid AWS credentials|Could not load credentials|CredentialsProviderError/.test(`${name} ${message}`)) return 'no credentials';

@@ -40,7 +40,8 @@ export interface ClaimOptions {
   readonly now?: Date;
 }
 
-export type ClaimOutcome = { readonly action: 'claimed' | 'renewed'; readonly lease: Lease } | { readonly action: 'released' | 'not-claimed'; readonly lease?: Lease };
+export type ClaimOutcome =
+  { readonly action: 'claimed' | 'renewed'; readonly lease: Lease } | { readonly action: 'released' | 'not-claimed'; readonly lease?: Lease };
 
 /** `npm run claim`: takes, renews or releases the lease of `env`. Refusals change nothing. */
 export async function claimEnvironment(ws: Workspace, env: Environment, opts: ClaimOptions): Promise<ClaimOutcome> {
@@ -79,7 +80,9 @@ export async function claimEnvironment(ws: Workspace, env: Environment, opts: Cl
     }
     if (written === 'precondition-failed') {
       const winner = await readLease(backend, env.path);
-      throw winner ? refusal(env, winner.lease) : new BddaError(`Someone changed the claim on ${env.path} while this one was being written. Nothing was claimed; run the command again.`);
+      throw winner
+        ? refusal(env, winner.lease)
+        : new BddaError(`Someone changed the claim on ${env.path} while this one was being written. Nothing was claimed; run the command again.`);
     }
     return { action: renewing ? 'renewed' : 'claimed', lease };
   } finally {
@@ -95,7 +98,14 @@ function refusal(env: Environment, lease: Lease): BddaError {
   );
 }
 
-async function release(backend: StateBackend, env: Environment, who: string, existing: StoredLease | undefined, force: boolean, now: Date): Promise<ClaimOutcome> {
+async function release(
+  backend: StateBackend,
+  env: Environment,
+  who: string,
+  existing: StoredLease | undefined,
+  force: boolean,
+  now: Date,
+): Promise<ClaimOutcome> {
   if (!existing) return { action: 'not-claimed' };
   const { lease } = existing;
   if (lease.who !== who && !isExpired(lease, now) && !force) {
@@ -105,7 +115,10 @@ async function release(backend: StateBackend, env: Environment, who: string, exi
     );
   }
   const gone = existing.etag ? await backend.deleteObjectIf(claimKey(env.path), existing.etag) : (await backend.deleteObject(claimKey(env.path)), true);
-  if (!gone) throw new BddaError(`The claim on ${env.path} changed while it was being released. Nothing was changed; run \`npm run claim -- --env ${env.path}\` to see who holds it.`);
+  if (!gone)
+    throw new BddaError(
+      `The claim on ${env.path} changed while it was being released. Nothing was changed; run \`npm run claim -- --env ${env.path}\` to see who holds it.`,
+    );
   return { action: 'released', lease };
 }
 
@@ -113,7 +126,13 @@ async function release(backend: StateBackend, env: Environment, who: string, exi
  * Apply, destroy and sync of a claimed environment by anyone but the holder are refused unless
  * `force`. Returns the holder whose unexpired claim `force` overrode, for the deployment record.
  */
-export async function assertClaimAllows(backend: StateBackend, env: Environment, who: string, force: boolean, operation: 'apply' | 'destroy' | 'sync'): Promise<string | undefined> {
+export async function assertClaimAllows(
+  backend: StateBackend,
+  env: Environment,
+  who: string,
+  force: boolean,
+  operation: 'apply' | 'destroy' | 'sync',
+): Promise<string | undefined> {
   if (!env.config.claims) return undefined;
   const lease = (await readLease(backend, env.path))?.lease;
   if (!lease || lease.who === who || isExpired(lease, new Date())) return undefined;
@@ -135,7 +154,9 @@ export async function claimedEnvironmentForBranch(ws: Workspace, branch: string)
     .filter((env) => env.config.claims);
   const now = new Date();
   const leases = await Promise.all(claimable.map(async (env) => ({ env, read: await readLedger(ws, env, (b) => readLease(b, env.path)) })));
-  const held = leases.flatMap(({ env, read }) => ('value' in read && read.value && read.value.lease.branch === branch && !isExpired(read.value.lease, now) ? [{ env, lease: read.value.lease }] : []));
+  const held = leases.flatMap(({ env, read }) =>
+    'value' in read && read.value && read.value.lease.branch === branch && !isExpired(read.value.lease, now) ? [{ env, lease: read.value.lease }] : [],
+  );
   // Two environments claimed for one branch: the newest claim is the one meant.
   held.sort((a, b) => b.lease.since.localeCompare(a.lease.since));
   return held[0]?.env.path;
@@ -181,7 +202,7 @@ function assertClaimable(env: Environment): void {
 }
 
 /** `--for` in milliseconds: a positive duration with a unit (30m, 8h, 2d), at most claimDuration.max. */
-export function parseClaimDuration(env: Environment, text: string | undefined): number {
+function parseClaimDuration(env: Environment, text: string | undefined): number {
   const { default: fallback, max } = env.config.claimDuration;
   const maxMs = parseDuration(max);
   if (maxMs === undefined) {
@@ -191,10 +212,14 @@ export function parseClaimDuration(env: Environment, text: string | undefined): 
   const value = parseDuration(wanted);
   const where = text === undefined ? `claimDuration.default in the config of ${env.path}` : '--for';
   if (value === undefined || value <= 0) {
-    throw new BddaError(`${where} is "${wanted}", which is not a positive duration. Give a number with a unit, e.g. --for 30m, --for 8h or --for 2d. Nothing was claimed.`);
+    throw new BddaError(
+      `${where} is "${wanted}", which is not a positive duration. Give a number with a unit, e.g. --for 30m, --for 8h or --for 2d. Nothing was claimed.`,
+    );
   }
   if (value > maxMs) {
-    throw new BddaError(`${where} is "${wanted}", longer than the longest claim allowed for ${env.path} (claimDuration.max: ${max}). Claim it for less and renew it later. Nothing was claimed.`);
+    throw new BddaError(
+      `${where} is "${wanted}", longer than the longest claim allowed for ${env.path} (claimDuration.max: ${max}). Claim it for less and renew it later. Nothing was claimed.`,
+    );
   }
   return value;
 }

@@ -26,7 +26,7 @@ export interface LedgerOptions {
   readonly ref?: string;
 }
 
-export interface DeployedLayer {
+interface DeployedLayer {
   readonly layer: Layer;
   /** The reviewed summary line, e.g. `FLAG: 31 to add, 0 to change, 0 to destroy.` */
   readonly summary: string;
@@ -70,7 +70,7 @@ export const deploymentsPrefix = (envPath: string) => `${envPath}/deployments/`;
 export const currentPointerKey = (envPath: string) => `${envPath}/deployments.current.json`;
 
 /** `<env>/deployments/20261126T063012.123Z-9f2c4e1a.json`: sorts by time, never collides. */
-export function recordKey(envPath: string, startedAt: Date): string {
+function recordKey(envPath: string, startedAt: Date): string {
   const stamp = startedAt.toISOString().replace(/[-:]/g, '');
   return `${deploymentsPrefix(envPath)}${stamp}-${randomBytes(4).toString('hex')}.json`;
 }
@@ -100,7 +100,9 @@ async function movePointer(backend: StateBackend, envPath: string, key: string):
     const condition = now?.etag ? { ifMatch: now.etag } : { ifNoneMatch: '*' as const };
     if ((await backend.putObjectIf(pointerKey, body, condition)) !== 'precondition-failed') return;
   }
-  throw new BddaError(`The deployment pointer s3://${backend.bucket}/${pointerKey} kept changing under this run; the record ${key} was written, the pointer not.`);
+  throw new BddaError(
+    `The deployment pointer s3://${backend.bucket}/${pointerKey} kept changing under this run; the record ${key} was written, the pointer not.`,
+  );
 }
 
 function parsePointer(text: string): CurrentPointer | undefined {
@@ -117,7 +119,7 @@ export async function readPointer(backend: StateBackend, envPath: string): Promi
   return text === undefined ? undefined : parsePointer(text);
 }
 
-export async function readRecord(backend: StateBackend, key: string): Promise<DeploymentRecord | undefined> {
+async function readRecord(backend: StateBackend, key: string): Promise<DeploymentRecord | undefined> {
   const text = await backend.getObject(key);
   if (text === undefined) return undefined;
   try {
@@ -136,7 +138,11 @@ export async function currentDeployment(backend: StateBackend, envPath: string):
 
 /** The newest `limit` records, newest first, read in parallel. */
 export async function listDeployments(backend: StateBackend, envPath: string, limit: number): Promise<Array<DeploymentRecord & { key: string }>> {
-  const keys = (await backend.listKeys(deploymentsPrefix(envPath))).filter((k) => k.endsWith('.json')).sort().reverse().slice(0, limit);
+  const keys = (await backend.listKeys(deploymentsPrefix(envPath)))
+    .filter((k) => k.endsWith('.json'))
+    .sort()
+    .reverse()
+    .slice(0, limit);
   const records = await Promise.all(keys.map(async (key) => ({ key, record: await readRecord(backend, key) })));
   return records.flatMap(({ key, record }) => (record ? [{ ...record, key }] : []));
 }
@@ -186,7 +192,9 @@ export async function recordingDeployment<T>(ctx: PlanContext, reviewed: Changes
     throw err;
   }
   await write('succeeded').catch((recordErr: Error) => {
-    throw new BddaError(`${env.path} was applied, but its deployment record could not be written: ${recordErr.message} \`npm run history\` will not show this apply.`);
+    throw new BddaError(
+      `${env.path} was applied, but its deployment record could not be written: ${recordErr.message} \`npm run history\` will not show this apply.`,
+    );
   });
   return result;
 }
@@ -200,9 +208,7 @@ function deployedLayers(envDir: string, reviewed: ChangesRecord): DeployedLayer[
   } catch {
     remaining = new Set(); // removed: every layer was deployed
   }
-  return reviewed.layers
-    .filter((l) => l.status === 'changes' && !remaining.has(l.layer))
-    .map(({ layer, summary, digest }) => ({ layer, summary, digest }));
+  return reviewed.layers.filter((l) => l.status === 'changes' && !remaining.has(l.layer)).map(({ layer, summary, digest }) => ({ layer, summary, digest }));
 }
 
 /** Records a destroy that went through (no layers: everything went). */

@@ -16,10 +16,10 @@ import { currentDeployment, type DeploymentRecord } from './records';
 import { git } from './who';
 
 /** The folders whose changes change every environment's layers. */
-export const LAYER_CODE_PATHS = ['stacks', 'charts'] as const;
+const LAYER_CODE_PATHS = ['stacks', 'charts'] as const;
 
 /** One layer of a committed, not yet deployed diff. */
-export type UndeployedLayer = Pick<ChangesRecord['layers'][number], 'layer' | 'status' | 'counts' | 'summary'>;
+type UndeployedLayer = Pick<ChangesRecord['layers'][number], 'layer' | 'status' | 'counts' | 'summary'>;
 
 export interface EnvironmentStatus {
   readonly path: string;
@@ -125,8 +125,19 @@ export function renderStatusTable(rows: readonly EnvironmentStatus[]): string {
           (r.lastDeployment.operation !== 'apply' ? ` (${r.lastDeployment.operation})` : '') +
           (r.lastDeployment.forced ? ' (forced)' : '')
         : 'none recorded',
-    r.mainCommitsSinceDeployed === undefined ? '-' : r.mainCommitsSinceDeployed === 0 ? 'up to date' : `${r.mainCommitsSinceDeployed} commit${r.mainCommitsSinceDeployed > 1 ? 's' : ''} on ${r.mainRef}`,
+    r.mainCommitsSinceDeployed === undefined
+      ? '-'
+      : r.mainCommitsSinceDeployed === 0
+        ? 'up to date'
+        : `${r.mainCommitsSinceDeployed} commit${r.mainCommitsSinceDeployed > 1 ? 's' : ''} on ${r.mainRef}`,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
-  return [header, ...cells].map((row) => row.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+  return [header, ...cells]
+    .map((row) =>
+      row
+        .map((c, i) => c.padEnd(widths[i]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }

@@ -47,7 +47,9 @@ export async function syncEnvironment(ws: Workspace, env: Environment, opts: Syn
   const ref = opts.ref ?? (await defaultRef(ws, env));
   const sha = (await git(ws.root, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]))?.trim();
   if (!sha) {
-    throw new BddaError(`sync of ${env.path}: "${ref}" is not a commit, branch or tag in ${ws.root}. Nothing was changed. Run \`git fetch\` if it is a remote branch, or pass another --ref.`);
+    throw new BddaError(
+      `sync of ${env.path}: "${ref}" is not a commit, branch or tag in ${ws.root}. Nothing was changed. Run \`git fetch\` if it is a remote branch, or pass another --ref.`,
+    );
   }
   await assertNotClaimedByOther(ws, env, opts.force === true);
 
@@ -67,14 +69,18 @@ export async function syncEnvironment(ws: Workspace, env: Environment, opts: Syn
     for (let round = 0; round < LAYERS.length; round++) {
       console.log(`\n${fs.readFileSync(runner.changesFile, 'utf8')}`);
       if (!opts.yes && !(await confirm(`Type the environment path (${env.path}) to apply ${ref} to it: `, env.path))) {
-        throw new BddaError(`sync of ${env.path} was not confirmed. ${round === 0 ? 'Nothing was applied.' : 'The layers applied so far stay applied and recorded.'}`);
+        throw new BddaError(
+          `sync of ${env.path} was not confirmed. ${round === 0 ? 'Nothing was applied.' : 'The layers applied so far stay applied and recorded.'}`,
+        );
       }
       if (!(await runner.apply(opts.force === true))) {
         progress.step(env.path, 'SYNC', `now matches ${ref} (${sha.slice(0, 12)})`);
         return 'applied';
       }
     }
-    throw new BddaError(`sync of ${env.path} applied ${LAYERS.length} times and ${ref} still has layers to review. Run \`npm run sync -- --env ${env.path} --ref ${ref}\` again.`);
+    throw new BddaError(
+      `sync of ${env.path} applied ${LAYERS.length} times and ${ref} still has layers to review. Run \`npm run sync -- --env ${env.path} --ref ${ref}\` again.`,
+    );
   } finally {
     await removeWorktree(ws, worktree);
   }

@@ -77,7 +77,7 @@ const KINDS: Readonly<Record<string, KindRule>> = {
 };
 
 /** The terraform types whose orphans can be found (and so imported or deleted). */
-export const DETECTABLE_TYPES: ReadonlySet<string> = new Set(Object.values(KINDS).map((k) => k.type));
+const DETECTABLE_TYPES: ReadonlySet<string> = new Set(Object.values(KINDS).map((k) => k.type));
 
 /** `ec2:vpc` and the resource part `vpc/vpc-0abc` of an ARN. */
 function parseArn(arn: string): { kind: string; resource: string } | undefined {
@@ -127,7 +127,7 @@ export interface LayerState {
   readonly idOf: ReadonlyMap<string, string>;
 }
 
-export async function readLayerState(backend: StateBackend, env: Environment, layer: TerraformLayer): Promise<LayerState> {
+async function readLayerState(backend: StateBackend, env: Environment, layer: TerraformLayer): Promise<LayerState> {
   const state = parseTerraformState(await backend.getObject(env.naming.stateKey(layer)));
   const addresses = new Set<string>();
   const ids = new Set<string>();
@@ -152,7 +152,7 @@ export interface ImportBlock {
   readonly id: string;
 }
 
-export function readAdoptions(dir: string): ImportBlock[] {
+function readAdoptions(dir: string): ImportBlock[] {
   const file = path.join(dir, ADOPT_FILE);
   if (!fs.existsSync(file)) return [];
   return ((JSON.parse(fs.readFileSync(file, 'utf8')) as { import?: ImportBlock[] }).import ?? []).filter((b) => b && typeof b.to === 'string');
@@ -173,7 +173,7 @@ export function removeAdoptions(dir: string): void {
  * Keeps the adoption file in step: drops imports whose address is in the state already (applied)
  * or no longer in the code (terraform refuses an import to nowhere). Returns what is left.
  */
-export function pruneAdoptions(dir: string, code: LayerCode, state: LayerState): ImportBlock[] {
+function pruneAdoptions(dir: string, code: LayerCode, state: LayerState): ImportBlock[] {
   const before = readAdoptions(dir);
   const left = before.filter((b) => !state.addresses.has(b.to) && addressInCode(code, b.to));
   if (left.length !== before.length) writeAdoptions(dir, left);
@@ -200,7 +200,9 @@ async function taggedResources(clients: AwsClients, env: Environment, types: Rea
 
   let token: string | undefined;
   do {
-    const out = await clients.tagging.send(new GetResourcesCommand({ TagFilters: [{ Key: 'environment', Values: [envPath] }], PaginationToken: token || undefined }));
+    const out = await clients.tagging.send(
+      new GetResourcesCommand({ TagFilters: [{ Key: 'environment', Values: [envPath] }], PaginationToken: token || undefined }),
+    );
     for (const m of out.ResourceTagMappingList ?? ([] as ResourceTagMapping[])) if (m.ResourceARN) add(m.ResourceARN, tagMap(m.Tags));
     token = out.PaginationToken;
   } while (token);
@@ -272,7 +274,12 @@ export interface OrphanReport {
  * Finds the orphans of both terraform layers. `dirs` are the layers' working directories, holding
  * the synthesized code and any adoption file (pruned here of imports already applied).
  */
-export async function findOrphans(clients: AwsClients, backend: StateBackend, env: Environment, dirs: Readonly<Record<TerraformLayer, string>>): Promise<OrphanReport> {
+export async function findOrphans(
+  clients: AwsClients,
+  backend: StateBackend,
+  env: Environment,
+  dirs: Readonly<Record<TerraformLayer, string>>,
+): Promise<OrphanReport> {
   const states = {} as Record<TerraformLayer, LayerState>;
   const codes = {} as Record<TerraformLayer, LayerCode>;
   const pending = new Set<string>();
@@ -295,7 +302,8 @@ export async function findOrphans(clients: AwsClients, backend: StateBackend, en
     // an aws_default_* resource: terraform takes it over on create, and it goes with its VPC.
     return !(r.name !== undefined && defaults.has(r.name) && !codeHasName(codes[r.layer], r.type, r.name));
   });
-  const sort = (a: Orphan, b: Orphan) => a.layer.localeCompare(b.layer) || a.type.localeCompare(b.type) || (a.name ?? '').localeCompare(b.name ?? '') || a.id.localeCompare(b.id);
+  const sort = (a: Orphan, b: Orphan) =>
+    a.layer.localeCompare(b.layer) || a.type.localeCompare(b.type) || (a.name ?? '').localeCompare(b.name ?? '') || a.id.localeCompare(b.id);
   return {
     orphans: missing.filter((r) => !pending.has(r.id)).sort(sort),
     adopting: missing.filter((r) => pending.has(r.id)).sort(sort),
@@ -361,7 +369,7 @@ export function terraformDirs(ctx: PlanContext): Record<TerraformLayer, string> 
   return Object.fromEntries(terraformEngines(ctx.env).map((e) => [e.layer, e.dir(ctx)])) as Record<TerraformLayer, string>;
 }
 
-export function orphanMessage(env: Environment, orphans: readonly Orphan[]): string {
+function orphanMessage(env: Environment, orphans: readonly Orphan[]): string {
   const layers = [...new Set(orphans.map((o) => LABEL[o.layer]))].join(' and ');
   return (
     `${orphans.length} resource(s) carry the tags of ${env.path} but are not in ${layers}'s terraform state, most likely ` +

@@ -4,7 +4,7 @@
  */
 
 /** One output as the state records it. */
-export interface StateOutput {
+interface StateOutput {
   readonly value: unknown;
   readonly type?: unknown;
   readonly sensitive?: boolean;

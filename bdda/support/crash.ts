@@ -10,7 +10,7 @@ import { writeFileAtomic } from './fs-atomic';
 import { displayPath, workspace } from './workspace';
 
 /** The folder crash reports go to, under the workspace root. */
-export function crashDir(root: string): string {
+function crashDir(root: string): string {
   return path.join(root, '.bdda', 'crash');
 }
 

@@ -18,13 +18,13 @@ import type { ChildProcess } from 'node:child_process';
 import { BddaError } from '../../config/errors';
 
 /** Signals this close together are one press, delivered twice (by the group and by npm). */
-export const SAME_PRESS_MS = 1000;
+const SAME_PRESS_MS = 1000;
 
 /** The exit code of a run stopped by SIGINT or SIGTERM, as shells report it for SIGINT. */
 export const INTERRUPTED_EXIT_CODE = 130;
 
 /** Thrown at a safe point after an interrupt: nothing more is started. */
-export class InterruptedError extends BddaError {
+class InterruptedError extends BddaError {
   constructor(signal: NodeJS.Signals) {
     super(`Interrupted (${signal}) before the next step started; nothing more was started.`, INTERRUPTED_EXIT_CODE);
     this.name = 'InterruptedError';

@@ -95,12 +95,22 @@ async function applyReviewed(ctx: PlanContext, record: ChangesRecord): Promise<A
   }
   const names = newPlans.map((p) => LABEL[p.layer]).join(' and ');
   const verb = newPlans.length > 1 ? 'were' : 'was';
-  progress.step(env.path, 'APPLY', `stopped: ${names} ${verb} waiting for the layer just applied and ${verb} planned now. Review the new diff in changes.txt, commit it, and run apply again.`);
+  progress.step(
+    env.path,
+    'APPLY',
+    `stopped: ${names} ${verb} waiting for the layer just applied and ${verb} planned now. Review the new diff in changes.txt, commit it, and run apply again.`,
+  );
   return 'applied-more-to-review';
 }
 
 /** Writes the layers not yet applied, with the re-planned ones that now differ, for review. */
-function stopForReview(ctx: PlanContext, tools: Record<string, string>, remaining: readonly LayerPlan[], upstream: Layer, differing: readonly LayerPlan[]): ApplyOutcome {
+function stopForReview(
+  ctx: PlanContext,
+  tools: Record<string, string>,
+  remaining: readonly LayerPlan[],
+  upstream: Layer,
+  differing: readonly LayerPlan[],
+): ApplyOutcome {
   const { env, progress } = ctx;
   if (writeChanges(env.dir, env.path, tools, remaining) === 'removed') {
     progress.step(env.path, 'APPLY', 'every layer is deployed; changes.txt and changes.json were removed');

@@ -31,7 +31,13 @@ export interface PlanContext {
  * Prepares the target, takes the apply lock when `lock` names an operation (before anything is
  * written, so a refused run touches nothing), synthesizes, and runs `fn`.
  */
-export async function withContext<T>(ws: Workspace, env: Environment, progress: Progress, lock: 'apply' | 'destroy' | undefined, fn: (ctx: PlanContext) => Promise<T>): Promise<T> {
+export async function withContext<T>(
+  ws: Workspace,
+  env: Environment,
+  progress: Progress,
+  lock: 'apply' | 'destroy' | undefined,
+  fn: (ctx: PlanContext) => Promise<T>,
+): Promise<T> {
   const timings: StageTiming[] = [];
   const startedAt = new Date();
   const target = await timed(timings, 'engines', () => prepareTarget(ws, env));
@@ -46,13 +52,21 @@ export async function withContext<T>(ws: Workspace, env: Environment, progress: 
       const ctx: PlanContext = { ws, env, target, synth, progress, timings, startedAt, applyLock };
       for (const engine of engines) engine.prepare?.(ctx);
       const labels = engines.map((e) => e.label);
-      progress.step(env.path, 'SYNTH', `${labels.slice(0, -1).join(', ')} and ${labels[labels.length - 1]} written to ${displayPath(environmentBuildDir(ws, env.path), ws.root)}/`);
+      progress.step(
+        env.path,
+        'SYNTH',
+        `${labels.slice(0, -1).join(', ')} and ${labels[labels.length - 1]} written to ${displayPath(environmentBuildDir(ws, env.path), ws.root)}/`,
+      );
       // Synthesis is synchronous: a signal that came in during it is handled only now.
       throwIfInterrupted();
       return fn(ctx);
     };
     if (!lock) return await run();
-    const held = await target.backend.acquireLock(env.naming.applyLockKey, { who: lockHolderName(), operation: `${lock} ${env.path}` }, `npm run unlock -- --env ${env.path} --yes`);
+    const held = await target.backend.acquireLock(
+      env.naming.applyLockKey,
+      { who: lockHolderName(), operation: `${lock} ${env.path}` },
+      `npm run unlock -- --env ${env.path} --yes`,
+    );
     return await releasingLock(target, env, progress, held, () => run(held));
   } finally {
     target.backend.destroy();

@@ -14,7 +14,12 @@ import type { Progress } from '../support/progress';
 import type { Workspace } from '../support/workspace';
 import { type LedgerOptions, recordingDestroy } from '../ledger/records';
 
-export async function destroyEnvironment(ws: Workspace, env: Environment, guards: GuardOptions & LedgerOptions, progress: Progress): Promise<'destroyed' | 'nothing-to-destroy'> {
+export async function destroyEnvironment(
+  ws: Workspace,
+  env: Environment,
+  guards: GuardOptions & LedgerOptions,
+  progress: Progress,
+): Promise<'destroyed' | 'nothing-to-destroy'> {
   await assertGuards(ws, env, 'destroy', guards);
   const interactive = guards.interactive ?? Boolean(process.stdin.isTTY);
   if (!interactive && !guards.yes) {
@@ -49,5 +54,3 @@ async function destroyAll(ctx: PlanContext, confirmed: boolean): Promise<'destro
   progress.step(env.path, 'DESTROY', `done; \`npm run plan -- --env ${env.path}\` now shows everything as new`);
   return 'destroyed';
 }
-
-

@@ -21,7 +21,9 @@ export async function assertGuards(ws: Workspace, env: Environment, operation: '
   const interactive = opts.interactive ?? Boolean(process.stdin.isTTY);
   const file = env.files[env.files.length - 1];
   if (operation === 'destroy' && !protection.allowDestroy) {
-    throw new BddaError(`${env.path} is protected and its config does not allow destroy (protection.allowDestroy in ${file} or a parent). Nothing was destroyed.`);
+    throw new BddaError(
+      `${env.path} is protected and its config does not allow destroy (protection.allowDestroy in ${file} or a parent). Nothing was destroyed.`,
+    );
   }
   if (!interactive && !opts.yes) {
     throw new BddaError(`${env.path} is protected: run ${operation} with --yes when stdin is not a terminal (as in CI), after the diff has been reviewed.`);
@@ -37,7 +39,9 @@ export async function assertGuards(ws: Workspace, env: Environment, operation: '
   if (protection.requireMainBranch) {
     const branch = git(ws, ['rev-parse', '--abbrev-ref', 'HEAD']).trim();
     if (branch !== protection.mainBranch) {
-      throw new BddaError(`${env.path} is protected: ${operation} runs from ${protection.mainBranch}, but HEAD is on "${branch}". Merge the change and run it from ${protection.mainBranch}.`);
+      throw new BddaError(
+        `${env.path} is protected: ${operation} runs from ${protection.mainBranch}, but HEAD is on "${branch}". Merge the change and run it from ${protection.mainBranch}.`,
+      );
     }
   }
   // Last, once every other guard has passed: a person at a terminal confirms by name.
@@ -50,7 +54,9 @@ function git(ws: Workspace, args: string[]): string {
   try {
     return execFileSync('git', args, { cwd: ws.root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (err) {
-    throw new BddaError(`git ${args.join(' ')} failed in ${ws.root} (${(err as Error).message.split('\n')[0]}); a protected environment is applied from a git checkout.`);
+    throw new BddaError(
+      `git ${args.join(' ')} failed in ${ws.root} (${(err as Error).message.split('\n')[0]}); a protected environment is applied from a git checkout.`,
+    );
   }
 }
 

@@ -40,7 +40,11 @@ export function planEnvironment(ws: Workspace, env: Environment, progress: Progr
     const layers = await planLayers(ctx);
     const toolVersions = await engineVersions(ctx);
     const outcome = await timed(ctx.timings, 'write', async () => writeChanges(env.dir, env.path, toolVersions, layers));
-    progress.step(env.path, 'DIFF', outcome === 'written' ? `written to ${displayPath(path.join(env.dir, CHANGES_TXT), ws.root)}` : 'no changes in any layer; the environment is in sync');
+    progress.step(
+      env.path,
+      'DIFF',
+      outcome === 'written' ? `written to ${displayPath(path.join(env.dir, CHANGES_TXT), ws.root)}` : 'no changes in any layer; the environment is in sync',
+    );
     return { env, layers, tools: toolVersions, outcome, freshEmulator: ctx.target.freshEmulator, timings: ctx.timings, synth: ctx.synth };
   });
 }
