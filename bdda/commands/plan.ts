@@ -13,6 +13,7 @@ import { planEnvironment, type EnvironmentPlan } from '../workflow/plan';
 import type { Progress } from '../support/progress';
 import { selectShard, type Shard } from '../ci/shard';
 import type { Workspace } from '../support/workspace';
+import { alignColumns } from '../support/columns';
 
 export interface PlanCommandOptions {
   readonly env?: string;
@@ -67,13 +68,5 @@ export function renderTable(runs: readonly PlanRun[]): string {
     }),
   ]);
   const header = ['ENVIRONMENT', ...LAYERS.map((layer) => LABEL[layer])];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  return [header, ...rows]
-    .map((row) =>
-      row
-        .map((cell, i) => cell.padEnd(widths[i]))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
+  return alignColumns([header, ...rows]);
 }

@@ -148,26 +148,20 @@ export async function listDeployments(backend: StateBackend, envPath: string, li
 }
 
 /**
- * Runs an apply (`run`) of the reviewed diff `reviewed` and records what it deployed, also when it
- * fails part-way: a layer is deployed once its section has left changes.json. The claim is checked
- * first, so a refused run deploys and records nothing.
+ * Starts the record of one run: who runs it, from which commit, and the claim its `--force`
+ * overrides (the claim is checked here, so a refused run records nothing). Returns the function
+ * that writes the record with what the run did.
  */
-export async function recordingDeployment<T>(ctx: PlanContext, reviewed: ChangesRecord, opts: LedgerOptions, run: () => Promise<T>): Promise<T> {
+async function openEntry(ctx: PlanContext, opts: LedgerOptions, operation: DeploymentRecord['operation'], ref?: string) {
   const { env, ws, target } = ctx;
-  // A sync that runs the ref's own bdda in its worktree names the ref through the environment.
-  const ref = opts.ref ?? (process.env[DEPLOY_REF_VARIABLE] || undefined);
   const [who, source] = await Promise.all([whoAmI(ws.root), gitSource(ws.root)]);
-  const overrodeClaimOf = await assertClaimAllows(target.backend, env, who, opts.force === true, ref ? 'sync' : 'apply');
+  const overrodeClaimOf = await assertClaimAllows(target.backend, env, who, opts.force === true, operation);
   const startedAt = new Date().toISOString();
-  const write = async (status: DeploymentRecord['status'], error?: unknown) => {
-    const layers = deployedLayers(env.dir, reviewed);
-    if (layers.length === 0) return;
-    const record: DeploymentRecord = {
+  return (outcome: Pick<DeploymentRecord, 'status' | 'error' | 'layers' | 'tools'>): Promise<string> =>
+    writeDeployment(target.backend, {
       formatVersion: 1,
       environment: env.path,
-      operation: ref ? 'sync' : 'apply',
-      status,
-      error: error === undefined ? undefined : (error instanceof Error ? error.message : String(error)).split('\n')[0],
+      operation,
       sha: source.sha,
       branch: ref ?? source.branch,
       clean: source.clean,
@@ -176,10 +170,29 @@ export async function recordingDeployment<T>(ctx: PlanContext, reviewed: Changes
       overrodeClaimOf,
       startedAt,
       endedAt: new Date().toISOString(),
+      ...outcome,
+    });
+}
+
+/**
+ * Runs an apply (`run`) of the reviewed diff `reviewed` and records what it deployed, also when it
+ * fails part-way: a layer is deployed once its section has left changes.json. The claim is checked
+ * first, so a refused run deploys and records nothing.
+ */
+export async function recordingDeployment<T>(ctx: PlanContext, reviewed: ChangesRecord, opts: LedgerOptions, run: () => Promise<T>): Promise<T> {
+  const { env } = ctx;
+  // A sync that runs the ref's own bdda in its worktree names the ref through the environment.
+  const ref = opts.ref ?? (process.env[DEPLOY_REF_VARIABLE] || undefined);
+  const entry = await openEntry(ctx, opts, ref ? 'sync' : 'apply', ref);
+  const write = async (status: DeploymentRecord['status'], error?: unknown) => {
+    const layers = deployedLayers(env.dir, reviewed);
+    if (layers.length === 0) return;
+    const key = await entry({
+      status,
+      error: error === undefined ? undefined : (error instanceof Error ? error.message : String(error)).split('\n')[0],
       layers,
       tools: reviewed.tools,
-    };
-    const key = await writeDeployment(target.backend, record);
+    });
     ctx.progress.step(env.path, 'LEDGER', `recorded ${status === 'failed' ? 'the failed ' : ''}deployment ${key}`);
   };
   let result: T;
@@ -213,27 +226,8 @@ function deployedLayers(envDir: string, reviewed: ChangesRecord): DeployedLayer[
 
 /** Records a destroy that went through (no layers: everything went). */
 export async function recordingDestroy<T>(ctx: PlanContext, opts: LedgerOptions, run: () => Promise<T>): Promise<T> {
-  const { env, ws, target } = ctx;
-  const [who, source] = await Promise.all([whoAmI(ws.root), gitSource(ws.root)]);
-  const overrodeClaimOf = await assertClaimAllows(target.backend, env, who, opts.force === true, 'destroy');
-  const startedAt = new Date().toISOString();
-  const write = (status: DeploymentRecord['status']) =>
-    writeDeployment(target.backend, {
-      formatVersion: 1,
-      environment: env.path,
-      operation: 'destroy',
-      status,
-      sha: source.sha,
-      branch: source.branch,
-      clean: source.clean,
-      who,
-      forced: opts.force === true,
-      overrodeClaimOf,
-      startedAt,
-      endedAt: new Date().toISOString(),
-      layers: [],
-      tools: {},
-    });
+  const entry = await openEntry(ctx, opts, 'destroy');
+  const write = (status: DeploymentRecord['status']) => entry({ status, layers: [], tools: {} });
   // A failed destroy is not recorded: it may have been refused before anything went (not confirmed).
   const result = await run();
   if (result !== 'nothing-to-destroy') await write('succeeded');

@@ -14,6 +14,7 @@ import { readLedger } from './backend';
 import { isExpired, type Lease, readLease } from './claims';
 import { currentDeployment, type DeploymentRecord } from './records';
 import { git } from './who';
+import { alignColumns } from '../support/columns';
 
 /** The folders whose changes change every environment's layers. */
 const LAYER_CODE_PATHS = ['stacks', 'charts'] as const;
@@ -131,13 +132,5 @@ export function renderStatusTable(rows: readonly EnvironmentStatus[]): string {
         ? 'up to date'
         : `${r.mainCommitsSinceDeployed} commit${r.mainCommitsSinceDeployed > 1 ? 's' : ''} on ${r.mainRef}`,
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
-  return [header, ...cells]
-    .map((row) =>
-      row
-        .map((c, i) => c.padEnd(widths[i]))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
+  return alignColumns([header, ...cells]);
 }
