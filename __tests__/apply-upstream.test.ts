@@ -27,12 +27,12 @@ import { readChanges } from '../bdda/diff/changes';
 import { loadEnvironment } from '../config/load';
 import { changedOutputs } from '../bdda/workflow/downstream';
 import { downstreamOf } from '../bdda/layers/index';
-import { emulatorEndpoint, stopEmulator } from '../bdda/engines/emulator';
+import { emulatorEndpoint } from '../bdda/engines/emulator';
 import type { Layer } from '../config/naming';
-import { StateBackend } from '../bdda/state/state-backend';
-import { captureConsole, restoreEnv, runCli } from './support/cli-harness';
+import { captureConsole, runCli } from './support/cli-harness';
 import { testEmulatorPort } from './support/emulated';
-import { editFile, makeScratch, removeScratch } from './support/scratch';
+import { emulatedSuite } from './support/emulated-suite';
+import { editFile } from './support/scratch';
 
 const PORT = testEmulatorPort(45850);
 const ENDPOINT = emulatorEndpoint(PORT);
@@ -44,36 +44,11 @@ interface TfState {
   resources: Array<{ type: string; name: string; instances: Array<{ attributes: Record<string, unknown> }> }>;
 }
 
-let root: string;
-let backend: StateBackend;
+const suite = emulatedSuite({ port: PORT, env: DEV1 });
 const captured = captureConsole();
-const saved = { root: process.env.BDDA_ROOT, port: process.env.BDDA_EMULATOR_PORT };
-const savedTty = Object.getOwnPropertyDescriptor(process.stdin, 'isTTY');
-
-beforeAll(() => {
-  root = makeScratch();
-  process.env.BDDA_ROOT = root;
-  process.env.BDDA_EMULATOR_PORT = String(PORT);
-  Object.defineProperty(process.stdin, 'isTTY', { value: false, configurable: true, writable: true });
-  const { bucket, region, lockTable } = loadEnvironment(root, DEV1).config.backend;
-  backend = new StateBackend({ bucket, region, lockTable, endpoint: ENDPOINT });
-});
-
-afterAll(async () => {
-  try {
-    backend?.destroy();
-    if (root) await stopEmulator(path.join(root, '.bdda', 'emulator'));
-  } finally {
-    if (root) removeScratch(root);
-    restoreEnv('BDDA_ROOT', saved.root);
-    restoreEnv('BDDA_EMULATOR_PORT', saved.port);
-    if (savedTty) Object.defineProperty(process.stdin, 'isTTY', savedTty);
-    else delete (process.stdin as { isTTY?: boolean }).isTTY;
-  }
-});
 
 const logText = () => captured.logs.join('\n');
-const txtFile = () => path.join(root, 'environments', DEV1, 'changes.txt');
+const txtFile = () => path.join(suite.root, 'environments', DEV1, 'changes.txt');
 
 async function expectRun(expected: number, ...args: string[]): Promise<void> {
   const code = await runCli(captured, ...args);
@@ -83,7 +58,7 @@ async function expectRun(expected: number, ...args: string[]): Promise<void> {
 }
 
 async function state(layer: Exclude<Layer, 'goliath'>): Promise<TfState> {
-  const text = await backend.getObject(loadEnvironment(root, DEV1).naming.stateKey(layer));
+  const text = await suite.backend.getObject(loadEnvironment(suite.root, DEV1).naming.stateKey(layer));
   if (!text) throw new Error(`no ${layer} state`);
   return JSON.parse(text) as TfState;
 }
@@ -93,10 +68,10 @@ async function state(layer: Exclude<Layer, 'goliath'>): Promise<TfState> {
  * state bucket, each lock taken is a version of `<state key>.tflock` and each release a delete marker.
  */
 async function lockFileHistory(layer: Exclude<Layer, 'goliath'>): Promise<{ versions: number; held: boolean }> {
-  const key = `${loadEnvironment(root, DEV1).naming.stateKey(layer)}.tflock`;
+  const key = `${loadEnvironment(suite.root, DEV1).naming.stateKey(layer)}.tflock`;
   const s3 = new S3Client({ region: 'us-east-1', endpoint: ENDPOINT, forcePathStyle: true, credentials: { ...EMULATOR_CREDENTIALS } });
   try {
-    const out = await s3.send(new ListObjectVersionsCommand({ Bucket: backend.bucket, Prefix: key }));
+    const out = await s3.send(new ListObjectVersionsCommand({ Bucket: suite.backend.bucket, Prefix: key }));
     const versions = (out.Versions ?? []).filter((v) => v.Key === key);
     const latestMarker = (out.DeleteMarkers ?? []).some((m) => m.Key === key && m.IsLatest);
     return { versions: versions.length, held: versions.some((v) => v.IsLatest) && !latestMarker };
@@ -130,7 +105,7 @@ describe('a reviewed change that moves FLAG outputs', () => {
 
   /** Adds a small node group to dev1's env.yaml (a KARR change). */
   function addNodeGroup(name: string): void {
-    const file = path.join(root, DEV1_YAML);
+    const file = path.join(suite.root, DEV1_YAML);
     const text = fs.readFileSync(file, 'utf8');
     const block = text.includes('\n  nodeGroups:\n') ? '' : 'kubernetes:\n  nodeGroups:\n';
     fs.appendFileSync(
@@ -142,7 +117,7 @@ describe('a reviewed change that moves FLAG outputs', () => {
   /** Plans, checks that FLAG and KARR both have a reviewed diff, and keeps KARR's state and digest. */
   async function planBoth(nodeGroup: string): Promise<void> {
     await expectRun(0, 'plan', '--env', DEV1);
-    const reviewed = readChanges(path.join(root, 'environments', DEV1));
+    const reviewed = readChanges(path.join(suite.root, 'environments', DEV1));
     const layers = Object.fromEntries((reviewed?.record.layers ?? []).map((l) => [l.layer, l]));
     expect(layers.flag?.status).toBe('changes');
     expect(layers.karr?.status).toBe('changes');
@@ -179,7 +154,7 @@ describe('a reviewed change that moves FLAG outputs', () => {
   }, 900_000);
 
   test('outputs KARR does not read moved: KARR is planned again after FLAG, and that fresh plan, the reviewed one, is applied', async () => {
-    editFile(root, DEV1_YAML, 'public: [10.11.0.0/24, 10.11.1.0/24]', 'public: [10.11.0.0/24, 10.11.2.0/24]');
+    editFile(suite.root, DEV1_YAML, 'public: [10.11.0.0/24, 10.11.1.0/24]', 'public: [10.11.0.0/24, 10.11.2.0/24]');
     addNodeGroup('batch');
     await planBoth('batch');
     const publicBefore = outputList(await state('flag'), 'public_subnet_ids');
@@ -199,12 +174,12 @@ describe('a reviewed change that moves FLAG outputs', () => {
   }, 900_000);
 
   test("outputs KARR reads moved: apply applies FLAG, plans KARR again, and stops with KARR's new diff, KARR untouched", async () => {
-    editFile(root, DEV1_YAML, 'private: [10.11.16.0/20, 10.11.32.0/20]', 'private: [10.11.16.0/20, 10.11.48.0/20]');
+    editFile(suite.root, DEV1_YAML, 'private: [10.11.16.0/20, 10.11.32.0/20]', 'private: [10.11.16.0/20, 10.11.48.0/20]');
     addNodeGroup('batch2');
     await planBoth('batch2');
     const privateBefore = outputList(await state('flag'), 'private_subnet_ids');
     // The reviewed KARR was planned against the subnets FLAG has now.
-    const reviewedText = readChanges(path.join(root, 'environments', DEV1))?.text ?? '';
+    const reviewedText = readChanges(path.join(suite.root, 'environments', DEV1))?.text ?? '';
     const karrSection = reviewedText.slice(reviewedText.indexOf('======== KARR'));
     expect(karrSection).not.toMatch(/must be replaced/);
 
@@ -224,7 +199,7 @@ describe('a reviewed change that moves FLAG outputs', () => {
 
     // The new diff holds KARR, planned against FLAG's current subnets, and (when the chart changed
     // too) GOLIATH's reviewed section, which comes after KARR; FLAG is deployed.
-    const review = readChanges(path.join(root, 'environments', DEV1));
+    const review = readChanges(path.join(suite.root, 'environments', DEV1));
     const layers = review?.record.layers.map((l) => l.layer) ?? [];
     expect(layers).toContain('karr');
     expect(layers).not.toContain('flag');
@@ -248,16 +223,16 @@ describe('a reviewed change that moves FLAG outputs', () => {
   }, 900_000);
 
   test("a third AZ: KARR plans against FLAG's applied lists, then apply grows FLAG and stops with KARR's new diff over three subnets", async () => {
-    editFile(root, DEV1_YAML, 'public: [10.11.0.0/24, 10.11.2.0/24]', 'public: [10.11.0.0/24, 10.11.2.0/24, 10.11.3.0/24]');
-    editFile(root, DEV1_YAML, 'private: [10.11.16.0/20, 10.11.48.0/20]', 'private: [10.11.16.0/20, 10.11.48.0/20, 10.11.64.0/20]');
-    editFile(root, DEV1_YAML, 'intra: [10.11.8.0/26, 10.11.8.64/26]', 'intra: [10.11.8.0/26, 10.11.8.64/26, 10.11.8.128/26]');
-    fs.appendFileSync(path.join(root, DEV1_YAML), 'aws:\n  azs: [us-east-1a, us-east-1b, us-east-1c]\n');
+    editFile(suite.root, DEV1_YAML, 'public: [10.11.0.0/24, 10.11.2.0/24]', 'public: [10.11.0.0/24, 10.11.2.0/24, 10.11.3.0/24]');
+    editFile(suite.root, DEV1_YAML, 'private: [10.11.16.0/20, 10.11.48.0/20]', 'private: [10.11.16.0/20, 10.11.48.0/20, 10.11.64.0/20]');
+    editFile(suite.root, DEV1_YAML, 'intra: [10.11.8.0/26, 10.11.8.64/26]', 'intra: [10.11.8.0/26, 10.11.8.64/26, 10.11.8.128/26]');
+    fs.appendFileSync(path.join(suite.root, DEV1_YAML), 'aws:\n  azs: [us-east-1a, us-east-1b, us-east-1c]\n');
 
     // KARR reads FLAG's subnets as whole lists, so before FLAG has the new AZ it plans against the
     // two-AZ lists FLAG has applied: nothing to do yet, and no output missing.
     await expectRun(0, 'plan', '--env', DEV1);
     expect(logText()).not.toMatch(/Unsupported attribute/);
-    const planned = Object.fromEntries((readChanges(path.join(root, 'environments', DEV1))?.record.layers ?? []).map((l) => [l.layer, l]));
+    const planned = Object.fromEntries((readChanges(path.join(suite.root, 'environments', DEV1))?.record.layers ?? []).map((l) => [l.layer, l]));
     expect(planned.flag?.actions).toEqual(
       expect.objectContaining({ 'aws_subnet.private-subnet-us-east-1c': 'create', 'aws_subnet.intra-subnet-us-east-1c': 'create' }),
     );
@@ -271,7 +246,7 @@ describe('a reviewed change that moves FLAG outputs', () => {
     const flag = await state('flag');
     expect(outputList(flag, 'private_subnet_ids')).toHaveLength(3);
     expect(outputList(flag, 'intra_subnet_ids')).toHaveLength(3);
-    const review = readChanges(path.join(root, 'environments', DEV1));
+    const review = readChanges(path.join(suite.root, 'environments', DEV1));
     expect(review?.record.layers.find((l) => l.layer === 'karr')?.status).toBe('changes');
     const added = outputList(flag, 'private_subnet_ids')[2];
     expect(review?.text).toContain(added);

@@ -6,48 +6,20 @@
  */
 import * as path from 'node:path';
 import { loadEnvironment } from '../config/load';
-import { emulatorEndpoint, stopEmulator } from '../bdda/engines/emulator';
 import { claimedEnvironmentForBranch, claimKey, type Lease } from '../bdda/ledger/claims';
 import { deploymentsPrefix } from '../bdda/ledger/records';
-import { StateBackend } from '../bdda/state/state-backend';
 import { workspace } from '../bdda/support/workspace';
 import { writeReviewedDiff } from './support/apply-harness';
-import { captureConsole, restoreEnv, runCli } from './support/cli-harness';
+import { captureConsole, runCli } from './support/cli-harness';
 import { testEmulatorPort } from './support/emulated';
-import { makeGitScratch } from './support/git-scratch';
-import { removeScratch, snapshotTree } from './support/scratch';
+import { emulatedSuite } from './support/emulated-suite';
+import { snapshotTree } from './support/scratch';
 
 const PORT = testEmulatorPort(45900);
 const DEV2 = 'dev/dev2';
 
-let root: string;
-let backend: StateBackend;
+const suite = emulatedSuite({ port: PORT, env: DEV2, git: true, restore: ['BDDA_USER'] });
 const captured = captureConsole();
-const saved = { root: process.env.BDDA_ROOT, port: process.env.BDDA_EMULATOR_PORT, user: process.env.BDDA_USER };
-const savedTty = Object.getOwnPropertyDescriptor(process.stdin, 'isTTY');
-
-beforeAll(() => {
-  root = makeGitScratch();
-  process.env.BDDA_ROOT = root;
-  process.env.BDDA_EMULATOR_PORT = String(PORT);
-  Object.defineProperty(process.stdin, 'isTTY', { value: false, configurable: true, writable: true });
-  const { bucket, region } = loadEnvironment(root, DEV2).config.backend;
-  backend = new StateBackend({ bucket, region, endpoint: emulatorEndpoint(PORT) });
-});
-
-afterAll(async () => {
-  try {
-    backend?.destroy();
-    if (root) await stopEmulator(path.join(root, '.bdda', 'emulator'));
-  } finally {
-    if (root) removeScratch(root);
-    restoreEnv('BDDA_ROOT', saved.root);
-    restoreEnv('BDDA_EMULATOR_PORT', saved.port);
-    restoreEnv('BDDA_USER', saved.user);
-    if (savedTty) Object.defineProperty(process.stdin, 'isTTY', savedTty);
-    else delete (process.stdin as { isTTY?: boolean }).isTTY;
-  }
-});
 
 /** Runs `bdda <args>` as `user`; fails showing the output when the exit code is not `expected`. */
 async function runAs(user: string, expected: number, ...args: string[]): Promise<void> {
@@ -59,7 +31,7 @@ async function runAs(user: string, expected: number, ...args: string[]): Promise
 
 const errorText = () => captured.errors.join('\n');
 const lease = async (): Promise<Lease | undefined> => {
-  const text = await backend.getObject(claimKey(DEV2));
+  const text = await suite.backend.getObject(claimKey(DEV2));
   return text === undefined ? undefined : (JSON.parse(text) as Lease);
 };
 
@@ -103,19 +75,19 @@ describe('claims on dev/dev2', () => {
   });
 
   test('CI finds the environment claimed for a branch, and none for another branch', async () => {
-    expect(await claimedEnvironmentForBranch(workspace(root), 'main')).toBe(DEV2);
-    expect(await claimedEnvironmentForBranch(workspace(root), 'feature/other')).toBeUndefined();
+    expect(await claimedEnvironmentForBranch(workspace(suite.root), 'main')).toBe(DEV2);
+    expect(await claimedEnvironmentForBranch(workspace(suite.root), 'feature/other')).toBeUndefined();
   });
 
   test("apply of dev2 by alice while bob holds it is refused with bob's name, and nothing is planned, applied or recorded", async () => {
-    writeReviewedDiff(path.join(root, 'environments', DEV2), DEV2, 2);
-    const before = snapshotTree(path.join(root, 'environments'));
+    writeReviewedDiff(path.join(suite.root, 'environments', DEV2), DEV2, 2);
+    const before = snapshotTree(path.join(suite.root, 'environments'));
     await runAs('alice', 1, 'apply', '--env', DEV2, '--yes');
     expect(errorText()).toContain('claimed by bob');
     expect(errorText()).toContain('--force');
-    expect(snapshotTree(path.join(root, 'environments'))).toEqual(before);
-    expect(await backend.getObject(loadEnvironment(root, DEV2).naming.stateKey('flag'))).toBeUndefined();
-    expect(await backend.listKeys(deploymentsPrefix(DEV2))).toEqual([]);
+    expect(snapshotTree(path.join(suite.root, 'environments'))).toEqual(before);
+    expect(await suite.backend.getObject(loadEnvironment(suite.root, DEV2).naming.stateKey('flag'))).toBeUndefined();
+    expect(await suite.backend.listKeys(deploymentsPrefix(DEV2))).toEqual([]);
     await runAs('alice', 1, 'destroy', '--env', DEV2, '--yes');
     expect(errorText()).toContain('claimed by bob');
   });
@@ -148,17 +120,17 @@ describe('bad input to claim is refused with one paragraph and changes nothing',
     ['an environment without claims', ['claim', '--env', 'prod/us1'], /claims is not true/],
   ];
   test.each(cases)('%s', async (_name, args, message) => {
-    const before = snapshotTree(path.join(root, 'environments'));
+    const before = snapshotTree(path.join(suite.root, 'environments'));
     const leaseBefore = await lease();
     await runAs('carol', 1, ...args);
     expect(errorText()).toMatch(message);
     expect(errorText().trim().split('\n\n')).toHaveLength(1);
-    expect(snapshotTree(path.join(root, 'environments'))).toEqual(before);
+    expect(snapshotTree(path.join(suite.root, 'environments'))).toEqual(before);
     expect(await lease()).toEqual(leaseBefore);
   });
 });
 
 test('the claims flag is set on the dev tier only', () => {
-  expect(loadEnvironment(root, 'dev1').config.claims).toBe(true);
-  expect(loadEnvironment(root, 'stg1').config.claims).toBe(false);
+  expect(loadEnvironment(suite.root, 'dev1').config.claims).toBe(true);
+  expect(loadEnvironment(suite.root, 'stg1').config.claims).toBe(false);
 });

@@ -9,49 +9,19 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadEnvironment } from '../config/load';
-import { emulatorEndpoint, stopEmulator } from '../bdda/engines/emulator';
 import { currentPointerKey, type DeploymentRecord, listDeployments, readPointer } from '../bdda/ledger/records';
-import { StateBackend } from '../bdda/state/state-backend';
 import { captureConsole, restoreEnv, runCli } from './support/cli-harness';
 import { testEmulatorPort } from './support/emulated';
-import { commitAll, git, makeGitScratch } from './support/git-scratch';
-import { editFile, removeScratch } from './support/scratch';
+import { emulatedSuite } from './support/emulated-suite';
+import { commitAll, git } from './support/git-scratch';
+import { editFile } from './support/scratch';
 
 const PORT = testEmulatorPort(45910);
 const DEV2 = 'dev/dev2';
 const FAILING_TERRAFORM = path.join(__dirname, 'support', 'failing-terraform.js');
 
-let root: string;
-let backend: StateBackend;
+const suite = emulatedSuite({ port: PORT, env: DEV2, git: true, restore: ['BDDA_USER', 'TERRAFORM_BINARY', 'FAIL_TF_APPLY_IN'] });
 const captured = captureConsole();
-const saved = { root: process.env.BDDA_ROOT, port: process.env.BDDA_EMULATOR_PORT, user: process.env.BDDA_USER, terraform: process.env.TERRAFORM_BINARY };
-const savedTty = Object.getOwnPropertyDescriptor(process.stdin, 'isTTY');
-
-beforeAll(() => {
-  root = makeGitScratch();
-  process.env.BDDA_ROOT = root;
-  process.env.BDDA_EMULATOR_PORT = String(PORT);
-  Object.defineProperty(process.stdin, 'isTTY', { value: false, configurable: true, writable: true });
-  const { bucket, region } = loadEnvironment(root, DEV2).config.backend;
-  backend = new StateBackend({ bucket, region, endpoint: emulatorEndpoint(PORT) });
-});
-
-afterAll(async () => {
-  try {
-    backend?.destroy();
-    if (root) await stopEmulator(path.join(root, '.bdda', 'emulator'));
-  } finally {
-    if (root) removeScratch(root);
-    restoreEnv('BDDA_ROOT', saved.root);
-    restoreEnv('BDDA_EMULATOR_PORT', saved.port);
-    restoreEnv('BDDA_USER', saved.user);
-    restoreEnv('TERRAFORM_BINARY', saved.terraform);
-    delete process.env.FAIL_TF_APPLY_IN;
-    if (savedTty) Object.defineProperty(process.stdin, 'isTTY', savedTty);
-    else delete (process.stdin as { isTTY?: boolean }).isTTY;
-  }
-});
 
 async function runAs(user: string, expected: number, ...args: string[]): Promise<void> {
   process.env.BDDA_USER = user;
@@ -64,15 +34,15 @@ async function runAs(user: string, expected: number, ...args: string[]): Promise
 }
 
 const errorText = () => captured.errors.join('\n');
-const head = () => git(root, 'rev-parse', 'HEAD').trim();
-const records = () => listDeployments(backend, DEV2, 100);
+const head = () => git(suite.root, 'rev-parse', 'HEAD').trim();
+const records = () => listDeployments(suite.backend, DEV2, 100);
 const layersOf = (r: DeploymentRecord) => r.layers.map((l) => l.layer);
-const diffExists = () => fs.existsSync(path.join(root, 'environments', DEV2, 'changes.txt'));
+const diffExists = () => fs.existsSync(path.join(suite.root, 'environments', DEV2, 'changes.txt'));
 
 describe('deployment records of dev/dev2', () => {
   test("bob's apply while alice holds dev2 is refused; with --force it deploys FLAG and the record says forced over alice's claim", async () => {
     await runAs('alice', 0, 'plan', '--env', DEV2);
-    commitAll(root, 'the reviewed diff of dev2');
+    commitAll(suite.root, 'the reviewed diff of dev2');
     await runAs('alice', 0, 'claim', '--env', DEV2, '--for', '1h');
 
     await runAs('bob', 1, 'apply', '--env', DEV2);
@@ -96,7 +66,7 @@ describe('deployment records of dev/dev2', () => {
     expect(first.layers[0].summary).toMatch(/^FLAG: \d+ to add, 0 to change, 0 to destroy\.$/);
     expect(Date.parse(first.endedAt)).toBeGreaterThanOrEqual(Date.parse(first.startedAt));
     expect(first.tools.terraform).toMatch(/^\d+\.\d+\.\d+/);
-    expect((await readPointer(backend, DEV2))?.current).toBe(first.key);
+    expect((await readPointer(suite.backend, DEV2))?.current).toBe(first.key);
   });
 
   test("the holder's second apply writes a second record, not forced; current points at it and previous at the first", async () => {
@@ -109,7 +79,7 @@ describe('deployment records of dev/dev2', () => {
     expect(second.key).not.toBe(first.key);
     expect(second).toMatchObject({ who: 'alice', forced: false, status: 'succeeded' });
     expect(layersOf(second)).toContain('karr');
-    expect(await readPointer(backend, DEV2)).toEqual({ current: second.key, previous: first.key });
+    expect(await readPointer(suite.backend, DEV2)).toEqual({ current: second.key, previous: first.key });
 
     await runAs('alice', 0, 'history', '--env', DEV2, '--json');
     const listed = JSON.parse(captured.logs.join('\n')) as Array<{ key: string; current: boolean }>;
@@ -127,19 +97,20 @@ describe('deployment records of dev/dev2', () => {
     expect(diffExists()).toBe(false);
     const before = (await records()).length;
 
-    editFile(root, `environments/${DEV2}/env.yaml`, /^vpc:/m, 'tags:\n  purpose: ledger-test\n\nvpc:');
+    editFile(suite.root, `environments/${DEV2}/env.yaml`, /^vpc:/m, 'tags:\n  purpose: ledger-test\n\nvpc:');
     await runAs('alice', 0, 'plan', '--env', DEV2);
-    const summaries = fs.readFileSync(path.join(root, 'environments', DEV2, 'changes.txt'), 'utf8');
+    const summaries = fs.readFileSync(path.join(suite.root, 'environments', DEV2, 'changes.txt'), 'utf8');
     expect(summaries).toMatch(/^FLAG: 0 to add, [1-9]\d* to change, 0 to destroy\.$/m);
     expect(summaries).toMatch(/^KARR: 0 to add, [1-9]\d* to change, 0 to destroy\.$/m);
-    commitAll(root, 'tag dev2');
+    commitAll(suite.root, 'tag dev2');
 
+    const terraformBefore = process.env.TERRAFORM_BINARY;
     process.env.TERRAFORM_BINARY = FAILING_TERRAFORM;
     process.env.FAIL_TF_APPLY_IN = 'stacks/karr';
     try {
       await runAs('alice', 1, 'apply', '--env', DEV2);
     } finally {
-      restoreEnv('TERRAFORM_BINARY', saved.terraform);
+      restoreEnv('TERRAFORM_BINARY', terraformBefore);
       delete process.env.FAIL_TF_APPLY_IN;
     }
     expect(errorText()).toContain('made to fail by the test');
@@ -149,9 +120,9 @@ describe('deployment records of dev/dev2', () => {
     expect(failed).toMatchObject({ status: 'failed', who: 'alice', sha: head() });
     expect(layersOf(failed)).toEqual(['flag']);
     expect(failed.error).toBeTruthy();
-    expect((await readPointer(backend, DEV2))?.current).toBe(failed.key);
+    expect((await readPointer(suite.backend, DEV2))?.current).toBe(failed.key);
     // KARR is still to deploy.
-    expect(fs.readFileSync(path.join(root, 'environments', DEV2, 'changes.txt'), 'utf8')).toMatch(/^KARR: /m);
-    expect(await backend.objectExists(currentPointerKey(DEV2))).toBe(true);
+    expect(fs.readFileSync(path.join(suite.root, 'environments', DEV2, 'changes.txt'), 'utf8')).toMatch(/^KARR: /m);
+    expect(await suite.backend.objectExists(currentPointerKey(DEV2))).toBe(true);
   });
 });

@@ -11,47 +11,30 @@ import { loadEnvironment } from '../config/load';
 import { emulatorEndpoint, stopEmulator } from '../bdda/engines/emulator';
 import { currentDeployment } from '../bdda/ledger/records';
 import { StateBackend } from '../bdda/state/state-backend';
-import { captureConsole, restoreEnv, runCli } from './support/cli-harness';
+import { captureConsole, runCli } from './support/cli-harness';
 import { testEmulatorPort } from './support/emulated';
-import { commitAll, git, makeGitScratch } from './support/git-scratch';
+import { emulatedSuite } from './support/emulated-suite';
+import { commitAll, git } from './support/git-scratch';
 import { editFile, REPO_ROOT, removeScratch, snapshotTree } from './support/scratch';
 
 const PORT = testEmulatorPort(45930);
 const DEV2 = 'dev/dev2';
 
-let root: string;
 let mainSha: string;
-let backend: StateBackend;
+const suite = emulatedSuite({
+  port: PORT,
+  env: DEV2,
+  git: true,
+  restore: ['BDDA_USER'],
+  // main stays as it is; the branch keeps flow logs longer.
+  prepare: (root) => {
+    mainSha = git(root, 'rev-parse', 'HEAD').trim();
+    git(root, 'checkout', '-q', '-b', 'feature/longer-flow-logs');
+    editFile(root, `environments/${DEV2}/env.yaml`, /^vpc:\n/m, 'vpc:\n  flowLogs:\n    retentionDays: 14\n');
+    commitAll(root, 'dev2: keep flow logs for 14 days');
+  },
+});
 const captured = captureConsole();
-const saved = { root: process.env.BDDA_ROOT, port: process.env.BDDA_EMULATOR_PORT, user: process.env.BDDA_USER };
-const savedTty = Object.getOwnPropertyDescriptor(process.stdin, 'isTTY');
-
-beforeAll(() => {
-  root = makeGitScratch();
-  mainSha = git(root, 'rev-parse', 'HEAD').trim();
-  git(root, 'checkout', '-q', '-b', 'feature/longer-flow-logs');
-  editFile(root, `environments/${DEV2}/env.yaml`, /^vpc:\n/m, 'vpc:\n  flowLogs:\n    retentionDays: 14\n');
-  commitAll(root, 'dev2: keep flow logs for 14 days');
-  process.env.BDDA_ROOT = root;
-  process.env.BDDA_EMULATOR_PORT = String(PORT);
-  Object.defineProperty(process.stdin, 'isTTY', { value: false, configurable: true, writable: true });
-  const { bucket, region } = loadEnvironment(root, DEV2).config.backend;
-  backend = new StateBackend({ bucket, region, endpoint: emulatorEndpoint(PORT) });
-});
-
-afterAll(async () => {
-  try {
-    backend?.destroy();
-    if (root) await stopEmulator(path.join(root, '.bdda', 'emulator'));
-  } finally {
-    if (root) removeScratch(root);
-    restoreEnv('BDDA_ROOT', saved.root);
-    restoreEnv('BDDA_EMULATOR_PORT', saved.port);
-    restoreEnv('BDDA_USER', saved.user);
-    if (savedTty) Object.defineProperty(process.stdin, 'isTTY', savedTty);
-    else delete (process.stdin as { isTTY?: boolean }).isTTY;
-  }
-});
 
 async function runAs(user: string, expected: number, ...args: string[]): Promise<void> {
   process.env.BDDA_USER = user;
@@ -65,10 +48,10 @@ async function runAs(user: string, expected: number, ...args: string[]): Promise
 
 const errorText = () => captured.errors.join('\n');
 const worktrees = () =>
-  git(root, 'worktree', 'list', '--porcelain')
+  git(suite.root, 'worktree', 'list', '--porcelain')
     .split('\n')
     .filter((l) => l.startsWith('worktree ')).length;
-const changesTxt = () => path.join(root, 'environments', DEV2, 'changes.txt');
+const changesTxt = () => path.join(suite.root, 'environments', DEV2, 'changes.txt');
 
 describe('sync refusals change nothing', () => {
   const cases: Array<[string, string[], RegExp]> = [
@@ -78,11 +61,11 @@ describe('sync refusals change nothing', () => {
     ['no --yes off a terminal', ['sync', '--env', DEV2, '--ref', 'main'], /needs --yes when stdin is not a terminal/],
   ];
   test.each(cases)('%s', async (_name, args, message) => {
-    const before = snapshotTree(path.join(root, 'environments'));
+    const before = snapshotTree(path.join(suite.root, 'environments'));
     await runAs('alice', 1, ...args);
     expect(errorText()).toMatch(message);
     expect(errorText().trim().split('\n\n')).toHaveLength(1);
-    expect(snapshotTree(path.join(root, 'environments'))).toEqual(before);
+    expect(snapshotTree(path.join(suite.root, 'environments'))).toEqual(before);
     expect(worktrees()).toBe(1);
   });
 
@@ -91,7 +74,7 @@ describe('sync refusals change nothing', () => {
     await runAs('alice', 1, 'sync', '--env', DEV2, '--ref', 'main', '--yes');
     expect(errorText()).toContain('claimed by bob');
     expect(worktrees()).toBe(1);
-    expect(await currentDeployment(backend, DEV2)).toBeUndefined();
+    expect(await currentDeployment(suite.backend, DEV2)).toBeUndefined();
     await runAs('bob', 0, 'claim', '--env', DEV2, '--release');
   });
 });
@@ -107,7 +90,7 @@ describe('sync dev2 with main, from a branch', () => {
     // The diff shown was main's: FLAG's first deploy, with main's 7-day retention.
     expect(logs).toMatch(/^FLAG: \d+ to add, 0 to change, 0 to destroy\.$/m);
     expect(logs).toContain('retention_in_days');
-    expect(await currentDeployment(backend, DEV2)).toMatchObject({ operation: 'sync', status: 'succeeded', sha: mainSha, branch: 'main', who: 'alice' });
+    expect(await currentDeployment(suite.backend, DEV2)).toMatchObject({ operation: 'sync', status: 'succeeded', sha: mainSha, branch: 'main', who: 'alice' });
     // The branch's folder is untouched: sync wrote its diffs in the worktree.
     expect(fs.existsSync(changesTxt())).toBe(false);
   });
@@ -127,11 +110,11 @@ describe('sync dev2 with main, from a branch', () => {
 
   test('sync of an environment already matching main says so and applies nothing', async () => {
     fs.rmSync(changesTxt());
-    fs.rmSync(path.join(root, 'environments', DEV2, 'changes.json'));
-    const before = await currentDeployment(backend, DEV2);
+    fs.rmSync(path.join(suite.root, 'environments', DEV2, 'changes.json'));
+    const before = await currentDeployment(suite.backend, DEV2);
     await runAs('alice', 0, 'sync', '--env', DEV2, '--ref', 'main', '--yes');
     expect(captured.logs.join('\n')).toContain('already matches main');
-    expect((await currentDeployment(backend, DEV2))?.key).toBe(before?.key);
+    expect((await currentDeployment(suite.backend, DEV2))?.key).toBe(before?.key);
     expect(worktrees()).toBe(1);
   });
 });
@@ -171,7 +154,7 @@ describe("in a checkout of the repository itself, sync deploys with the ref's ow
       if (full) await stopEmulator(path.join(full, '.bdda', 'emulator'));
     } finally {
       if (full) removeScratch(full);
-      process.env.BDDA_ROOT = root;
+      process.env.BDDA_ROOT = suite.root;
       process.env.BDDA_EMULATOR_PORT = String(PORT);
     }
   });

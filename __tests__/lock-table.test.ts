@@ -11,41 +11,24 @@ import { ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
 import { EMULATOR_CREDENTIALS } from '../bdda/engines/aws-env';
 import { readChanges } from '../bdda/diff/changes';
 import { loadEnvironment } from '../config/load';
-import { emulatorEndpoint, stopEmulator } from '../bdda/engines/emulator';
-import { captureConsole, restoreEnv, runCli } from './support/cli-harness';
+import { emulatorEndpoint } from '../bdda/engines/emulator';
+import { captureConsole, runCli } from './support/cli-harness';
 import { testEmulatorPort } from './support/emulated';
-import { editFile, makeScratch, removeScratch } from './support/scratch';
+import { emulatedSuite } from './support/emulated-suite';
+import { editFile } from './support/scratch';
 
 const PORT = testEmulatorPort(45880);
 const ENDPOINT = emulatorEndpoint(PORT);
 const DEV3 = 'dev/dev3';
 const TABLE = 'acme-bdda-dev-locks';
 
-let root: string;
+const suite = emulatedSuite({
+  port: PORT,
+  env: DEV3,
+  prepare: (root) => editFile(root, 'environments/dev/env.yaml', /^backend:\n/m, `backend:\n  lockTable: ${TABLE}\n`),
+});
 const captured = captureConsole();
-const saved = { root: process.env.BDDA_ROOT, port: process.env.BDDA_EMULATOR_PORT };
-const savedTty = Object.getOwnPropertyDescriptor(process.stdin, 'isTTY');
 const credentials = { ...EMULATOR_CREDENTIALS };
-
-beforeAll(() => {
-  root = makeScratch();
-  process.env.BDDA_ROOT = root;
-  process.env.BDDA_EMULATOR_PORT = String(PORT);
-  Object.defineProperty(process.stdin, 'isTTY', { value: false, configurable: true, writable: true });
-  editFile(root, 'environments/dev/env.yaml', /^backend:\n/m, `backend:\n  lockTable: ${TABLE}\n`);
-});
-
-afterAll(async () => {
-  try {
-    if (root) await stopEmulator(path.join(root, '.bdda', 'emulator'));
-  } finally {
-    if (root) removeScratch(root);
-    restoreEnv('BDDA_ROOT', saved.root);
-    restoreEnv('BDDA_EMULATOR_PORT', saved.port);
-    if (savedTty) Object.defineProperty(process.stdin, 'isTTY', savedTty);
-    else delete (process.stdin as { isTTY?: boolean }).isTTY;
-  }
-});
 
 async function expectRun(expected: number, ...args: string[]): Promise<void> {
   const code = await runCli(captured, ...args);
@@ -57,7 +40,7 @@ async function expectRun(expected: number, ...args: string[]): Promise<void> {
 }
 
 test('with backend.lockTable, FLAG is applied and KARR planned with DynamoDB locks, and the deprecation warning is shown, not reviewed', async () => {
-  const env = loadEnvironment(root, DEV3);
+  const env = loadEnvironment(suite.root, DEV3);
   expect(env.config.backend.lockTable).toBe(TABLE);
   await expectRun(0, 'plan', '--env', DEV3);
   await expectRun(0, 'apply', '--env', DEV3);
