@@ -10,7 +10,7 @@ import { claimedEnvironmentForBranch, claimKey, type Lease } from '../bdda/ledge
 import { deploymentsPrefix } from '../bdda/ledger/records';
 import { workspace } from '../bdda/support/workspace';
 import { writeReviewedDiff } from './support/apply-harness';
-import { captureConsole, runCli } from './support/cli-harness';
+import { captureConsole, runCliAs } from './support/cli-harness';
 import { testEmulatorPort } from './support/emulated';
 import { emulatedSuite } from './support/emulated-suite';
 import { snapshotTree } from './support/scratch';
@@ -21,13 +21,7 @@ const DEV2 = 'dev/dev2';
 const suite = emulatedSuite({ port: PORT, env: DEV2, git: true, restore: ['BDDA_USER'] });
 const captured = captureConsole();
 
-/** Runs `bdda <args>` as `user`; fails showing the output when the exit code is not `expected`. */
-async function runAs(user: string, expected: number, ...args: string[]): Promise<void> {
-  process.env.BDDA_USER = user;
-  const code = await runCli(captured, ...args);
-  if (code !== expected)
-    throw new Error(`bdda ${args.join(' ')} as ${user} exited ${code}, expected ${expected}:\n${captured.errors.join('\n')}\n${captured.logs.join('\n')}`);
-}
+const runAs = (user: string, expected: number, ...args: string[]) => runCliAs(captured, user, expected, ...args);
 
 const errorText = () => captured.errors.join('\n');
 const lease = async (): Promise<Lease | undefined> => {

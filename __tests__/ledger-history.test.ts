@@ -10,7 +10,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { currentPointerKey, type DeploymentRecord, listDeployments, readPointer } from '../bdda/ledger/records';
-import { captureConsole, restoreEnv, runCli } from './support/cli-harness';
+import { captureConsole, restoreEnv, runCliAs } from './support/cli-harness';
 import { testEmulatorPort } from './support/emulated';
 import { emulatedSuite } from './support/emulated-suite';
 import { commitAll, git } from './support/git-scratch';
@@ -23,15 +23,7 @@ const FAILING_TERRAFORM = path.join(__dirname, 'support', 'failing-terraform.js'
 const suite = emulatedSuite({ port: PORT, env: DEV2, git: true, restore: ['BDDA_USER', 'TERRAFORM_BINARY', 'FAIL_TF_APPLY_IN'] });
 const captured = captureConsole();
 
-async function runAs(user: string, expected: number, ...args: string[]): Promise<void> {
-  process.env.BDDA_USER = user;
-  const code = await runCli(captured, ...args);
-  if (code !== expected) {
-    throw new Error(
-      `bdda ${args.join(' ')} as ${user} exited ${code}, expected ${expected}:\n${captured.errors.join('\n')}\n${captured.logs.join('\n').slice(-4000)}`,
-    );
-  }
-}
+const runAs = (user: string, expected: number, ...args: string[]) => runCliAs(captured, user, expected, ...args);
 
 const errorText = () => captured.errors.join('\n');
 const head = () => git(suite.root, 'rev-parse', 'HEAD').trim();

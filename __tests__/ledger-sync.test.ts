@@ -11,7 +11,7 @@ import { loadEnvironment } from '../config/load';
 import { emulatorEndpoint, stopEmulator } from '../bdda/engines/emulator';
 import { currentDeployment } from '../bdda/ledger/records';
 import { StateBackend } from '../bdda/state/state-backend';
-import { captureConsole, runCli } from './support/cli-harness';
+import { captureConsole, runCliAs } from './support/cli-harness';
 import { testEmulatorPort } from './support/emulated';
 import { emulatedSuite } from './support/emulated-suite';
 import { commitAll, git } from './support/git-scratch';
@@ -36,15 +36,7 @@ const suite = emulatedSuite({
 });
 const captured = captureConsole();
 
-async function runAs(user: string, expected: number, ...args: string[]): Promise<void> {
-  process.env.BDDA_USER = user;
-  const code = await runCli(captured, ...args);
-  if (code !== expected) {
-    throw new Error(
-      `bdda ${args.join(' ')} as ${user} exited ${code}, expected ${expected}:\n${captured.errors.join('\n')}\n${captured.logs.join('\n').slice(-4000)}`,
-    );
-  }
-}
+const runAs = (user: string, expected: number, ...args: string[]) => runCliAs(captured, user, expected, ...args);
 
 const errorText = () => captured.errors.join('\n');
 const worktrees = () =>

@@ -33,3 +33,14 @@ export function restoreEnv(name: string, value: string | undefined): void {
   if (value === undefined) delete process.env[name];
   else process.env[name] = value;
 }
+
+/** Runs `bdda <args>` in-process as `user` (BDDA_USER); throws showing its output when the exit code is not `expected`. */
+export async function runCliAs(captured: CapturedConsole, user: string, expected: number, ...args: string[]): Promise<void> {
+  process.env.BDDA_USER = user;
+  const code = await runCli(captured, ...args);
+  if (code !== expected) {
+    throw new Error(
+      `bdda ${args.join(' ')} as ${user} exited ${code}, expected ${expected}:\n${captured.errors.join('\n')}\n${captured.logs.join('\n').slice(-4000)}`,
+    );
+  }
+}
