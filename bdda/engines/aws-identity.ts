@@ -11,6 +11,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import type { Environment } from '../../config/load';
 import { BddaError } from '../../config/errors';
+import { errName } from '../state/aws-errors';
 
 export interface CallerIdentity {
   readonly account: string;
@@ -57,7 +58,7 @@ export async function assertCallerAccount(env: Environment, credentialsHint: str
 }
 
 function identityError(err: unknown, credentialsHint: string): BddaError {
-  const name = (err as { name?: string } | undefined)?.name ?? '';
+  const name = errName(err);
   const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
   if (name === 'CredentialsProviderError') return new BddaError(`No AWS credentials were found. ${credentialsHint}`);
   if (/^(InvalidClientTokenId|ExpiredToken|ExpiredTokenException|SignatureDoesNotMatch|AccessDenied|InvalidIdentityToken)/.test(name)) {

@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import { BddaError } from '../../config/errors';
 import { removeFile, writeFileAtomic } from '../support/fs-atomic';
 import { tools } from './tools';
+import { isAlive } from '../support/process-alive';
 
 /** The port when neither the caller nor `BDDA_EMULATOR_PORT` names one. */
 const DEFAULT_EMULATOR_PORT = 4599;
@@ -237,22 +238,6 @@ function readRecord(runDir: string): { pid: number; port: number } | undefined {
 function clearRecord(runDir: string): void {
   removeFile(path.join(runDir, 'pid'));
   removeFile(path.join(runDir, 'port'));
-}
-
-/** Whether the process exists and is not a zombie. */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return true; // no /proc (macOS): trust kill(0)
-  }
 }
 
 /**

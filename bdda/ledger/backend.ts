@@ -7,6 +7,7 @@ import type { Environment } from '../../config/load';
 import { emulatorStatus } from '../engines/emulator';
 import { StateBackend } from '../state/state-backend';
 import type { Workspace } from '../support/workspace';
+import { errName } from '../state/aws-errors';
 
 type ReadableBackend = { readonly backend: StateBackend } | { readonly unavailable: string };
 
@@ -40,7 +41,7 @@ export async function readLedger<T>(
 /** A short reason for a table cell: no credentials, unreachable, or the first line of the error. */
 function unreadableReason(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
-  const name = (err as { name?: string } | undefined)?.name ?? '';
+  const name = errName(err);
   if (/No valid AWS credentials|Could not load credentials|CredentialsProviderError/.test(`${name} ${message}`)) return 'no credentials';
   if (/Could not reach AWS/.test(message)) return 'unreachable';
   if (/AccessDenied|Forbidden/.test(`${name} ${message}`)) return 'access denied';

@@ -5,6 +5,7 @@
 import * as os from 'node:os';
 import type { PlanContext } from './context';
 import { BddaError } from '../../config/errors';
+import { isAlive } from '../support/process-alive';
 
 /** Throws naming the running apply (who, pid, host, since when) when the apply lock is held. */
 export async function assertNoApplyRunning(ctx: PlanContext): Promise<void> {
@@ -12,7 +13,7 @@ export async function assertNoApplyRunning(ctx: PlanContext): Promise<void> {
   const held = await ctx.target.backend.readLock(env.naming.applyLockKey);
   if (!held) return;
   const who = `${held.who} (${held.operation}, pid ${held.pid} on ${held.host}) since ${held.since}`;
-  if (held.host === os.hostname() && held.pid > 0 && !processAlive(held.pid)) {
+  if (held.host === os.hostname() && held.pid > 0 && !isAlive(held.pid)) {
     throw new BddaError(
       `${env.path} is locked by ${who}, but that process no longer runs on this host: it was killed. ` +
         `Nothing was planned. Break its locks with \`npm run unlock -- --env ${env.path} --yes\`, then plan again.`,
@@ -22,13 +23,4 @@ export async function assertNoApplyRunning(ctx: PlanContext): Promise<void> {
     `${held.operation.startsWith('destroy') ? 'A destroy' : 'An apply'} is running on ${env.path}: ${who}. Nothing was planned. ` +
       `Plan again once it has finished; what it deploys changes what the plan shows.`,
   );
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
