@@ -208,6 +208,12 @@ export const environmentConfigSchema = z
       .strict()
       .default({ mainBranch: 'main', requireMainBranch: true, requireCleanTree: true, allowDestroy: false })
       .describe('Guards of a protected environment. Off a terminal, apply and destroy also need --yes.'),
+    review: z
+      .enum(['whole-cake', 'per-layer'])
+      .default('whole-cake')
+      .describe(
+        "`whole-cake`: one review covers every layer; a layer planned as a preview ahead of its upstream is applied in the same run when its real plan matches the preview. `per-layer`: apply stops after each upstream layer and writes the next layer's real diff for its own review.",
+      ),
     claims: z
       .boolean()
       .default(false)

@@ -16,7 +16,19 @@ import { displayPath } from '../support/workspace';
 export const CHANGES_TXT = 'changes.txt';
 export const CHANGES_JSON = 'changes.json';
 
-export type LayerStatus = 'changes' | 'no-changes' | 'waiting';
+/**
+ * `preview`: planned against the upstream's planned outputs, for review only; apply plans the
+ * layer again once the upstream is applied (bdda/workflow/preview.ts).
+ */
+export type LayerStatus = 'changes' | 'no-changes' | 'waiting' | 'preview';
+
+/** What a preview was planned against. */
+export interface PreviewBasis {
+  /** The layer whose planned outputs the preview read. */
+  readonly upstream: Layer;
+  /** Where each placeholder stood in those outputs, e.g. `private_subnet_ids[2]`. */
+  readonly placeholders: readonly string[];
+}
 
 /** One layer's planned changes. */
 export interface LayerPlan {
@@ -31,6 +43,8 @@ export interface LayerPlan {
   /** Planned action per resource address or Kubernetes object. */
   readonly actions: Readonly<Record<string, string>>;
   readonly counts: Readonly<Record<string, number>>;
+  /** Set on a preview, and on the plan an engine makes for one. @default not a preview */
+  readonly preview?: PreviewBasis;
 }
 
 export interface ChangesRecord {
@@ -65,8 +79,23 @@ function renderChangesText(envPath: string, tools: Readonly<Record<string, strin
       .map(([tool, version]) => `${tool} ${version}`)
       .join(', ')}`,
   ].join('\n');
-  const sections = plans.map((p) => `======== ${p.layer.toUpperCase()} (${p.engine}) ========\n\n${p.body}`);
+  const sections = plans.map(
+    (p) => `======== ${p.layer.toUpperCase()} (${p.engine}${p.status === 'preview' ? ', a preview' : ''}) ========\n\n${previewNote(p)}${p.body}`,
+  );
   return `${[header, ...sections, plans.map((p) => p.summary).join('\n')].join('\n\n')}\n`;
+}
+
+/** The paragraph that opens a preview's section. */
+function previewNote(plan: LayerPlan): string {
+  if (plan.status !== 'preview' || !plan.preview) return '';
+  const upstream = plan.preview.upstream.toUpperCase();
+  const label = plan.layer.toUpperCase();
+  return (
+    `PREVIEW: ${label} planned against ${upstream}'s planned outputs, not against what is deployed. It is never applied as it stands: ` +
+    `after ${upstream} is applied, apply plans ${label} again and applies that plan only if it makes the same changes as this preview ` +
+    `(the same resources, actions and known values); otherwise it stops and writes ${label}'s real diff here for review. ` +
+    `A value shown as (known after ${upstream} is applied) is one ${upstream}'s plan does not know yet.\n\n`
+  );
 }
 
 function buildRecord(envPath: string, tools: Readonly<Record<string, string>>, plans: readonly LayerPlan[], text: string): ChangesRecord {
@@ -154,11 +183,12 @@ const changesRecordSchema = z.looseObject({
     z.looseObject({
       layer: z.enum(LAYERS),
       engine: z.string(),
-      status: z.enum(['changes', 'no-changes', 'waiting']),
+      status: z.enum(['changes', 'no-changes', 'waiting', 'preview']),
       summary: z.string(),
       actions: z.record(z.string(), z.string()),
       counts: z.record(z.string(), z.number()),
       digest: z.string(),
+      preview: z.object({ upstream: z.enum(LAYERS), placeholders: z.array(z.string()) }).optional(),
     }),
   ),
   textDigest: z.string(),

@@ -8,7 +8,7 @@ import type { LayerStatus } from './changes';
 export interface SummaryInput {
   readonly status: LayerStatus;
   readonly counts: Readonly<Record<string, number>>;
-  /** The label of the layer a waiting layer waits for. */
+  /** The label of the layer a waiting layer waits for, or a preview is planned ahead of. */
   readonly waitsFor?: string;
 }
 
@@ -18,7 +18,9 @@ export function summaryWords(plan: SummaryInput): string {
   if (plan.status === 'no-changes') return 'no changes';
   const { add = 0, change = 0 } = plan.counts;
   const removal = 'delete' in plan.counts ? `${plan.counts.delete} to delete` : `${plan.counts.destroy ?? 0} to destroy`;
-  return `${add} to add, ${change} to change, ${removal}`;
+  const nothing = plan.status === 'preview' && Object.values(plan.counts).every((n) => n === 0);
+  const words = nothing ? 'no changes' : `${add} to add, ${change} to change, ${removal}`;
+  return plan.status === 'preview' ? `${words} (preview until ${plan.waitsFor ?? 'its upstream'} is applied)` : words;
 }
 
 /** The summary line that ends changes.txt, e.g. `GOLIATH: no changes.` */

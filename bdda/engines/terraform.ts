@@ -67,9 +67,11 @@ export class Terraform {
   }
 
   /** `terraform plan -out`, returning plan's own text and whether anything would change. */
-  async plan(planFile: string, opts: { destroy?: boolean } = {}): Promise<{ text: string; changes: boolean; seconds: number }> {
+  async plan(planFile: string, opts: { destroy?: boolean; lock?: boolean } = {}): Promise<{ text: string; changes: boolean; seconds: number }> {
     const args = ['plan', '-input=false', '-no-color', '-lock-timeout=0s', '-detailed-exitcode', `-out=${planFile}`];
     if (opts.destroy) args.push('-destroy');
+    // A preview is never applied, so it takes no lock and cannot leave one behind.
+    if (opts.lock === false) args.push('-lock=false');
     const result = await this.runRecoveringLock(args);
     if (result.code !== 0 && result.code !== 2) throw this.failure('plan', result);
     return { text: result.stdout, changes: result.code === 2, seconds: result.seconds };
@@ -80,6 +82,13 @@ export class Terraform {
     const result = await this.runRecoveringLock(['apply', '-input=false', '-no-color', '-lock-timeout=0s', planFile], sink);
     if (result.code !== 0) throw this.failure('apply', result);
     return { seconds: result.seconds };
+  }
+
+  /** `terraform show -json` of a saved plan (it loads the providers' schemas, so it costs a second or two). */
+  async showPlan(planFile: string): Promise<unknown> {
+    const result = await this.run(['show', '-json', '-no-color', planFile]);
+    if (result.code !== 0) throw this.failure('show', result);
+    return JSON.parse(result.stdout) as unknown;
   }
 
   /** Releases a state lock whose holder is dead. */

@@ -3,8 +3,10 @@
  * order (bdda/layers/index.ts) and know nothing else about a layer: what plans it, what applies
  * it, what it reads and what it gives the layers below.
  */
+import { BddaError } from '../../config/errors';
 import type { Layer } from '../../config/naming';
 import type { LayerPlan } from '../diff/changes';
+import type { PlannedOutput } from '../diff/placeholders';
 import type { StateOutputs } from '../state/terraform-state';
 import type { PlanContext } from '../workflow/context';
 
@@ -17,6 +19,23 @@ export interface DestroyPlan {
   readonly listing: string;
   /** The progress line while it goes, e.g. `destroying (0 to add, 0 to change, 26 to destroy)`. */
   readonly progressNote: string;
+}
+
+/** The upstream a preview is planned against: its plan in this run, and how its state stands. */
+export interface UpstreamForPreview {
+  readonly engine: LayerEngine;
+  /** The upstream's plan in this run: changes, or a preview or a wait of its own. */
+  readonly plan: LayerPlan;
+  /** Whether the upstream has been applied at least once (its state records outputs). */
+  readonly applied: boolean;
+}
+
+/** Why a layer cannot be previewed; the layer then waits for its upstream, with this reason. */
+export class PreviewUnavailable extends BddaError {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'PreviewUnavailable';
+  }
 }
 
 /** A lock the layer's engine holds on its own state, e.g. terraform's state lock. */
@@ -49,6 +68,23 @@ export interface LayerEngine {
   /** The versions of the tools this engine ran, for changes.json, e.g. `{ terraform: '1.11.4' }`. */
   versions(ctx: PlanContext): Promise<Readonly<Record<string, string>>>;
 
+  /**
+   * Plans the layer against what its upstream will be once applied (see bdda/workflow/preview.ts),
+   * returning a plan of status `changes` or `no-changes` that is shown and never applied. Throws
+   * `PreviewUnavailable` when it cannot. @default the layer waits for its upstream instead
+   */
+  preview?(ctx: PlanContext, upstream: UpstreamForPreview): Promise<LayerPlan>;
+  /**
+   * Why `real`, the layer's plan once its upstream was applied, is not the reviewed `preview`;
+   * undefined when it is. `upstream` gives the upstream's label and its outputs as now applied.
+   * @default the same addresses with the same actions (bdda/diff/preview-match.ts)
+   */
+  previewDifference?(preview: LayerPlan, real: LayerPlan, upstream: { readonly label: string; readonly outputs?: StateOutputs }): string | undefined;
+  /**
+   * The outputs as the layer's plan in this run leaves them, for previews of the layers below.
+   * @default none: the layers below cannot be previewed through outputs
+   */
+  plannedOutputs?(ctx: PlanContext): Promise<Readonly<Record<string, PlannedOutput>>>;
   /** Readies the layer's synthesized output for the engine, right after synthesis. */
   prepare?(ctx: PlanContext): void;
   /**

@@ -14,8 +14,8 @@ import { diffManifests, type K8sObject, kubectlDiffName, objectAddress, type Obj
 import { summaryLine } from '../diff/summary';
 import { FIELD_MANAGER, kubectlVersion, normalizeKubectlDiff, runKubectl, writeKubeconfig } from '../engines/kubectl';
 import type { PlanContext } from '../workflow/context';
-import type { DestroyPlan, LayerEngine } from './engine';
-import { desiredManifests, recordedDestroyPlan, recordedManifests, timedPlan } from './goliath-recorded';
+import type { DestroyPlan, LayerEngine, UpstreamForPreview } from './engine';
+import { desiredManifests, manifestPlan, recordedDestroyPlan, recordedManifests, timedPlan } from './goliath-recorded';
 
 export class KubectlGoliathEngine implements LayerEngine {
   readonly planEngine = 'kubectl diff --server-side';
@@ -30,6 +30,16 @@ export class KubectlGoliathEngine implements LayerEngine {
 
   plan(ctx: PlanContext): Promise<LayerPlan> {
     return timedPlan(ctx, this, async () => this.diff(ctx, await recordedManifests(ctx, this.layer)));
+  }
+
+  /**
+   * Before KARR has a cluster, the whole chart as additions (an empty cluster has nothing else);
+   * on a cluster that exists, the usual diff against it.
+   */
+  preview(ctx: PlanContext, upstream: UpstreamForPreview): Promise<LayerPlan> {
+    const preview = { upstream: upstream.engine.layer, placeholders: [] };
+    if (upstream.applied) return this.plan(ctx).then((plan) => ({ ...plan, preview }));
+    return timedPlan(ctx, this, async () => ({ ...manifestPlan(this, undefined, desiredManifests(ctx)), preview }));
   }
 
   /** The plan against the cluster, given the record of the last apply. */

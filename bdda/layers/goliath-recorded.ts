@@ -43,6 +43,21 @@ export async function timedPlan(ctx: PlanContext, engine: LayerEngine, fn: () =>
   return plan;
 }
 
+/** The plan of going from the `recorded` manifests (none: an empty cluster) to the `desired` ones. */
+export function manifestPlan(engine: LayerEngine, recorded: string | undefined, desired: string): LayerPlan {
+  const diff = diffManifests(recorded, desired);
+  const status = Object.keys(diff.actions).length > 0 ? 'changes' : 'no-changes';
+  return {
+    layer: engine.layer,
+    engine: engine.planEngine,
+    status,
+    body: diff.body,
+    summary: summaryLine(engine.label, { status, counts: diff.counts }),
+    actions: diff.actions,
+    counts: diff.counts,
+  };
+}
+
 export class RecordedGoliathEngine implements LayerEngine {
   readonly planEngine = 'diff against the recorded manifests';
   /** The record is the whole truth: nothing of KARR is read to plan it. */
@@ -55,19 +70,7 @@ export class RecordedGoliathEngine implements LayerEngine {
   ) {}
 
   plan(ctx: PlanContext): Promise<LayerPlan> {
-    return timedPlan(ctx, this, async () => {
-      const diff = diffManifests(await recordedManifests(ctx, this.layer), desiredManifests(ctx));
-      const status = Object.keys(diff.actions).length > 0 ? 'changes' : 'no-changes';
-      return {
-        layer: this.layer,
-        engine: this.planEngine,
-        status,
-        body: diff.body,
-        summary: summaryLine(this.label, { status, counts: diff.counts }),
-        actions: diff.actions,
-        counts: diff.counts,
-      };
-    });
+    return timedPlan(ctx, this, async () => manifestPlan(this, await recordedManifests(ctx, this.layer), desiredManifests(ctx)));
   }
 
   async apply(ctx: PlanContext): Promise<void> {

@@ -7,6 +7,8 @@ import * as path from 'node:path';
 import type { Layer } from '../../config/naming';
 import type { LayerPlan } from '../diff/changes';
 import { deprecationWarnings, planActions, planCounts, reviewablePlanText } from '../diff/plan-text';
+import { type PlannedOutput, placeholderValues, renderPlaceholders } from '../diff/placeholders';
+import { actionDifference, textDifference } from '../diff/preview-match';
 import { summaryLine, summaryWords } from '../diff/summary';
 import { syncEmulatorOverride } from '../engines/emulator-override';
 import { Terraform, type TerraformVersion } from '../engines/terraform';
@@ -15,7 +17,8 @@ import { checkOrphans, removeAdoptions } from '../state/orphans';
 import { recoverOwnStateLock } from '../state/terraform-lock-recovery';
 import { parseTerraformState, type StateOutputs } from '../state/terraform-state';
 import type { PlanContext } from '../workflow/context';
-import type { DestroyPlan, EngineLock, LayerEngine } from './engine';
+import { type DestroyPlan, type EngineLock, type LayerEngine, PreviewUnavailable, type UpstreamForPreview } from './engine';
+import { planPreview } from './terraform-preview';
 
 export interface TerraformLayerOptions {
   readonly layer: Layer;
@@ -50,11 +53,12 @@ export class TerraformLayerEngine implements LayerEngine {
     return this.opts.dir(ctx);
   }
 
-  terraform(ctx: PlanContext): Terraform {
+  /** The terraform runner in the layer's directory (or, for a preview, in `dir` with `env` added). */
+  terraform(ctx: PlanContext, dir = this.dir(ctx), env: Readonly<Record<string, string>> = {}): Terraform {
     return new Terraform({
       binary: tools().terraform,
-      dir: this.dir(ctx),
-      env: ctx.target.terraformEnv,
+      dir,
+      env: { ...ctx.target.terraformEnv, ...env },
       credentialsHint: ctx.target.credentialsHint,
       unlockHint: `npm run unlock -- --env ${ctx.env.path} --yes`,
       recoverStateLock: (forceUnlock) => recoverOwnStateLock(ctx, this.layer, this.dir(ctx), forceUnlock),
@@ -68,6 +72,63 @@ export class TerraformLayerEngine implements LayerEngine {
 
   plan(ctx: PlanContext): Promise<LayerPlan> {
     return this.runPlan(ctx, false);
+  }
+
+  /** Plans the layer against the upstream's planned outputs; see terraform-preview.ts. */
+  async preview(ctx: PlanContext, upstream: UpstreamForPreview): Promise<LayerPlan> {
+    const { engine } = upstream;
+    if (upstream.plan.status !== 'changes' || !engine.plannedOutputs) {
+      throw new PreviewUnavailable(`${engine.label} has no saved plan of its own in this run to read planned outputs from`);
+    }
+    const started = Date.now();
+    const tf = this.terraform(ctx);
+    ctx.progress.step(ctx.env.path, this.label, `previewing against ${engine.label}'s planned outputs`);
+    const [upstreamOutputs] = await Promise.all([engine.plannedOutputs(ctx), tf.init()]);
+    const run = await planPreview({
+      dir: this.dir(ctx),
+      upstream: engine.layer,
+      upstreamStateKey: ctx.env.naming.stateKey(engine.layer),
+      upstreamOutputs,
+      terraform: (dir, env) => this.terraform(ctx, dir, env),
+    });
+    ctx.timings.push({ stage: `preview ${this.layer}`, seconds: (Date.now() - started) / 1000, engineSeconds: (Date.now() - started) / 1000 });
+    const body = renderPlaceholders(reviewablePlanText(run.text), engine.label);
+    this.warnOnce(ctx, deprecationWarnings(run.text));
+    const counts = { ...planCounts(body) };
+    const status = run.changes ? 'changes' : 'no-changes';
+    return {
+      layer: this.layer,
+      engine: this.planEngine,
+      status,
+      body,
+      summary: summaryLine(this.label, { status, counts }),
+      actions: planActions(body),
+      counts,
+      preview: { upstream: engine.layer, placeholders: run.placeholders },
+    };
+  }
+
+  /** The same actions, and the same plan text once each placeholder's real value is written back as the placeholder. */
+  previewDifference(preview: LayerPlan, real: LayerPlan, upstream: { readonly label: string; readonly outputs?: StateOutputs }): string | undefined {
+    const basis = preview.preview;
+    if (!basis) return actionDifference(preview, real);
+    const values = placeholderValues(basis.upstream, basis.placeholders, upstream.outputs ?? {});
+    return actionDifference(preview, real) ?? textDifference(preview.body, real.body, values, upstream.label);
+  }
+
+  /** The outputs as this run's saved plan leaves them: `terraform show -json` of the plan file. */
+  async plannedOutputs(ctx: PlanContext): Promise<Record<string, PlannedOutput>> {
+    const shown = (await this.terraform(ctx).showPlan(this.planFile(ctx))) as {
+      output_changes?: Record<string, { after?: unknown; after_unknown?: unknown; after_sensitive?: unknown }>;
+    };
+    const applied = await this.outputs(ctx);
+    const planned: Record<string, PlannedOutput> = Object.fromEntries(
+      Object.entries(applied).map(([name, out]) => [name, { value: out.value, unknown: false, sensitive: out.sensitive === true }]),
+    );
+    for (const [name, change] of Object.entries(shown.output_changes ?? {})) {
+      planned[name] = { value: change.after ?? null, unknown: change.after_unknown ?? false, sensitive: change.after_sensitive === true };
+    }
+    return planned;
   }
 
   async apply(ctx: PlanContext): Promise<void> {

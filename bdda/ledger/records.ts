@@ -32,6 +32,8 @@ interface DeployedLayer {
   readonly summary: string;
   /** The reviewed plan's digest, as in changes.json. */
   readonly digest: string;
+  /** `preview`: the review was a preview, and the real plan applied matched it. @default the real plan was reviewed */
+  readonly reviewed?: 'preview';
 }
 
 export interface DeploymentRecord {
@@ -221,7 +223,9 @@ function deployedLayers(envDir: string, reviewed: ChangesRecord): DeployedLayer[
   } catch {
     remaining = new Set(); // removed: every layer was deployed
   }
-  return reviewed.layers.filter((l) => l.status === 'changes' && !remaining.has(l.layer)).map(({ layer, summary, digest }) => ({ layer, summary, digest }));
+  return reviewed.layers
+    .filter((l) => (l.status === 'changes' || l.status === 'preview') && !remaining.has(l.layer))
+    .map(({ layer, summary, digest, status }) => ({ layer, summary, digest, ...(status === 'preview' ? { reviewed: 'preview' as const } : {}) }));
 }
 
 /** Records a destroy that went through (no layers: everything went). */

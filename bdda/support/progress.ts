@@ -20,3 +20,15 @@ export function consoleProgress(): Progress {
 }
 
 export const silentProgress: Progress = { step: () => undefined, warn: () => undefined, passthrough: () => undefined };
+
+/**
+ * Progress that holds its steps back until `release` shows them, for work that may be superseded
+ * (a plan started before it is known to be wanted). Warnings are shown at once.
+ */
+export function heldProgress(progress: Progress): { readonly progress: Progress; release(): void } {
+  const held: Array<[string, string, string]> = [];
+  return {
+    progress: { ...progress, step: (env, layer, message) => void held.push([env, layer, message]) },
+    release: () => held.splice(0).forEach(([env, layer, message]) => progress.step(env, layer, message)),
+  };
+}

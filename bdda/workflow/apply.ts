@@ -16,6 +16,7 @@ import { summaryLine, summaryWords } from '../diff/summary';
 import { LABEL, layerEngines } from '../layers/index';
 import { type PlanContext, withContext } from './context';
 import { engineVersions, planLayers, runPreflights } from './plan';
+import { realPlanForPreview } from './preview';
 import type { Progress } from '../support/progress';
 import { displayPath, type Workspace } from '../support/workspace';
 import { type LedgerOptions, recordingDeployment } from '../ledger/records';
@@ -64,7 +65,24 @@ async function applyReviewed(ctx: PlanContext, record: ChangesRecord): Promise<A
       replanned.push(...LAYERS.slice(LAYERS.indexOf(layer)).filter((l) => remaining.some((p) => p.layer === l && p.status === 'waiting')));
       break;
     }
-    progress.step(env.path, label, `applying (${summaryWords(plan)})`);
+    let applying = plan;
+    if (plan.status === 'preview') {
+      // The preview was the review; apply only a real plan that makes the same changes.
+      const outcome = await realPlanForPreview(ctx, engine, plan);
+      if (outcome.real.status === 'no-changes') {
+        remaining = remaining.filter((p) => p.layer !== layer);
+        writeChanges(env.dir, env.path, tools, remaining);
+        progress.step(env.path, label, 'planned for real: no changes, so nothing to apply; its section left changes.txt');
+        continue;
+      }
+      if (outcome.kind === 'review') {
+        remaining = remaining.map((p) => (p.layer === layer ? outcome.real : p));
+        return stopForPreviewReview(ctx, tools, remaining, layer, outcome.reason);
+      }
+      progress.step(env.path, label, 'the real plan makes the changes of the reviewed preview; applying it');
+      applying = outcome.real;
+    }
+    progress.step(env.path, label, `applying (${summaryWords(applying)})`);
     const started = Date.now();
     // The saved plans of the layers below hold this layer's outputs as they are now; see downstream.ts.
     const outputsBefore = await engine.outputs(ctx);
@@ -123,6 +141,19 @@ function stopForReview(
     'APPLY',
     `stopped: ${LABEL[upstream]}'s outputs changed, and ${names}, planned again against them, now ${verb} from the reviewed diff, so ${names} ${has} not been applied. ` +
       'Review the new diff in changes.txt, commit it, and run apply again.',
+  );
+  return 'applied-more-to-review';
+}
+
+/** Writes the layers not yet applied, a previewed layer's real plan among them, for review. */
+function stopForPreviewReview(ctx: PlanContext, tools: Record<string, string>, remaining: readonly LayerPlan[], layer: Layer, reason: string): ApplyOutcome {
+  const { env, progress } = ctx;
+  writeChanges(env.dir, env.path, tools, remaining);
+  progress.step(
+    env.path,
+    'APPLY',
+    `stopped before ${LABEL[layer]}: ${reason}. Nothing of ${LABEL[layer]} was applied. ` +
+      `Its real diff is now in ${displayPath(path.join(env.dir, CHANGES_TXT))}: review it, commit it, and run apply again.`,
   );
   return 'applied-more-to-review';
 }

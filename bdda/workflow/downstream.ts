@@ -30,7 +30,7 @@ export interface DownstreamReplan {
 
 /**
  * Plans again the layers that read `upstream`'s outputs (not those still waiting for a first
- * plan), after `upstream` was applied and its outputs named `moved` changed. `verified` are the plans apply
+ * plan, nor previews), after `upstream` was applied and its outputs named `moved` changed. `verified` are the plans apply
  * compared with the review, so a layer's verified digest is its reviewed one, also for a layer
  * reviewed as having no changes. `remaining` are the layers not yet applied.
  */
@@ -43,7 +43,8 @@ export async function replanDownstream(
 ): Promise<DownstreamReplan> {
   const layers = downstreamOf(upstream).filter((layer) => {
     const reviewed = verified.find((p) => p.layer === layer);
-    return reviewed !== undefined && reviewed.status !== 'waiting';
+    // A waiting layer gets its first plan, and a previewed one its real plan, when apply reaches it.
+    return reviewed !== undefined && reviewed.status !== 'waiting' && reviewed.status !== 'preview';
   });
   if (layers.length === 0) return { remaining: [...remaining], differing: [], replanned: [] };
   const names = layers.map((l) => LABEL[l]).join(' and ');

@@ -2,21 +2,22 @@
  * Build-Diff: synthesize an environment's layer cake, plan each layer with its engine, and
  * write the reviewable diff into the environment's folder.
  *
- * A layer whose engine reads its upstream's outputs is not planned while that upstream has none
- * (there is nothing real to read), and its section says what it waits for. The other layers are
- * planned in parallel.
+ * A layer whose engine reads its upstream's outputs is planned for real when its upstream has no
+ * changes. When the upstream has changes or no state yet, the layer is previewed against the
+ * upstream's planned outputs (bdda/workflow/preview.ts), or, when no preview can be made, its
+ * section says what it waits for. Independent layers are planned in parallel.
  */
 import * as path from 'node:path';
 import type { Environment } from '../../config/load';
 import { planWarnings } from '../../config/warnings';
 import type { Layer } from '../../config/naming';
 import { CHANGES_TXT, type LayerPlan, writeChanges } from '../diff/changes';
-import { summaryLine } from '../diff/summary';
 import type { LayerEngine } from '../layers/engine';
-import { LABEL, layerEngine, layerEngines } from '../layers/index';
-import type { Progress } from '../support/progress';
+import { layerEngine, layerEngines } from '../layers/index';
+import { heldProgress, type Progress } from '../support/progress';
 import { displayPath, type Workspace } from '../support/workspace';
 import { type PlanContext, withContext } from './context';
+import { previewOrWait, waitingPlan } from './preview';
 import { assertNoApplyRunning } from './running-apply';
 import type { SynthOutput } from './synth';
 import { type StageTiming, timed } from './timing';
@@ -55,46 +56,48 @@ export async function runPreflights(ctx: PlanContext, opts: { refuse: boolean })
   for (const check of checks) await check(ctx, opts);
 }
 
-/** Plans every layer (or those in `only`), in parallel. */
+/**
+ * Plans every layer (or those in `only`), in parallel where the layers allow: a layer that reads
+ * its upstream's outputs learns from the upstream's plan whether to plan for real or to preview.
+ */
 export async function planLayers(ctx: PlanContext, only?: readonly Layer[]): Promise<LayerPlan[]> {
   const engines = layerEngines(ctx.env).filter((e) => !only || only.includes(e.layer));
+  const plans = new Map<Layer, Promise<LayerPlan>>();
+  // In apply order, so that each upstream's promise is there when its downstream layer asks.
+  for (const engine of engines) plans.set(engine.layer, planLayer(ctx, engine, plans));
   // allSettled: when one layer fails, the others still finish before the caller cleans up.
-  const settled = await Promise.allSettled(engines.map((engine) => planLayer(ctx, engine)));
+  const settled = await Promise.allSettled(plans.values());
   const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (failed) throw failed.reason;
   return settled.map((s) => (s as PromiseFulfilledResult<LayerPlan>).value);
 }
 
-async function planLayer(ctx: PlanContext, engine: LayerEngine): Promise<LayerPlan> {
-  if (engine.waitsForUpstream && engine.upstream && !(await upstreamApplied(ctx, engine.upstream))) {
-    ctx.progress.step(ctx.env.path, engine.label, `waits for ${LABEL[engine.upstream]} to be applied`);
-    return waitingPlan(ctx, engine);
+async function planLayer(ctx: PlanContext, engine: LayerEngine, plans: ReadonlyMap<Layer, Promise<LayerPlan>>): Promise<LayerPlan> {
+  const { upstream } = engine;
+  if (!engine.waitsForUpstream || !upstream) return engine.plan(ctx);
+  const applied = await upstreamApplied(ctx, upstream);
+  const upstreamPlan = plans.get(upstream);
+  // The upstream is not planned in this run (apply plans a layer again once its upstream is applied).
+  if (!upstreamPlan) return applied ? engine.plan(ctx) : waitingPlan(ctx, engine);
+  // Against an applied upstream, the real plan starts at once; it is kept (and its progress shown)
+  // when the upstream has no changes, and superseded by a preview otherwise.
+  const quiet = heldProgress(ctx.progress);
+  const real = applied ? engine.plan({ ...ctx, progress: quiet.progress }) : undefined;
+  real?.catch(() => undefined); // awaited below in every case
+  const up = await upstreamPlan.catch(() => undefined);
+  if (real && (!up || up.status === 'no-changes')) {
+    quiet.release();
+    return real; // when the upstream failed, its own promise reports it
   }
-  return engine.plan(ctx);
+  if (!up) return waitingPlan(ctx, engine);
+  if (real) await real.catch(() => undefined); // one plan at a time in the layer's directory
+  return previewOrWait(ctx, engine, { engine: layerEngine(ctx.env, upstream), plan: up, applied });
 }
 
 /** Whether a layer has been applied at least once: its state records outputs. */
 async function upstreamApplied(ctx: PlanContext, upstream: Layer): Promise<boolean> {
   const outputs = await layerEngine(ctx.env, upstream).outputs(ctx);
   return outputs !== undefined && Object.keys(outputs).length > 0;
-}
-
-function waitingPlan(ctx: PlanContext, engine: LayerEngine): LayerPlan {
-  const upstream = LABEL[engine.upstream as Layer];
-  const key = ctx.env.naming.stateKey(engine.upstream as Layer);
-  const { label } = engine;
-  return {
-    layer: engine.layer,
-    engine: engine.planEngine,
-    status: 'waiting',
-    body:
-      `${label} waits for ${upstream} to be applied: it reads ${upstream}'s outputs from ` +
-      `s3://${ctx.env.config.backend.bucket}/${key}, which does not exist yet. Apply ${upstream}, ` +
-      `and the next apply (or plan) writes ${label}'s diff here for review.`,
-    summary: summaryLine(label, { status: 'waiting', counts: {}, waitsFor: upstream }),
-    actions: {},
-    counts: {},
-  };
 }
 
 /** The versions of every engine, for changes.json, in the order of the layers. */

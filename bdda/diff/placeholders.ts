@@ -1,0 +1,154 @@
+/**
+ * The placeholders of a preview. A downstream layer is previewed against its upstream's planned
+ * outputs; each part the upstream's plan leaves unknown (a new subnet's id) is replaced by a
+ * recognisable string, e.g. `bdda-preview-unknown:flag.private_subnet_ids[2]`, which the provider
+ * accepts at plan time like any id. changes.txt renders each as `(known after FLAG is applied)`.
+ *
+ * After the upstream is applied, each placeholder has a real value. Writing those values back as
+ * the placeholders they were turns the downstream layer's real plan into the words of its preview,
+ * so the two can be compared line by line (`previewMatches`).
+ */
+import type { Layer } from '../../config/naming';
+
+const PREFIX = 'bdda-preview-unknown:';
+// The part after the prefix: `<layer>.<output>` and any `[index]` or `.key` below it.
+const PLACEHOLDER = /bdda-preview-unknown:[a-z][a-z0-9_-]*\.[A-Za-z0-9_.[\]-]+/g;
+
+/** One output as the upstream's plan leaves it (`terraform show -json`'s `output_changes`). */
+export interface PlannedOutput {
+  /** The value, with null wherever `unknown` says the value is unknown. */
+  readonly value: unknown;
+  /** True, or a structure like `value`'s with true at each unknown part. */
+  readonly unknown: unknown;
+  readonly sensitive: boolean;
+}
+
+/** The upstream's outputs for a preview: known values as planned, a placeholder for each unknown part. */
+export interface PreviewOutputs {
+  readonly values: Readonly<Record<string, { readonly value: unknown; readonly sensitive: boolean }>>;
+  /** Where each placeholder stands, e.g. `private_subnet_ids[2]`, in the order met. */
+  readonly placeholders: readonly string[];
+}
+
+/** The placeholder for one unknown part of `layer`'s outputs, e.g. `private_subnet_ids[2]`. */
+export function placeholder(layer: Layer, where: string): string {
+  return `${PREFIX}${layer}.${where}`;
+}
+
+/** Fills each unknown part of the planned outputs with its placeholder. */
+export function previewOutputs(layer: Layer, planned: Readonly<Record<string, PlannedOutput>>): PreviewOutputs {
+  const placeholders: string[] = [];
+  const fill = (value: unknown, unknown: unknown, where: string): unknown => {
+    if (unknown === true) {
+      placeholders.push(where);
+      return placeholder(layer, where);
+    }
+    if (Array.isArray(value)) return value.map((v, i) => fill(v, Array.isArray(unknown) ? unknown[i] : false, `${where}[${i}]`));
+    if (isRecord(value) || isRecord(unknown)) {
+      const known = isRecord(value) ? value : {};
+      const marks = isRecord(unknown) ? unknown : {};
+      const keys = [...new Set([...Object.keys(known), ...Object.keys(marks)])].sort();
+      return Object.fromEntries(keys.map((k) => [k, fill(known[k], marks[k], `${where}.${k}`)]));
+    }
+    return value;
+  };
+  const values = Object.fromEntries(
+    Object.entries(planned).map(([name, out]) => [name, { value: fill(out.value, out.unknown, name), sensitive: out.sensitive }]),
+  );
+  return { values, placeholders };
+}
+
+/** What changes.txt shows for a placeholder of `upstreamLabel`'s outputs. */
+export function knownAfter(upstreamLabel: string): string {
+  return `(known after ${upstreamLabel} is applied)`;
+}
+
+/**
+ * Plan text with every placeholder in the words changes.txt uses: a quoted placeholder becomes
+ * `(known after FLAG is applied)`, as terraform writes `(known after apply)`; one inside a longer
+ * string is replaced within it.
+ */
+export function renderPlaceholders(text: string, upstreamLabel: string): string {
+  const words = knownAfter(upstreamLabel);
+  return text.replace(new RegExp(`"${PLACEHOLDER.source}"`, 'g'), words).replace(PLACEHOLDER, words);
+}
+
+/** Whether the text still holds a placeholder. */
+export function hasPlaceholder(text: string): boolean {
+  return new RegExp(PLACEHOLDER.source).test(text);
+}
+
+/**
+ * The real value behind each placeholder, once the upstream is applied: `where` (as in
+ * `PreviewOutputs.placeholders`) looked up in the applied outputs. A part that is gone, or is not
+ * a string, has none.
+ */
+export function placeholderValues(
+  layer: Layer,
+  placeholders: readonly string[],
+  applied: Readonly<Record<string, { readonly value?: unknown }>>,
+): Map<string, string> {
+  const found = new Map<string, string>();
+  for (const where of placeholders) {
+    const [name, ...path] = where.split(/\.|\[|\]\.?/).filter((p) => p !== '');
+    let value: unknown = applied[name]?.value;
+    for (const step of path) value = Array.isArray(value) ? value[Number(step)] : isRecord(value) ? value[step] : undefined;
+    if (typeof value === 'string' && value !== '') found.set(placeholder(layer, where), value);
+  }
+  return found;
+}
+
+/**
+ * A real plan's text in its preview's words: each real value that stood as a placeholder in the
+ * preview is written as that placeholder again. Only whole tokens are replaced (`subnet-1` is not
+ * the start of `subnet-10`).
+ */
+export function asPlaceholders(text: string, values: ReadonlyMap<string, string>): string {
+  let out = text;
+  // Longest values first, so that one value that contains another is replaced whole.
+  const byLength = [...values.entries()].sort((a, b) => b[1].length - a[1].length);
+  for (const [marker, value] of byLength) {
+    out = out.replace(new RegExp(`(?<![A-Za-z0-9_-])${escapeRegExp(value)}(?![A-Za-z0-9_-])`, 'g'), marker);
+  }
+  return out;
+}
+
+/**
+ * Plan text in a form where a preview and the real plan compare equal when they plan the same:
+ * runs of list or set elements that hold a placeholder are sorted, because terraform sorts a
+ * set's elements by value and a placeholder sorts apart from the id it stands for.
+ */
+export function comparablePlanText(text: string): string {
+  const lines = text.split('\n');
+  const out: string[] = [];
+  const element = /^(\s*)([+~-] )?\s*("[^"\n]*"|\(known after [A-Za-z0-9_ -]+\)),?$/;
+  let run: string[] = [];
+  const flush = () => {
+    out.push(...(run.some((l) => hasPlaceholder(l) || l.includes('(known after ')) ? [...run].sort() : run));
+    run = [];
+  };
+  let indent: string | undefined;
+  for (const line of lines) {
+    const m = line.match(element);
+    if (m && (run.length === 0 || m[1] === indent)) {
+      indent = m[1];
+      run.push(line);
+      continue;
+    }
+    flush();
+    if (m) {
+      indent = m[1];
+      run.push(line);
+    } else out.push(line);
+  }
+  flush();
+  return out.join('\n');
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
