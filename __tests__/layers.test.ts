@@ -4,9 +4,9 @@ import { LAYERS } from '../config/naming';
 import { kubectlDiffName, objectAddress } from '../bdda/diff/kubernetes-diff';
 import { KubectlGoliathEngine } from '../bdda/layers/goliath-kubectl';
 import { RecordedGoliathEngine } from '../bdda/layers/goliath-recorded';
-import { downstreamOf, LABEL, layerEngines, terraformEngines, UPSTREAM } from '../bdda/layers/index';
+import { downstreamOf, LABEL, layerEngines, UPSTREAM } from '../bdda/layers/index';
 import { TerraformLayerEngine } from '../bdda/layers/terraform';
-import { TERRAFORM_LAYERS } from '../bdda/state/orphans';
+import { TERRAFORM_LAYERS } from '../bdda/layers/list';
 import { REPO_ROOT } from './support/scratch';
 
 const emulated = loadEnvironment(REPO_ROOT, 'dev1');
@@ -44,7 +44,7 @@ describe('the layer list', () => {
       ['karr', 'terraform plan', true],
     ]);
     expect(new Set(engines.map((e) => e.preflight)).size).toBe(1);
-    expect(terraformEngines(emulated).map((e) => e.layer)).toEqual([...TERRAFORM_LAYERS]);
+    expect(engines.map((e) => e.layer)).toEqual([...TERRAFORM_LAYERS]);
   });
 });
 

@@ -1,5 +1,5 @@
 /**
- * `npm run adopt`: takes orphans (bdda/orphans.ts) into the state through terraform `import`
+ * `npm run adopt`: takes orphans (bdda/state/orphans.ts) into the state through terraform `import`
  * blocks, written to a generated file beside each layer's `cdk.tf.json`. Synthesis leaves the
  * file alone, so it holds until the apply that imports them; the next plan shows them as
  * "will be imported" and goes through the normal review. Orphans that match no address in the
@@ -41,7 +41,7 @@ import {
 import * as path from 'node:path';
 import { EMULATOR_CREDENTIALS } from '../engines/aws-env';
 import type { Environment } from '../../config/load';
-import { LABEL } from '../layers/index';
+import { LABEL, TERRAFORM_LAYERS, type TerraformLayer, terraformDirs } from '../layers/list';
 import { withContext } from '../workflow/context';
 import { BddaError } from '../../config/errors';
 import { confirm } from '../workflow/guards';
@@ -55,9 +55,6 @@ import {
   type LayerCode,
   type LayerState,
   type Orphan,
-  TERRAFORM_LAYERS,
-  type TerraformLayer,
-  terraformDirs,
   writeAdoptions,
 } from '../state/orphans';
 import type { Workspace } from '../support/workspace';
@@ -248,7 +245,7 @@ export interface AdoptOptions {
 export async function adoptEnvironment(ws: Workspace, env: Environment, opts: AdoptOptions, log: (line: string) => void = console.log): Promise<void> {
   const progress = { step: () => undefined, warn: () => undefined, passthrough: () => undefined };
   await withContext(ws, env, progress, undefined, async (ctx) => {
-    const dirs = terraformDirs(ctx);
+    const dirs = terraformDirs(ctx.synth);
     const clients = new AwsClients(env, ctx.target.terraformEnv);
     try {
       const report = await findOrphans(clients, ctx.target.backend, env, dirs);

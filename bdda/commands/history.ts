@@ -48,7 +48,8 @@ export async function historyCommand(ws: Workspace, opts: HistoryCommandOptions)
     console.log(
       `${r.endedAt}  ${r.operation.padEnd(7)} ${r.sha.slice(0, 12)}  ${r.branch}${r.clean ? '' : ' (dirty tree)'}  by ${r.who}${marks ? `  [${marks}]` : ''}`,
     );
-    for (const layer of r.layers) console.log(`    ${layer.summary}`);
+    for (const layer of r.layers)
+      console.log(`    ${layer.summary}${layer.reviewed === 'preview' ? ' Reviewed as a preview; the real plan applied matched it.' : ''}`);
     if (r.error) console.log(`    error: ${r.error}`);
   }
 }

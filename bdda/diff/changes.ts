@@ -23,7 +23,7 @@ export const CHANGES_JSON = 'changes.json';
 export type LayerStatus = 'changes' | 'no-changes' | 'waiting' | 'preview';
 
 /** What a preview was planned against. */
-export interface PreviewBasis {
+interface PreviewBasis {
   /** The layer whose planned outputs the preview read. */
   readonly upstream: Layer;
   /** Where each placeholder stood in those outputs, e.g. `private_subnet_ids[2]`. */

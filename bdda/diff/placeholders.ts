@@ -59,7 +59,7 @@ export function previewOutputs(layer: Layer, planned: Readonly<Record<string, Pl
 }
 
 /** What changes.txt shows for a placeholder of `upstreamLabel`'s outputs. */
-export function knownAfter(upstreamLabel: string): string {
+function knownAfter(upstreamLabel: string): string {
   return `(known after ${upstreamLabel} is applied)`;
 }
 
@@ -74,7 +74,7 @@ export function renderPlaceholders(text: string, upstreamLabel: string): string 
 }
 
 /** Whether the text still holds a placeholder. */
-export function hasPlaceholder(text: string): boolean {
+function hasPlaceholder(text: string): boolean {
   return new RegExp(PLACEHOLDER.source).test(text);
 }
 

@@ -8,7 +8,7 @@ import { stringify } from 'yaml';
 import { BddaError } from '../../config/errors';
 import { writeFileAtomic } from '../support/fs-atomic';
 import { stateOutputs } from '../state/terraform-state';
-import type { PlanContext } from '../workflow/context';
+import type { PlanContext } from '../workflow/plan-context';
 import { tools } from './tools';
 
 /** Our field manager for server-side apply. */

@@ -166,6 +166,12 @@ export class Terraform {
                 'and run the command again, or set TERRAFORM_BINARY to the binary to use.',
             ),
           );
+        } else if (err.code === 'EACCES') {
+          reject(
+            new BddaError(
+              `The terraform binary "${this.opts.binary}" cannot be run (not executable). Make it executable, or set TERRAFORM_BINARY to another binary.`,
+            ),
+          );
         } else reject(err);
       });
       child.on('close', (code, signal) => {

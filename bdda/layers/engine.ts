@@ -8,7 +8,7 @@ import type { Layer } from '../../config/naming';
 import type { LayerPlan } from '../diff/changes';
 import type { PlannedOutput } from '../diff/placeholders';
 import type { StateOutputs } from '../state/terraform-state';
-import type { PlanContext } from '../workflow/context';
+import type { PlanContext } from '../workflow/plan-context';
 
 /** What `destroy` shows before asking, and then destroys. */
 export interface DestroyPlan {

@@ -13,7 +13,7 @@ import type { LayerPlan } from '../diff/changes';
 import { diffManifests, type K8sObject, kubectlDiffName, objectAddress, type ObjectAction, parseManifests } from '../diff/kubernetes-diff';
 import { summaryLine } from '../diff/summary';
 import { FIELD_MANAGER, kubectlVersion, normalizeKubectlDiff, runKubectl, writeKubeconfig } from '../engines/kubectl';
-import type { PlanContext } from '../workflow/context';
+import type { PlanContext } from '../workflow/plan-context';
 import type { DestroyPlan, LayerEngine, UpstreamForPreview } from './engine';
 import { desiredManifests, manifestPlan, recordedDestroyPlan, recordedManifests, timedPlan } from './goliath-recorded';
 

@@ -8,7 +8,7 @@ import type { Layer } from '../../config/naming';
 import type { LayerPlan } from '../diff/changes';
 import { diffManifests, objectAddress, parseManifests } from '../diff/kubernetes-diff';
 import { summaryLine, summaryWords } from '../diff/summary';
-import type { PlanContext } from '../workflow/context';
+import type { PlanContext } from '../workflow/plan-context';
 import type { DestroyPlan, LayerEngine } from './engine';
 
 /** The manifests the chart wants now. */

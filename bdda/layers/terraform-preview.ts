@@ -33,7 +33,7 @@ export interface PreviewRun {
 }
 
 /** The scratch directory of a layer's preview, beside its working directory. */
-export function previewDir(dir: string): string {
+function previewDir(dir: string): string {
   return `${dir}.preview`;
 }
 

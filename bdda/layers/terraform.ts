@@ -16,7 +16,7 @@ import { tools } from '../engines/tools';
 import { checkOrphans, removeAdoptions } from '../state/orphans';
 import { recoverOwnStateLock } from '../state/terraform-lock-recovery';
 import { parseTerraformState, type StateOutputs } from '../state/terraform-state';
-import type { PlanContext } from '../workflow/context';
+import type { PlanContext } from '../workflow/plan-context';
 import { type DestroyPlan, type EngineLock, type LayerEngine, PreviewUnavailable, type UpstreamForPreview } from './engine';
 import { planPreview } from './terraform-preview';
 

@@ -17,9 +17,8 @@ import { IAMClient, ListRolesCommand, ListRoleTagsCommand } from '@aws-sdk/clien
 import { GetResourcesCommand, ResourceGroupsTaggingAPIClient, type ResourceTagMapping } from '@aws-sdk/client-resource-groups-tagging-api';
 import { EMULATOR_CREDENTIALS } from '../engines/aws-env';
 import type { Environment } from '../../config/load';
-import type { Layer } from '../../config/naming';
-import { LABEL, terraformEngines } from '../layers/index';
-import type { PlanContext } from '../workflow/context';
+import { LABEL, TERRAFORM_LAYERS, type TerraformLayer, terraformDirs } from '../layers/list';
+import type { PlanContext } from '../workflow/plan-context';
 import { parseTerraformState, resourceAddress } from './terraform-state';
 import { BddaError } from '../../config/errors';
 import { removeFile, writeFileAtomic } from '../support/fs-atomic';
@@ -28,10 +27,6 @@ import { ENVIRONMENT_TAG } from '../../config/tags';
 
 /** The generated file of `import` blocks in a layer's terraform working directory. */
 export const ADOPT_FILE = 'bdda_adopt_imports.tf.json';
-
-/** The layers terraform plans (their engines are in bdda/layers/index.ts), whose resources carry a `layer` tag. */
-export const TERRAFORM_LAYERS = ['flag', 'karr'] as const satisfies readonly Layer[];
-export type TerraformLayer = (typeof TERRAFORM_LAYERS)[number];
 
 /** A resource that carries the environment's tags but is not in its layer's state. */
 export interface Orphan {
@@ -347,7 +342,7 @@ export async function checkOrphans(ctx: PlanContext, opts: { refuse: boolean }):
   const clients = new AwsClients(env, ctx.target.terraformEnv);
   let report: OrphanReport;
   try {
-    report = await findOrphans(clients, ctx.target.backend, env, terraformDirs(ctx));
+    report = await findOrphans(clients, ctx.target.backend, env, terraformDirs(ctx.synth));
   } catch (err) {
     // The check is a safety net; a failed look-up must not hide what terraform has to say.
     progress.warn(env.path, `Could not look for resources outside the state (${(err as Error).message}).`);
@@ -362,11 +357,6 @@ export async function checkOrphans(ctx: PlanContext, opts: { refuse: boolean }):
   const message = orphanMessage(env, report.orphans);
   if (opts.refuse) throw new BddaError(`${message} Nothing was applied.`);
   progress.warn(env.path, message);
-}
-
-/** The working directory of each terraform layer. */
-export function terraformDirs(ctx: PlanContext): Record<TerraformLayer, string> {
-  return Object.fromEntries(terraformEngines(ctx.env).map((e) => [e.layer, e.dir(ctx)])) as Record<TerraformLayer, string>;
 }
 
 function orphanMessage(env: Environment, orphans: readonly Orphan[]): string {

@@ -12,9 +12,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Layer } from '../../config/naming';
-import { LABEL } from '../layers/index';
+import { LABEL } from '../layers/list';
 import { lockHolderName } from '../workflow/lock-release';
-import type { PlanContext } from '../workflow/context';
+import type { PlanContext } from '../workflow/plan-context';
 import type { TerraformLockInfo } from './terraform-locks';
 
 /** Terraform may write `Created` with a clock a little off ours; this much earlier still counts. */

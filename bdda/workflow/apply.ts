@@ -16,7 +16,7 @@ import { summaryLine, summaryWords } from '../diff/summary';
 import { LABEL, layerEngines } from '../layers/index';
 import { type PlanContext, withContext } from './context';
 import { engineVersions, planLayers, runPreflights } from './plan';
-import { realPlanForPreview } from './preview';
+import { realPlanForPreview } from './preview-check';
 import type { Progress } from '../support/progress';
 import { displayPath, type Workspace } from '../support/workspace';
 import { type LedgerOptions, recordingDeployment } from '../ledger/records';

@@ -6,26 +6,16 @@
 import type { Environment } from '../../config/load';
 import { layerEngines } from '../layers/index';
 import type { Progress } from '../support/progress';
-import { synthesize, type SynthOutput } from './synth';
-import { throwIfInterrupted } from '../support/interrupt';
+import type { PlanContext } from './plan-context';
 import type { HeldLock } from '../state/apply-lock';
-import { prepareTarget, type Target } from '../engines/target';
+import { synthesize } from './synth';
+import { throwIfInterrupted } from '../support/interrupt';
+import { prepareTarget } from '../engines/target';
 import { lockHolderName, releasingLock } from './lock-release';
 import { type StageTiming, timed } from './timing';
 import { displayPath, environmentBuildDir, type Workspace } from '../support/workspace';
 
-export interface PlanContext {
-  readonly ws: Workspace;
-  readonly env: Environment;
-  readonly target: Target;
-  readonly synth: SynthOutput;
-  readonly progress: Progress;
-  readonly timings: StageTiming[];
-  /** When the run began: terraform state locks created before it are not this run's. @default unknown, so none is */
-  readonly startedAt?: Date;
-  /** The apply lock this run holds (apply and destroy). */
-  readonly applyLock?: HeldLock;
-}
+export type { PlanContext } from './plan-context';
 
 /**
  * Prepares the target, takes the apply lock when `lock` names an operation (before anything is

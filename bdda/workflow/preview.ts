@@ -6,18 +6,16 @@
  *
  * A preview is for people and is never applied. Once the upstream is applied, apply plans the
  * layer for real and applies that plan only when it makes the same changes as the reviewed preview
- * (`realPlanForPreview`); otherwise, or when the environment wants `review: per-layer`, it stops
+ * (preview-check.ts); otherwise, or when the environment wants `review: per-layer`, it stops
  * and writes the real diff for review. When no preview can be made, the layer waits, as it did
  * before previews, and its section says why.
  */
 import type { Layer } from '../../config/naming';
 import type { LayerPlan } from '../diff/changes';
-import { actionDifference } from '../diff/preview-match';
 import { summaryLine, summaryWords } from '../diff/summary';
 import { type LayerEngine, PreviewUnavailable, type UpstreamForPreview } from '../layers/engine';
-import { LABEL, layerEngine } from '../layers/index';
+import { LABEL } from '../layers/index';
 import type { PlanContext } from './context';
-import { planLayers } from './plan';
 
 /** The layer's preview, or, when none can be made, its wait for the upstream with the reason. */
 export async function previewOrWait(ctx: PlanContext, engine: LayerEngine, upstream: UpstreamForPreview): Promise<LayerPlan> {
@@ -62,28 +60,4 @@ export function waitingPlan(ctx: PlanContext, engine: LayerEngine, reason?: stri
     actions: {},
     counts: {},
   };
-}
-
-/** What became of a reviewed preview once its upstream was applied. */
-export type PreviewOutcome =
-  /** The real plan (saved, ready to apply) makes the reviewed changes. */
-  | { readonly kind: 'matches'; readonly real: LayerPlan }
-  /** The real plan must be reviewed: `reason` says why. */
-  | { readonly kind: 'review'; readonly real: LayerPlan; readonly reason: string };
-
-/**
- * Plans a previewed layer for real, its upstream being applied now, and compares that plan with
- * the reviewed preview.
- */
-export async function realPlanForPreview(ctx: PlanContext, engine: LayerEngine, preview: LayerPlan): Promise<PreviewOutcome> {
-  const upstreamLayer = preview.preview?.upstream ?? (engine.upstream as Layer);
-  const upstream = layerEngine(ctx.env, upstreamLayer);
-  ctx.progress.step(ctx.env.path, engine.label, `planning for real now that ${upstream.label} is applied, to compare with the reviewed preview`);
-  const [real] = await planLayers(ctx, [engine.layer]);
-  if (ctx.env.config.review === 'per-layer') {
-    return { kind: 'review', real, reason: `the environment asks for a review of every layer's real plan (review: per-layer)` };
-  }
-  const outputs = await upstream.outputs(ctx);
-  const difference = engine.previewDifference ? engine.previewDifference(preview, real, { label: upstream.label, outputs }) : actionDifference(preview, real);
-  return difference ? { kind: 'review', real, reason: `the real plan differs from the reviewed preview: ${difference}` } : { kind: 'matches', real };
 }
