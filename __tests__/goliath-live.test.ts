@@ -113,6 +113,31 @@ describe('Goliath against a live cluster', () => {
     expect(await engine.versions()).toEqual({ kubectl: 'v1.31.2' });
   });
 
+  test('a preview before KARR has a cluster is the whole chart as additions, without asking kubectl', async () => {
+    const karr = layerEngine(env, 'karr');
+    const before = fs.existsSync(calls) ? fs.readFileSync(calls, 'utf8') : '';
+    const upstream = {
+      engine: karr,
+      plan: { layer: 'karr' as const, engine: 'terraform plan', status: 'changes' as const, body: '', summary: '', actions: {}, counts: {} },
+      applied: false,
+    };
+    const preview = await engine.preview(ctx, upstream);
+    expect(fs.existsSync(calls) ? fs.readFileSync(calls, 'utf8') : '').toBe(before);
+    const chart = parseManifests(fs.readFileSync(synth.goliathFile, 'utf8'));
+    expect(Object.keys(preview.actions)).toHaveLength(chart.length);
+    expect(new Set(Object.values(preview.actions))).toEqual(new Set(['create']));
+    expect(preview.counts).toEqual(expect.objectContaining({ add: chart.length, change: 0, delete: 0 }));
+    expect(preview.preview).toEqual({ upstream: 'karr', placeholders: [] });
+
+    // On a cluster that exists, the preview is the usual kubectl diff.
+    const onCluster = await engine.preview(ctx, { ...upstream, applied: true });
+    expect(onCluster.actions).toEqual({
+      'v1 ResourceQuota payments/team-quota': 'update',
+      'v1 Namespace payments': 'create',
+      'v1 Namespace retired-team': 'delete',
+    });
+  });
+
   test('the kubeconfig comes from KARR and asks aws eks get-token for the cluster', () => {
     const kubeconfig = fs.readFileSync(path.join(path.dirname(synth.goliathFile), 'kubeconfig'), 'utf8');
     expect(kubeconfig).toContain('server: https://ABC.gr7.eu-west-1.eks.amazonaws.com');

@@ -11,6 +11,7 @@
  *    then differs from its preview: apply applies FLAG, stops with KARR's real diff written and
  *    applies nothing of KARR.
  * 4. `review: per-layer`: apply stops before KARR even though its real plan matches the preview.
+ * 5. No preview possible (the preview's plan fails): KARR waits for FLAG, with the reason.
  *
  * (Node groups are replaced rather than resized because the emulator does not implement EKS
  * DescribeUpdate, which terraform waits on after an in-place node group update.)
@@ -43,7 +44,7 @@ interface TfState {
   resources: Array<{ type: string; name: string; instances: Array<{ attributes: Record<string, unknown> }> }>;
 }
 
-const suite = emulatedSuite({ port: PORT, env: DEV1, git: true, restore: ['TERRAFORM_BINARY', 'DRIFT_ROLE', 'DRIFT_POLICY_ARN'] });
+const suite = emulatedSuite({ port: PORT, env: DEV1, git: true, restore: ['TERRAFORM_BINARY', 'DRIFT_ROLE', 'DRIFT_POLICY_ARN', 'FAIL_TF_PLAN_IN'] });
 const captured = captureConsole();
 
 const logText = () => captured.logs.join('\n');
@@ -255,6 +256,30 @@ describe('whole-cake previews on dev1', () => {
     expect(fs.existsSync(txtFile())).toBe(false);
     expect(nodeGroupSubnets(await state('karr'))).toEqual([[...outputList(await state('flag'), 'private_subnet_ids')].sort()]);
   }, 900_000);
+});
+
+describe('when no preview can be made', () => {
+  test('KARR waits for FLAG to be applied and its section says why; nothing of the preview remains', async () => {
+    // A FLAG change whether dev1 is deployed or not (this test can run alone).
+    fs.appendFileSync(path.join(suite.root, DEV1_YAML), 'tags:\n  cost-centre: platform-previews\n');
+    process.env.TERRAFORM_BINARY = path.join(__dirname, 'support', 'failing-terraform.js');
+    process.env.FAIL_TF_PLAN_IN = 'stacks/karr.preview';
+    try {
+      await expectRun(0, 'plan', '--env', DEV1);
+    } finally {
+      delete process.env.TERRAFORM_BINARY;
+      delete process.env.FAIL_TF_PLAN_IN;
+    }
+    const layers = reviewedLayers();
+    expect(layers.flag?.status).toBe('changes');
+    expect(layers.karr?.status).toBe('waiting');
+    expect(layers.karr?.summary).toBe('KARR: waits for FLAG to be applied.');
+    expect(section('KARR')).toMatch(
+      /no preview could be made against FLAG's planned outputs \(terraform plan in .*karr\.preview failed .*made to fail by the test/s,
+    );
+    expect(logText()).toMatch(/KARR\s+no preview: /);
+    expect(previewLeftovers()).toEqual([]);
+  }, 300_000);
 });
 
 describe('which outputs moved, and who reads them', () => {
