@@ -38,7 +38,7 @@ function previewDir(dir: string): string {
 }
 
 /** Plans the preview and returns plan's text and the placeholders it used. */
-export async function planPreview(run: PreviewRun): Promise<{ text: string; changes: boolean; placeholders: readonly string[] }> {
+export async function planPreview(run: PreviewRun): Promise<{ text: string; changes: boolean; seconds: number; placeholders: readonly string[] }> {
   const scratch = previewDir(run.dir);
   fs.rmSync(scratch, { recursive: true, force: true });
   fs.mkdirSync(scratch, { recursive: true });
@@ -56,7 +56,7 @@ export async function planPreview(run: PreviewRun): Promise<{ text: string; chan
     const tf = run.terraform(scratch, { TF_DATA_DIR: path.join(path.resolve(run.dir), '.terraform') });
     try {
       const plan = await tf.plan(path.join(scratch, 'preview.tfplan'), { lock: false });
-      return { text: plan.text, changes: plan.changes, placeholders: outputs.placeholders };
+      return { ...plan, placeholders: outputs.placeholders };
     } catch (err) {
       // The provider refused a placeholder, or the plan failed for a reason of its own: no preview.
       if (err instanceof BddaError && err.exitCode !== INTERRUPTED_EXIT_CODE) throw new PreviewUnavailable(firstLines(err.message));

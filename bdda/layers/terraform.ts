@@ -91,29 +91,16 @@ export class TerraformLayerEngine implements LayerEngine {
       upstreamOutputs,
       terraform: (dir, env) => this.terraform(ctx, dir, env),
     });
-    ctx.timings.push({ stage: `preview ${this.layer}`, seconds: (Date.now() - started) / 1000, engineSeconds: (Date.now() - started) / 1000 });
-    const body = renderPlaceholders(reviewablePlanText(run.text), engine.label);
-    this.warnOnce(ctx, deprecationWarnings(run.text));
-    const counts = { ...planCounts(body) };
-    const status = run.changes ? 'changes' : 'no-changes';
-    return {
-      layer: this.layer,
-      engine: this.planEngine,
-      status,
-      body,
-      summary: summaryLine(this.label, { status, counts }),
-      actions: planActions(body),
-      counts,
-      preview: { upstream: engine.layer, placeholders: run.placeholders },
-    };
+    ctx.timings.push({ stage: `preview ${this.layer}`, seconds: (Date.now() - started) / 1000, engineSeconds: run.seconds });
+    const plan = this.layerPlan(ctx, run, this.planEngine, (body) => renderPlaceholders(body, engine.label));
+    return { ...plan, preview: { upstream: engine.layer, placeholders: run.placeholders } };
   }
 
   /** The same actions, and the same plan text once each placeholder's real value is written back as the placeholder. */
   previewDifference(preview: LayerPlan, real: LayerPlan, upstream: { readonly label: string; readonly outputs?: StateOutputs }): string | undefined {
     const basis = preview.preview;
-    if (!basis) return actionDifference(preview, real);
-    const values = placeholderValues(basis.upstream, basis.placeholders, upstream.outputs ?? {});
-    return actionDifference(preview, real) ?? textDifference(preview.body, real.body, values, upstream.label);
+    const values = () => placeholderValues(basis?.upstream ?? this.layer, basis?.placeholders ?? [], upstream.outputs ?? {});
+    return actionDifference(preview, real) ?? textDifference(preview.body, real.body, values(), upstream.label);
   }
 
   /** The outputs as this run's saved plan leaves them: `terraform show -json` of the plan file. */
@@ -195,20 +182,18 @@ export class TerraformLayerEngine implements LayerEngine {
     const planStarted = Date.now();
     const plan = await tf.plan(this.planFile(ctx), { destroy });
     ctx.timings.push({ stage: `plan ${layer}`, seconds: (Date.now() - planStarted) / 1000, engineSeconds: plan.seconds });
-    const body = reviewablePlanText(plan.text);
+    const layerPlan = this.layerPlan(ctx, plan, destroy ? 'terraform plan -destroy' : this.planEngine);
+    ctx.progress.step(ctx.env.path, label, `${summaryWords(layerPlan)}. (${((Date.now() - started) / 1000).toFixed(1)}s)`);
+    return layerPlan;
+  }
+
+  /** The layer's plan from plan's stdout; `render` rewrites the reviewable text (a preview's placeholders). */
+  private layerPlan(ctx: PlanContext, plan: { text: string; changes: boolean }, engine: string, render = (body: string) => body): LayerPlan {
+    const body = render(reviewablePlanText(plan.text));
     this.warnOnce(ctx, deprecationWarnings(plan.text));
     const counts = { ...planCounts(body) };
     const status = plan.changes ? 'changes' : 'no-changes';
-    ctx.progress.step(ctx.env.path, label, `${summaryWords({ status, counts })}. (${((Date.now() - started) / 1000).toFixed(1)}s)`);
-    return {
-      layer,
-      engine: destroy ? 'terraform plan -destroy' : this.planEngine,
-      status,
-      body,
-      summary: summaryLine(label, { status, counts }),
-      actions: planActions(body),
-      counts,
-    };
+    return { layer: this.layer, engine, status, body, summary: summaryLine(this.label, { status, counts }), actions: planActions(body), counts };
   }
 
   /** Deprecation warnings stay out of the reviewed diff; they are shown here, once per run and text. */
