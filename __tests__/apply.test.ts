@@ -238,7 +238,7 @@ describe('a refused apply applies nothing (dev/dev1)', () => {
     reviewed = diffFiles(DEV1);
     const s = summaries(reviewed.txt);
     expect(toAdd(s.FLAG)).toBeGreaterThan(20);
-    expect(s.KARR).toMatch(/waits for FLAG/);
+    expect(s.KARR).toMatch(/\(preview until FLAG is applied\)\.$/);
     expect(toAdd(s.GOLIATH)).toBeGreaterThan(0);
   });
 
@@ -308,11 +308,15 @@ describe('dev/dev2 from nothing to deployed, through concurrent and interrupted 
   const DEV2 = 'dev/dev2';
   const holder = `${os.userInfo().username}@${os.hostname()}`;
 
-  test('plan: FLAG creates, KARR waits for FLAG, GOLIATH adds', async () => {
+  // dev2 asks for a review of each layer's real plan (`review: per-layer`), so that an apply stops
+  // after FLAG with KARR's real diff: the concurrency, interrupt and lock tests act on that round.
+  beforeAll(() => fs.appendFileSync(path.join(root, 'environments', DEV2, 'env.yaml'), 'review: per-layer\n'));
+
+  test('plan: FLAG creates, KARR is previewed against FLAG, GOLIATH adds', async () => {
     await expectRun(0, 'plan', '--env', 'dev2');
     const s = summaries(readTxt(DEV2));
     expect(toAdd(s.FLAG)).toBeGreaterThan(20);
-    expect(s.KARR).toMatch(/waits for FLAG to be applied/);
+    expect(s.KARR).toMatch(/^KARR: [1-9]\d* to add, 0 to change, 0 to destroy \(preview until FLAG is applied\)\.$/);
     expect(toAdd(s.GOLIATH)).toBeGreaterThan(0);
   });
 
@@ -344,7 +348,7 @@ describe('dev/dev2 from nothing to deployed, through concurrent and interrupted 
       ['goliath', 'changes'],
     ]);
     expect(logText()).toMatch(/FLAG\s+applied/);
-    expect(logText()).toMatch(/APPLY\s+stopped: KARR was waiting .*Review the new diff/);
+    expect(logText()).toMatch(/APPLY\s+stopped before KARR: the environment asks for a review of every layer's real plan \(review: per-layer\)/);
     expect(logText()).not.toMatch(/KARR\s+applying/);
   });
 
@@ -467,7 +471,7 @@ describe('dev/dev2 from nothing to deployed, through concurrent and interrupted 
     await expectRun(2, 'plan', '--env', 'dev2', '--detailed-exitcode');
     const s = summaries(readTxt(DEV2));
     expect(toAdd(s.FLAG)).toBeGreaterThan(20);
-    expect(s.KARR).toMatch(/waits for FLAG to be applied/);
+    expect(s.KARR).toMatch(/\(preview until FLAG is applied\)\.$/);
     expect(toAdd(s.GOLIATH)).toBeGreaterThan(0);
   });
 });

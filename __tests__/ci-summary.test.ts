@@ -28,7 +28,14 @@ const dev2 = record('dev/dev2', [
     counts: { add: 1, change: 1, destroy: 2 },
     actions: { 'aws_subnet.public_0': 'update', 'aws_nat_gateway.nat_1': 'delete', 'aws_route_table.private': 'replace', 'aws_flow_log.vpc': 'create' },
   },
-  { layer: 'karr', status: 'waiting', summary: 'KARR: waits for FLAG to be applied.', counts: {}, actions: {} },
+  // A preview (planned against FLAG's planned outputs): its replacement is listed with FLAG's.
+  {
+    layer: 'karr',
+    status: 'preview',
+    summary: 'KARR: 1 to add, 0 to change, 1 to destroy (preview until FLAG is applied).',
+    counts: { add: 1, change: 0, destroy: 1 },
+    actions: { 'aws_eks_node_group.general': 'replace' },
+  },
   {
     layer: 'goliath',
     status: 'changes',
@@ -54,7 +61,7 @@ const entries: SummaryEntry[] = [
   { env: 'prod/eu1', record: many, changesFile: 'environments/prod/eu1/changes.txt' },
 ];
 
-test('the summary matches the golden Markdown: counts per environment and layer, destroys and replacements first, cut with a pointer to changes.txt', () => {
+test("the summary matches the golden Markdown: counts per environment and layer, destroys and replacements first (a preview's among them), cut with a pointer to changes.txt", () => {
   const markdown = renderSummary(entries, { branch: 'feature/x', commit: '1a2b3c4d5e6f', maxChars: 2500 });
   expect(markdown).toBe(fs.readFileSync(GOLDEN, 'utf8'));
   expect(markdown.length).toBeLessThanOrEqual(2500);

@@ -29,20 +29,24 @@ describe('the layer list', () => {
     expect(LAYERS.map((l) => downstreamOf(l))).toEqual([['karr'], ['goliath'], []]);
   });
 
-  test('an emulated environment diffs Goliath against its record without waiting; a live one uses kubectl and waits for KARR', () => {
+  test("an emulated environment diffs Goliath against its record without reading KARR; a live one uses kubectl, reads KARR's cluster, and previews until KARR is applied", () => {
     const [goliathEmulated, goliathLive] = [emulated, live].map((env) => layerEngines(env)[2]);
     expect(goliathEmulated).toBeInstanceOf(RecordedGoliathEngine);
     expect(goliathEmulated.waitsForUpstream).toBe(false);
     expect(goliathLive).toBeInstanceOf(KubectlGoliathEngine);
     expect(goliathLive.waitsForUpstream).toBe(true);
+    expect(typeof goliathLive.preview).toBe('function');
   });
 
-  test('FLAG and KARR are planned by terraform, which waits for the upstream and checks for orphans once', () => {
+  test("FLAG and KARR are planned by terraform, which reads the upstream's state and checks for orphans once; KARR is previewed against FLAG's planned outputs", () => {
     const engines = layerEngines(emulated).filter((e) => e instanceof TerraformLayerEngine);
     expect(engines.map((e) => [e.layer, e.planEngine, e.waitsForUpstream])).toEqual([
       ['flag', 'terraform plan', true],
       ['karr', 'terraform plan', true],
     ]);
+    const [flag, karr] = engines;
+    expect(typeof flag.plannedOutputs).toBe('function');
+    expect(typeof karr.preview).toBe('function');
     expect(new Set(engines.map((e) => e.preflight)).size).toBe(1);
     expect(engines.map((e) => e.layer)).toEqual([...TERRAFORM_LAYERS]);
   });

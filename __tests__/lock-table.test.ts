@@ -39,22 +39,24 @@ async function expectRun(expected: number, ...args: string[]): Promise<void> {
   }
 }
 
-test('with backend.lockTable, FLAG is applied and KARR planned with DynamoDB locks, and the deprecation warning is shown, not reviewed', async () => {
+test('with backend.lockTable, the three layers are applied with DynamoDB locks, and the deprecation warning is shown, not reviewed', async () => {
   const env = loadEnvironment(suite.root, DEV3);
   expect(env.config.backend.lockTable).toBe(TABLE);
   await expectRun(0, 'plan', '--env', DEV3);
+  // KARR reads FLAG's state through terraform_remote_state, whose config names the lock table; its
+  // preview (against FLAG's planned outputs) is where terraform first warns.
+  const review = readChanges(env.dir);
+  expect(review?.record.layers.find((l) => l.layer === 'karr')?.status).toBe('preview');
+  expect(review?.text).not.toMatch(/Deprecated|dynamodb_table|use_lockfile/);
+  expect(fs.readFileSync(path.join(env.dir, 'changes.txt'), 'utf8')).toContain('======== KARR');
+
   await expectRun(0, 'apply', '--env', DEV3);
   const log = captured.logs.join('\n');
-  expect(log).toMatch(/stopped: KARR was waiting/);
-
-  // KARR reads FLAG's state through terraform_remote_state, whose config names the lock table.
+  expect(log).toMatch(/every layer is deployed/);
+  expect(fs.existsSync(path.join(env.dir, 'changes.txt'))).toBe(false);
   const warnings = log.split('\n').filter((line) => / WARNING .*Deprecated Parameter/.test(line));
   expect(warnings).toHaveLength(1);
   expect(warnings[0]).toMatch(/KARR: terraform warns \(left out of changes\.txt\): Deprecated Parameter: The parameter "dynamodb_table" is deprecated/);
-  const review = readChanges(env.dir);
-  expect(review?.record.layers.find((l) => l.layer === 'karr')?.status).toBe('changes');
-  expect(review?.text).not.toMatch(/Deprecated|dynamodb_table|use_lockfile/);
-  expect(fs.readFileSync(path.join(env.dir, 'changes.txt'), 'utf8')).toContain('======== KARR');
 
   // Terraform locked in the table and released every lock; no S3 lock file was ever written.
   const dynamodb = new DynamoDBClient({ region: 'us-east-1', endpoint: ENDPOINT, credentials });

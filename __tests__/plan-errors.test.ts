@@ -92,7 +92,9 @@ describe('plan refuses to run on a broken machine', () => {
     expect(diffs).toEqual(['dev/dev1', 'dev/dev2', 'dev/dev3']);
     const table = captured.logs.join('\n');
     expect(table).toMatch(/^ENVIRONMENT\s+FLAG\s+KARR\s+GOLIATH$/m);
-    expect(table).toMatch(/^dev\/dev1\s+[1-9]\d* to add, 0 to change, 0 to destroy\s+waits for FLAG to be applied\s+\d+ to add, 0 to change, 0 to delete$/m);
+    expect(table).toMatch(
+      /^dev\/dev1\s+[1-9]\d* to add, 0 to change, 0 to destroy\s+[1-9]\d* to add, 0 to change, 0 to destroy \(preview until FLAG is applied\)\s+\d+ to add, 0 to change, 0 to delete$/m,
+    );
     expect(table).toMatch(/^prod\/us1\s+error\s+error\s+error$/m);
     expect(table).toMatch(/plan failed: No AWS credentials were found\. Environment prod\/us1 runs in AWS account 345678901234/);
   });

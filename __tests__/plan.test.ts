@@ -130,7 +130,7 @@ describe('plan of an emulated environment', () => {
   let firstTxt: Buffer;
   let firstJson: Buffer;
 
-  test('a fresh environment plans FLAG as creates, KARR as waiting and GOLIATH as adds', async () => {
+  test("a fresh environment plans FLAG as creates, KARR as a preview against FLAG's planned outputs and GOLIATH as adds", async () => {
     const code = await plan('dev2', '--detailed-exitcode');
     expect({ code, errors }).toEqual({ code: 2, errors: [] });
     expect(logs.join('\n')).toMatch(/A fresh emulator was started/);
@@ -139,7 +139,8 @@ describe('plan of an emulated environment', () => {
     const [flagLine, karrLine, goliathLine] = summaries(text);
     const flagAdds = Number(flagLine.match(/^FLAG: (\d+) to add, 0 to change, 0 to destroy\.$/)?.[1]);
     expect(flagAdds).toBeGreaterThan(20);
-    expect(karrLine).toBe('KARR: waits for FLAG to be applied.');
+    const karrAdds = Number(karrLine.match(/^KARR: (\d+) to add, 0 to change, 0 to destroy \(preview until FLAG is applied\)\.$/)?.[1]);
+    expect(karrAdds).toBeGreaterThan(10);
     const goliathAdds = Number(goliathLine.match(/^GOLIATH: (\d+) to add, 0 to change, 0 to delete\.$/)?.[1]);
     expect(goliathAdds).toBeGreaterThan(0);
 
@@ -147,11 +148,12 @@ describe('plan of an emulated environment', () => {
     const headers = text.match(/^======== .* ========$/gm);
     expect(headers).toEqual([
       '======== FLAG (terraform plan) ========',
-      '======== KARR (terraform plan) ========',
+      '======== KARR (terraform plan, a preview) ========',
       '======== GOLIATH (diff against the recorded manifests) ========',
     ]);
     expect(section(text, 'FLAG')).toMatch(/^ {2}# aws_vpc\.vpc will be created$/m);
-    expect(section(text, 'KARR')).toContain('s3://acme-bdda-dev-state/dev/dev2/flag.tfstate');
+    expect(section(text, 'KARR')).toMatch(/^PREVIEW: KARR planned against FLAG's planned outputs/m);
+    expect(section(text, 'KARR')).toContain('(known after FLAG is applied)');
 
     const record = readJson('dev/dev2');
     expect(record.formatVersion).toBe(1);
@@ -167,7 +169,9 @@ describe('plan of an emulated environment', () => {
     expect(new Set(Object.values(flag.actions))).toEqual(new Set(['create']));
 
     const karr = layerOf(record, 'karr');
-    expect(karr).toMatchObject({ status: 'waiting', summary: karrLine, actions: {}, counts: {} });
+    expect(karr).toMatchObject({ status: 'preview', summary: karrLine, counts: { add: karrAdds, change: 0, destroy: 0 } });
+    expect(karr.actions['aws_eks_cluster.cluster']).toBe('create');
+    expect(karr.preview?.upstream).toBe('flag');
 
     const goliath = layerOf(record, 'goliath');
     expect(goliath).toMatchObject({ status: 'changes', summary: goliathLine, counts: { add: goliathAdds, change: 0, delete: 0 } });
@@ -258,7 +262,7 @@ describe('plan of Goliath on an emulated environment', () => {
 });
 
 describe('plan after FLAG is applied', () => {
-  test('a changed flow-log retention plans as an in-place update of FLAG, and KARR is no longer waiting', async () => {
+  test("a changed flow-log retention plans as an in-place update of FLAG, and KARR's preview knows every FLAG output", async () => {
     let code = await plan('dev2', '--detailed-exitcode');
     expect({ code, errors }).toEqual({ code: 2, errors: [] });
     applySavedPlan(root, planFileOf('dev/dev2', 'flag'), ENDPOINT);
@@ -273,10 +277,17 @@ describe('plan after FLAG is applied', () => {
       expect(section(text, 'FLAG')).toMatch(/^\s+~ retention_in_days\s+= 7 -> 14$/m);
       const record = readJson('dev/dev2');
       expect(layerOf(record, 'flag').actions).toEqual({ 'aws_cloudwatch_log_group.flow-log-group': 'update' });
-      const karrAdds = Number(karrLine.match(/^KARR: (\d+) to add, 0 to change, 0 to destroy\.$/)?.[1]);
+      // FLAG has a change, so KARR is a preview; FLAG's plan moves no output, so it has no placeholder.
+      const karrAdds = Number(karrLine.match(/^KARR: (\d+) to add, 0 to change, 0 to destroy \(preview until FLAG is applied\)\.$/)?.[1]);
       expect(karrAdds).toBeGreaterThan(0);
-      expect(layerOf(record, 'karr')).toMatchObject({ status: 'changes', counts: { add: karrAdds, change: 0, destroy: 0 } });
+      expect(layerOf(record, 'karr')).toMatchObject({
+        status: 'preview',
+        counts: { add: karrAdds, change: 0, destroy: 0 },
+        preview: { upstream: 'flag', placeholders: [] },
+      });
       expect(layerOf(record, 'karr').actions['aws_eks_cluster.cluster']).toBe('create');
+      expect(section(text, 'KARR').replace(/^PREVIEW: .*$/m, '')).not.toContain('(known after FLAG is applied)');
+      expect(section(text, 'KARR')).toMatch(/"subnet-[0-9a-f]{8,}"/);
     });
   });
 

@@ -5,6 +5,7 @@
 import { asPlaceholders, comparablePlanText, placeholder, placeholderValues, previewOutputs, renderPlaceholders } from '../bdda/diff/placeholders';
 import { actionDifference, textDifference } from '../bdda/diff/preview-match';
 import { summaryLine } from '../bdda/diff/summary';
+import { heldProgress } from '../bdda/support/progress';
 
 const PRIVATE_1 = placeholder('flag', 'private_subnet_ids[1]');
 
@@ -122,5 +123,26 @@ describe('whether a real plan is the reviewed preview', () => {
     expect(summaryLine('KARR', { status: 'preview', counts: { add: 0, change: 0, destroy: 0 }, waitsFor: 'FLAG' })).toBe(
       'KARR: no changes (preview until FLAG is applied).',
     );
+  });
+});
+
+describe('progress of a plan that may be superseded by a preview', () => {
+  test('held steps are shown at release, and steps after release are shown at once; unreleased ones never', () => {
+    const shown: string[] = [];
+    const base = {
+      step: (_env: string, layer: string, message: string) => void shown.push(`${layer} ${message}`),
+      warn: () => undefined,
+      passthrough: () => undefined,
+    };
+    const kept = heldProgress(base);
+    kept.progress.step('dev/dev2', 'KARR', 'init reused');
+    expect(shown).toEqual([]);
+    kept.release();
+    kept.progress.step('dev/dev2', 'KARR', '16 to add, 0 to change, 0 to destroy. (4.2s)');
+    expect(shown).toEqual(['KARR init reused', 'KARR 16 to add, 0 to change, 0 to destroy. (4.2s)']);
+
+    const superseded = heldProgress(base);
+    superseded.progress.step('dev/dev2', 'KARR', 'no changes. (4.0s)');
+    expect(shown).toHaveLength(2);
   });
 });

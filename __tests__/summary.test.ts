@@ -18,8 +18,23 @@ describe('summaries from counts', () => {
     expect(summaryLine('KARR', { status: 'no-changes', counts: { add: 0, change: 0, destroy: 0 } })).toBe('KARR: no changes.');
   });
 
-  test('a waiting layer names the layer it waits for', () => {
+  test('a waiting layer (no preview could be made) names the layer it waits for', () => {
     expect(summaryLine('KARR', { status: 'waiting', counts: {}, waitsFor: 'FLAG' })).toBe('KARR: waits for FLAG to be applied.');
+  });
+
+  test('a preview counts its changes and names the layer it is planned ahead of', () => {
+    expect(summaryLine('KARR', { status: 'preview', counts: { add: 16, change: 0, destroy: 0 }, waitsFor: 'FLAG' })).toBe(
+      'KARR: 16 to add, 0 to change, 0 to destroy (preview until FLAG is applied).',
+    );
+    expect(summaryLine('GOLIATH', { status: 'preview', counts: { add: 3, change: 1, delete: 0 }, waitsFor: 'KARR' })).toBe(
+      'GOLIATH: 3 to add, 1 to change, 0 to delete (preview until KARR is applied).',
+    );
+  });
+
+  test('a preview without changes says no changes, and is still a preview', () => {
+    expect(summaryLine('KARR', { status: 'preview', counts: { add: 0, change: 0, destroy: 0 }, waitsFor: 'FLAG' })).toBe(
+      'KARR: no changes (preview until FLAG is applied).',
+    );
   });
 
   test('the words are the line without its label and final full stop', () => {

@@ -27,8 +27,12 @@ export const silentProgress: Progress = { step: () => undefined, warn: () => und
  */
 export function heldProgress(progress: Progress): { readonly progress: Progress; release(): void } {
   const held: Array<[string, string, string]> = [];
+  let released = false;
   return {
-    progress: { ...progress, step: (env, layer, message) => void held.push([env, layer, message]) },
-    release: () => held.splice(0).forEach(([env, layer, message]) => progress.step(env, layer, message)),
+    progress: { ...progress, step: (env, layer, message) => (released ? progress.step(env, layer, message) : void held.push([env, layer, message])) },
+    release: () => {
+      released = true;
+      held.splice(0).forEach(([env, layer, message]) => progress.step(env, layer, message));
+    },
   };
 }

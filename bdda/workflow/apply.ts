@@ -81,6 +81,9 @@ async function applyReviewed(ctx: PlanContext, record: ChangesRecord): Promise<A
       }
       progress.step(env.path, label, 'the real plan makes the changes of the reviewed preview; applying it');
       applying = outcome.real;
+      // The real plan takes the preview's place, so that if its apply fails, the next apply verifies against it.
+      remaining = remaining.map((p) => (p.layer === layer ? outcome.real : p));
+      writeChanges(env.dir, env.path, tools, remaining);
     }
     progress.step(env.path, label, `applying (${summaryWords(applying)})`);
     const started = Date.now();
