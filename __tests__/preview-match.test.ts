@@ -4,7 +4,6 @@
  */
 import { asPlaceholders, comparablePlanText, placeholder, placeholderValues, previewOutputs, renderPlaceholders } from '../bdda/diff/placeholders';
 import { actionDifference, textDifference } from '../bdda/diff/preview-match';
-import { summaryLine } from '../bdda/diff/summary';
 import { heldProgress } from '../bdda/support/progress';
 
 const PRIVATE_1 = placeholder('flag', 'private_subnet_ids[1]');
@@ -114,15 +113,6 @@ describe('whether a real plan is the reviewed preview', () => {
     expect(
       actionDifference(previewActions, { actions: { 'aws_eks_node_group.general': 'replace', 'aws_iam_role.x': 'update', 'aws_iam_role.y': 'create' } }),
     ).toBe('aws_iam_role.x is absent from the preview but update in the real plan (and 1 more)');
-  });
-
-  test("a preview's summary line says until when it is one", () => {
-    expect(summaryLine('KARR', { status: 'preview', counts: { add: 16, change: 0, destroy: 0 }, waitsFor: 'FLAG' })).toBe(
-      'KARR: 16 to add, 0 to change, 0 to destroy (preview until FLAG is applied).',
-    );
-    expect(summaryLine('KARR', { status: 'preview', counts: { add: 0, change: 0, destroy: 0 }, waitsFor: 'FLAG' })).toBe(
-      'KARR: no changes (preview until FLAG is applied).',
-    );
   });
 });
 
