@@ -27,7 +27,7 @@ import { changedOutputs } from '../bdda/workflow/downstream';
 import { downstreamOf } from '../bdda/layers/index';
 import { emulatorEndpoint } from '../bdda/engines/emulator';
 import type { Layer } from '../config/naming';
-import { captureConsole, runCli } from './support/cli-harness';
+import { captureConsole, restoreEnv, runCli } from './support/cli-harness';
 import { testEmulatorPort } from './support/emulated';
 import { emulatedSuite } from './support/emulated-suite';
 import { editFile } from './support/scratch';
@@ -44,7 +44,7 @@ interface TfState {
   resources: Array<{ type: string; name: string; instances: Array<{ attributes: Record<string, unknown> }> }>;
 }
 
-const suite = emulatedSuite({ port: PORT, env: DEV1, git: true, restore: ['TERRAFORM_BINARY', 'DRIFT_ROLE', 'DRIFT_POLICY_ARN', 'FAIL_TF_PLAN_IN'] });
+const suite = emulatedSuite({ port: PORT, env: DEV1, git: true });
 const captured = captureConsole();
 
 const logText = () => captured.logs.join('\n');
@@ -55,6 +55,17 @@ async function expectRun(expected: number, ...args: string[]): Promise<void> {
   const code = await runCli(captured, ...args);
   if (code !== expected) {
     throw new Error(`bdda ${args.join(' ')} exited ${code}, expected ${expected}:\n${captured.errors.join('\n')}\n--- output:\n${logText().slice(-4000)}`);
+  }
+}
+
+/** Runs `bdda <args>` with the variables set, putting back what they were after. */
+async function expectRunWith(variables: Readonly<Record<string, string>>, expected: number, ...args: string[]): Promise<void> {
+  const saved = Object.fromEntries(Object.keys(variables).map((name) => [name, process.env[name]]));
+  Object.assign(process.env, variables);
+  try {
+    await expectRun(expected, ...args);
+  } finally {
+    for (const [name, value] of Object.entries(saved)) restoreEnv(name, value);
   }
 }
 
@@ -194,16 +205,12 @@ describe('whole-cake previews on dev1', () => {
     const karrBefore = await state('karr');
     const flagBefore = await state('flag');
 
-    process.env.TERRAFORM_BINARY = path.join(__dirname, 'support', 'drifting-terraform.js');
-    process.env.DRIFT_ROLE = 'dev-dev1-irsa-ebs-csi-driver';
-    process.env.DRIFT_POLICY_ARN = 'arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy';
-    try {
-      await expectRun(0, 'apply', '--env', DEV1);
-    } finally {
-      delete process.env.TERRAFORM_BINARY;
-      delete process.env.DRIFT_ROLE;
-      delete process.env.DRIFT_POLICY_ARN;
-    }
+    const drift = {
+      TERRAFORM_BINARY: path.join(__dirname, 'support', 'drifting-terraform.js'),
+      DRIFT_ROLE: 'dev-dev1-irsa-ebs-csi-driver',
+      DRIFT_POLICY_ARN: 'arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy',
+    };
+    await expectRunWith(drift, 0, 'apply', '--env', DEV1);
     const log = logText();
     expect(log).toMatch(/FLAG\s+applied/);
     expect(log).toMatch(
@@ -262,14 +269,8 @@ describe('when no preview can be made', () => {
   test('KARR waits for FLAG to be applied and its section says why; nothing of the preview remains', async () => {
     // A FLAG change whether dev1 is deployed or not (this test can run alone).
     fs.appendFileSync(path.join(suite.root, DEV1_YAML), 'tags:\n  cost-centre: platform-previews\n');
-    process.env.TERRAFORM_BINARY = path.join(__dirname, 'support', 'failing-terraform.js');
-    process.env.FAIL_TF_PLAN_IN = 'stacks/karr.preview';
-    try {
-      await expectRun(0, 'plan', '--env', DEV1);
-    } finally {
-      delete process.env.TERRAFORM_BINARY;
-      delete process.env.FAIL_TF_PLAN_IN;
-    }
+    const failingPreview = { TERRAFORM_BINARY: path.join(__dirname, 'support', 'failing-terraform.js'), FAIL_TF_PLAN_IN: 'stacks/karr.preview' };
+    await expectRunWith(failingPreview, 0, 'plan', '--env', DEV1);
     const layers = reviewedLayers();
     expect(layers.flag?.status).toBe('changes');
     expect(layers.karr?.status).toBe('waiting');

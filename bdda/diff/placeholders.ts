@@ -6,7 +6,7 @@
  *
  * After the upstream is applied, each placeholder has a real value. Writing those values back as
  * the placeholders they were turns the downstream layer's real plan into the words of its preview,
- * so the two can be compared line by line (`previewMatches`).
+ * so the two can be compared line by line (`textDifference`, preview-match.ts).
  */
 import type { Layer } from '../../config/naming';
 
@@ -73,11 +73,6 @@ export function renderPlaceholders(text: string, upstreamLabel: string): string 
   return text.replace(new RegExp(`"${PLACEHOLDER.source}"`, 'g'), words).replace(PLACEHOLDER, words);
 }
 
-/** Whether the text still holds a placeholder. */
-function hasPlaceholder(text: string): boolean {
-  return new RegExp(PLACEHOLDER.source).test(text);
-}
-
 /**
  * The real value behind each placeholder, once the upstream is applied: `where` (as in
  * `PreviewOutputs.placeholders`) looked up in the applied outputs. A part that is gone, or is not
@@ -114,9 +109,10 @@ export function asPlaceholders(text: string, values: ReadonlyMap<string, string>
 }
 
 /**
- * Plan text in a form where a preview and the real plan compare equal when they plan the same:
- * runs of list or set elements that hold a placeholder are sorted, because terraform sorts a
- * set's elements by value and a placeholder sorts apart from the id it stands for.
+ * Plan text, its placeholders rendered, in a form where a preview and the real plan compare equal
+ * when they plan the same: runs of list or set elements that hold a `(known after ...)` value are
+ * sorted, because terraform sorts a set's elements by value and a placeholder sorts apart from the
+ * id it stands for.
  */
 export function comparablePlanText(text: string): string {
   const lines = text.split('\n');
@@ -124,7 +120,7 @@ export function comparablePlanText(text: string): string {
   const element = /^(\s*)([+~-] )?\s*("[^"\n]*"|\(known after [A-Za-z0-9_ -]+\)),?$/;
   let run: string[] = [];
   const flush = () => {
-    out.push(...(run.some((l) => hasPlaceholder(l) || l.includes('(known after ')) ? [...run].sort() : run));
+    out.push(...(run.some((l) => l.includes('(known after ')) ? [...run].sort() : run));
     run = [];
   };
   let indent: string | undefined;

@@ -99,8 +99,8 @@ export class TerraformLayerEngine implements LayerEngine {
   /** The same actions, and the same plan text once each placeholder's real value is written back as the placeholder. */
   previewDifference(preview: LayerPlan, real: LayerPlan, upstream: { readonly label: string; readonly outputs?: StateOutputs }): string | undefined {
     const basis = preview.preview;
-    const values = () => placeholderValues(basis?.upstream ?? this.layer, basis?.placeholders ?? [], upstream.outputs ?? {});
-    return actionDifference(preview, real) ?? textDifference(preview.body, real.body, values(), upstream.label);
+    const values = basis ? placeholderValues(basis.upstream, basis.placeholders, upstream.outputs ?? {}) : new Map<string, string>();
+    return actionDifference(preview, real) ?? textDifference(preview.body, real.body, values, upstream.label);
   }
 
   /** The outputs as this run's saved plan leaves them: `terraform show -json` of the plan file. */

@@ -75,15 +75,12 @@ async function applyReviewed(ctx: PlanContext, record: ChangesRecord): Promise<A
         progress.step(env.path, label, 'planned for real: no changes, so nothing to apply; its section left changes.txt');
         continue;
       }
-      if (outcome.kind === 'review') {
-        remaining = remaining.map((p) => (p.layer === layer ? outcome.real : p));
-        return stopForPreviewReview(ctx, tools, remaining, layer, outcome.reason);
-      }
+      // The real plan takes the preview's place: it is reviewed next, or, if its apply fails, the next apply verifies against it.
+      remaining = remaining.map((p) => (p.layer === layer ? outcome.real : p));
+      if (outcome.kind === 'review') return stopForPreviewReview(ctx, tools, remaining, layer, outcome.reason);
+      writeChanges(env.dir, env.path, tools, remaining);
       progress.step(env.path, label, 'the real plan makes the changes of the reviewed preview; applying it');
       applying = outcome.real;
-      // The real plan takes the preview's place, so that if its apply fails, the next apply verifies against it.
-      remaining = remaining.map((p) => (p.layer === layer ? outcome.real : p));
-      writeChanges(env.dir, env.path, tools, remaining);
     }
     progress.step(env.path, label, `applying (${summaryWords(applying)})`);
     const started = Date.now();
