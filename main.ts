@@ -4,7 +4,7 @@
  * `buildTerraformApp` in-process.
  */
 import { loadEnvironment } from './config/load';
-import { buildTerraformApp } from './bdda/workflow/synth';
+import { buildTerraformApp } from './bdda/workflow/synth-apps';
 
 const query = process.env.BDDA_ENV;
 if (!query) {

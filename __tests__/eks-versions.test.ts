@@ -18,7 +18,7 @@ import { listEnvironments, loadEnvironment, type Environment } from '../config/l
 import { environmentConfigSchema } from '../config/schema';
 import { planWarnings } from '../config/warnings';
 import { ConfigError } from '../config/errors';
-import { buildTerraformApp, synthesizeGoliath } from '../bdda/workflow/synth';
+import { buildTerraformApp, synthesizeGoliath } from '../bdda/workflow/synth-apps';
 
 const root = path.resolve(__dirname, '..');
 const environments = listEnvironments(root).map((ref) => loadEnvironment(root, ref.path));

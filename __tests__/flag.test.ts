@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { listEnvironments, loadEnvironment, type Environment } from '../config/load';
-import { buildTerraformApp } from '../bdda/workflow/synth';
+import { buildTerraformApp } from '../bdda/workflow/synth-apps';
 
 const root = path.resolve(__dirname, '..');
 const buildDir = path.join(root, 'build');

@@ -14,7 +14,7 @@ import { layerEngine } from '../bdda/layers/index';
 import type { PlanContext } from '../bdda/workflow/context';
 import { silentProgress } from '../bdda/support/progress';
 import type { StateBackend } from '../bdda/state/state-backend';
-import { synthesize } from '../bdda/workflow/synth';
+import { writeLayerApps } from '../bdda/workflow/synth-apps';
 import { REPO_ROOT } from './support/scratch';
 
 // What `kubectl diff` prints: temp folders and file times that differ on every run.
@@ -41,7 +41,7 @@ describe('Goliath against a live cluster', () => {
   const calls = path.join(dir, 'kubectl-calls.log');
   const kubectl = path.join(dir, 'kubectl');
   const env = loadEnvironment(REPO_ROOT, 'stg1');
-  const synth = synthesize(env, path.join(dir, 'build'));
+  const synth = writeLayerApps(env, path.join(dir, 'build'));
   const leaving = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'retired-team' } };
   const objects = new Map<string, string>();
   const backend = {

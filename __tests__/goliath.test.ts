@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { listEnvironments, loadEnvironment, type Environment } from '../config/load';
 import { clusterAutoscalerImage, metricsServerImage } from '../config/eks-versions';
-import { synthesizeGoliath } from '../bdda/workflow/synth';
+import { synthesizeGoliath } from '../bdda/workflow/synth-apps';
 
 const root = path.resolve(__dirname, '..');
 

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { listEnvironments, loadEnvironment, type Environment } from '../config/load';
 import { addonVersions } from '../config/eks-versions';
-import { buildTerraformApp } from '../bdda/workflow/synth';
+import { buildTerraformApp } from '../bdda/workflow/synth-apps';
 import { FLAG_OUTPUTS } from '../config/layer-inputs';
 
 const root = path.resolve(__dirname, '..');

@@ -10,7 +10,7 @@ import { parseAllDocuments } from 'yaml';
 import { EKS_MINORS } from '../config/eks-versions';
 import { listEnvironments, loadEnvironment, type Environment } from '../config/load';
 import { PLATFORM_DEPLOYERS_GROUP, SYSTEM_NODE_LABEL, SYSTEM_NODE_TAINT } from '../config/naming';
-import { buildTerraformApp, synthesizeGoliath } from '../bdda/workflow/synth';
+import { buildTerraformApp, synthesizeGoliath } from '../bdda/workflow/synth-apps';
 import { INTERFACE_ENDPOINT_SERVICES } from '../stacks/private-endpoints';
 import { KEY_ADMIN_ACTIONS } from '../stacks/kms-keys';
 

@@ -6,14 +6,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { listEnvironments, loadEnvironment } from '../config/load';
-import { synthesize } from '../bdda/workflow/synth';
+import { writeLayerApps } from '../bdda/workflow/synth-apps';
 import { REPO_ROOT } from './support/scratch';
 
 const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bdda-snapshots-'));
 afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
 
 describe.each(listEnvironments(REPO_ROOT).map((ref) => ref.path))('%s', (envPath) => {
-  const synth = synthesize(loadEnvironment(REPO_ROOT, envPath), path.join(out, envPath));
+  const synth = writeLayerApps(loadEnvironment(REPO_ROOT, envPath), path.join(out, envPath));
 
   test('FLAG', () => {
     expect(JSON.parse(fs.readFileSync(path.join(synth.flagDir, 'cdk.tf.json'), 'utf8'))).toMatchSnapshot();

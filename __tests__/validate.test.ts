@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import pLimit from 'p-limit';
 import { listEnvironments, loadEnvironment } from '../config/load';
-import { synthesize } from '../bdda/workflow/synth';
+import { writeLayerApps } from '../bdda/workflow/synth-apps';
 import { tools, writeTerraformCliConfig } from '../bdda/engines/tools';
 import { REPO_ROOT } from './support/scratch';
 
@@ -20,7 +20,7 @@ describe('terraform validate', () => {
   const cliConfig = writeTerraformCliConfig(out, tools().providerMirror);
   const env = { ...process.env, TF_CLI_CONFIG_FILE: cliConfig, CHECKPOINT_DISABLE: '1', TF_IN_AUTOMATION: '1' };
   const dirs = listEnvironments(REPO_ROOT).flatMap((ref) => {
-    const synth = synthesize(loadEnvironment(REPO_ROOT, ref.path), path.join(out, ref.path));
+    const synth = writeLayerApps(loadEnvironment(REPO_ROOT, ref.path), path.join(out, ref.path));
     return [
       [`${ref.path} flag`, synth.flagDir],
       [`${ref.path} karr`, synth.karrDir],

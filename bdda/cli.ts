@@ -52,7 +52,7 @@ function buildProgram(): Command {
       const [{ loadEnvironment }, { synthesize }] = await Promise.all([import('../config/load'), import('./workflow/synth')]);
       const ws = workspace();
       const env = loadEnvironment(ws.root, opts.env);
-      const out = synthesize(env, environmentBuildDir(ws, env.path));
+      const out = await synthesize(env, environmentBuildDir(ws, env.path));
       const rel = (p: string) => displayPath(p, ws.root);
       console.log(`Synthesized ${env.path} (${env.files.join(' + ')}):`);
       console.log(`  FLAG     ${rel(out.flagDir)}/cdk.tf.json`);

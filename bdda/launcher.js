@@ -45,6 +45,9 @@ function compiled() {
   const esbuildVersion = require('esbuild/package.json').version;
   // This file's own text is hashed too: a change of the build options below makes a new build.
   const hash = crypto.createHash('sha256').update(`esbuild ${esbuildVersion}\n`).update(fs.readFileSync(__filename));
+  // The dependencies' exact versions too: the build's hash also keys the reuse of synthesized
+  // output (bdda/workflow/synth.ts), which a new cdktf or provider binding must not reuse.
+  hash.update(fs.readFileSync(path.join(REPO, 'package-lock.json')));
   for (const file of files)
     hash
       .update(`${file}\n`)
@@ -94,6 +97,8 @@ if (require.main === module) {
   // start. A crash report's trace names the compiled files, whose lines follow the source closely.
   // The compiled copy lives under build/js/<hash>/, so the checkout is named here, once.
   process.env.BDDA_REPO = REPO;
-  const cli = require(path.join(compiled(), 'bdda', 'cli.js'));
+  const build = compiled();
+  process.env.BDDA_BUILD = path.basename(build);
+  const cli = require(path.join(build, 'bdda', 'cli.js'));
   cli.run(process.argv);
 }

@@ -45,18 +45,8 @@ import { LABEL, TERRAFORM_LAYERS, type TerraformLayer, terraformDirs } from '../
 import { withContext } from '../workflow/context';
 import { BddaError } from '../../config/errors';
 import { confirm } from '../workflow/guards';
-import {
-  ADOPT_FILE,
-  adoptCommand,
-  AwsClients,
-  describeOrphan,
-  findOrphans,
-  type ImportBlock,
-  type LayerCode,
-  type LayerState,
-  type Orphan,
-  writeAdoptions,
-} from '../state/orphans';
+import { ADOPT_FILE, adoptCommand, describeOrphan, findOrphans, type ImportBlock, type LayerCode, type LayerState, writeAdoptions } from '../state/orphans';
+import { AwsClients, type Orphan } from '../state/orphan-lookups';
 import type { Workspace } from '../support/workspace';
 
 /** The terraform types adopt imports, with the import id of an orphan (the found id, for all of these). */

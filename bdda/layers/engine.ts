@@ -93,6 +93,13 @@ export interface LayerEngine {
    * then runs once.
    */
   readonly preflight?: (ctx: PlanContext, opts: { refuse: boolean }) => Promise<void>;
+  /**
+   * Whether plan must let the pre-flight check finish before planning, because the check edits
+   * what the engine reads. Otherwise plan runs the check beside its plans: at plan it only warns,
+   * and its look-ups need not delay the first plan.
+   * @default true
+   */
+  preflightBlocksPlan?(ctx: PlanContext): boolean;
   /** The locks the engine holds on the layer's state, for `unlock`. */
   locks?(ctx: PlanContext): Promise<EngineLock[]>;
   /** Breaks a lock listed by `locks`. */

@@ -8,7 +8,7 @@
  * without an import cycle.
  */
 import { LAYERS, type Layer } from '../../config/naming';
-import type { SynthOutput } from '../workflow/synth';
+import type { SynthOutput } from '../workflow/synth-output';
 
 export interface LayerEntry {
   readonly layer: Layer;

@@ -13,7 +13,7 @@ import { summaryLine, summaryWords } from '../diff/summary';
 import { syncEmulatorOverride } from '../engines/emulator-override';
 import { Terraform, type TerraformVersion } from '../engines/terraform';
 import { tools } from '../engines/tools';
-import { checkOrphans, removeAdoptions } from '../state/orphans';
+import { checkOrphans, hasAdoptions, removeAdoptions } from '../state/orphans';
 import { recoverOwnStateLock } from '../state/terraform-lock-recovery';
 import { parseTerraformState, type StateOutputs } from '../state/terraform-state';
 import type { PlanContext } from '../workflow/plan-context';
@@ -41,6 +41,11 @@ export class TerraformLayerEngine implements LayerEngine {
     this.layer = opts.layer;
     this.label = opts.label;
     this.upstream = opts.upstream;
+  }
+
+  /** The orphan check prunes a pending adoption file, whose import blocks terraform plans. */
+  preflightBlocksPlan(ctx: PlanContext): boolean {
+    return hasAdoptions(this.dir(ctx));
   }
 
   /** Points terraform at the emulator, or not, before anything runs in the directory. */

@@ -12,10 +12,6 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DescribeAddressesCommand, DescribeLaunchTemplatesCommand, DescribeVpcEndpointsCommand, EC2Client, type Filter } from '@aws-sdk/client-ec2';
-import { IAMClient, ListRolesCommand, ListRoleTagsCommand } from '@aws-sdk/client-iam';
-import { GetResourcesCommand, ResourceGroupsTaggingAPIClient, type ResourceTagMapping } from '@aws-sdk/client-resource-groups-tagging-api';
-import { EMULATOR_CREDENTIALS } from '../engines/aws-env';
 import type { Environment } from '../../config/load';
 import { LABEL, TERRAFORM_LAYERS, type TerraformLayer, terraformDirs } from '../layers/list';
 import type { PlanContext } from '../workflow/plan-context';
@@ -23,87 +19,10 @@ import { parseTerraformState, resourceAddress } from './terraform-state';
 import { BddaError } from '../../config/errors';
 import { removeFile, writeFileAtomic } from '../support/fs-atomic';
 import type { StateBackend } from './state-backend';
-import { ENVIRONMENT_TAG } from '../../config/tags';
+import type { AwsClients, Orphan } from './orphan-lookups';
 
 /** The generated file of `import` blocks in a layer's terraform working directory. */
 export const ADOPT_FILE = 'bdda_adopt_imports.tf.json';
-
-/** A resource that carries the environment's tags but is not in its layer's state. */
-export interface Orphan {
-  readonly layer: TerraformLayer;
-  /** Its terraform resource type, e.g. `aws_vpc`. */
-  readonly type: string;
-  /** The id `terraform import` takes for that type (an IAM role's name, an EIP's allocation id...). */
-  readonly id: string;
-  readonly arn: string;
-  /** Its `Name` tag. */
-  readonly name?: string;
-}
-
-/**
- * How an ARN's resource kind maps to a terraform type, and the import id taken from the ARN's
- * resource part. Kinds are those of real AWS, plus moto's spelling where it differs.
- */
-interface KindRule {
-  readonly type: string;
-  readonly importId: (resource: string, arn: string) => string;
-}
-const lastSegment = (resource: string) => resource.slice(resource.lastIndexOf('/') + 1);
-const KINDS: Readonly<Record<string, KindRule>> = {
-  'ec2:vpc': { type: 'aws_vpc', importId: lastSegment },
-  'ec2:subnet': { type: 'aws_subnet', importId: lastSegment },
-  'ec2:route-table': { type: 'aws_route_table', importId: lastSegment },
-  'ec2:internet-gateway': { type: 'aws_internet_gateway', importId: lastSegment },
-  'ec2:natgateway': { type: 'aws_nat_gateway', importId: lastSegment },
-  'ec2:elastic-ip': { type: 'aws_eip', importId: lastSegment },
-  'ec2:vpc-endpoint': { type: 'aws_vpc_endpoint', importId: lastSegment },
-  'ec2:vpc-flow-log': { type: 'aws_flow_log', importId: lastSegment },
-  'ec2:flow-logs': { type: 'aws_flow_log', importId: lastSegment },
-  'ec2:security-group': { type: 'aws_security_group', importId: lastSegment },
-  'ec2:launch-template': { type: 'aws_launch_template', importId: lastSegment },
-  'logs:log-group': { type: 'aws_cloudwatch_log_group', importId: (r) => r.slice('log-group:'.length).replace(/:\*$/, '') },
-  'iam:role': { type: 'aws_iam_role', importId: lastSegment },
-  'iam:oidc-provider': { type: 'aws_iam_openid_connect_provider', importId: (_r, arn) => arn },
-  // No 'kms:key': a destroyed key stays, tagged, for its 7 to 30 days of pending deletion, and
-  // telling those apart costs a DescribeKey per key. KARR's key is not looked for.
-  'eks:cluster': { type: 'aws_eks_cluster', importId: lastSegment },
-  // arn:...:nodegroup/<cluster>/<nodegroup>/<uuid>; terraform takes `<cluster>:<nodegroup>`.
-  'eks:nodegroup': { type: 'aws_eks_node_group', importId: (r) => r.split('/').slice(1, 3).join(':') },
-};
-
-/** The terraform types whose orphans can be found (and so imported or deleted). */
-const DETECTABLE_TYPES: ReadonlySet<string> = new Set(Object.values(KINDS).map((k) => k.type));
-
-/** `ec2:vpc` and the resource part `vpc/vpc-0abc` of an ARN. */
-function parseArn(arn: string): { kind: string; resource: string } | undefined {
-  const parts = arn.split(':');
-  if (parts.length < 6 || parts[0] !== 'arn') return undefined;
-  const service = parts[2];
-  const resource = parts.slice(5).join(':');
-  const kind = resource.split(/[/:]/)[0];
-  return { kind: `${service}:${kind}`, resource };
-}
-
-/** AWS SDK clients aimed where the environment's terraform is aimed. */
-export class AwsClients {
-  readonly ec2: EC2Client;
-  readonly iam: IAMClient;
-  readonly tagging: ResourceGroupsTaggingAPIClient;
-
-  constructor(env: Environment, terraformEnv: Readonly<Record<string, string>>) {
-    const endpoint = env.config.emulated ? terraformEnv.AWS_ENDPOINT_URL : undefined;
-    const common = { region: env.config.aws.region, endpoint, credentials: endpoint ? { ...EMULATOR_CREDENTIALS } : undefined, maxAttempts: 3 };
-    this.ec2 = new EC2Client(common);
-    this.iam = new IAMClient(common);
-    this.tagging = new ResourceGroupsTaggingAPIClient(common);
-  }
-
-  destroy(): void {
-    this.ec2.destroy();
-    this.iam.destroy();
-    this.tagging.destroy();
-  }
-}
 
 /** A layer's synthesized terraform JSON, as far as orphans are concerned. */
 export interface LayerCode {
@@ -159,6 +78,11 @@ export function writeAdoptions(dir: string, blocks: readonly ImportBlock[]): voi
   writeFileAtomic(file, `${JSON.stringify({ import: blocks }, null, 2)}\n`);
 }
 
+/** Whether a layer's working directory holds a pending adoption file. */
+export function hasAdoptions(dir: string): boolean {
+  return fs.existsSync(path.join(dir, ADOPT_FILE));
+}
+
 /** Removes a layer's adoption file: its imports are in the state once the layer is applied. */
 export function removeAdoptions(dir: string): void {
   removeFile(path.join(dir, ADOPT_FILE));
@@ -178,82 +102,6 @@ function pruneAdoptions(dir: string, code: LayerCode, state: LayerState): Import
 function addressInCode(code: LayerCode, address: string): boolean {
   const [type, ...rest] = address.split('.');
   return code.resource?.[type]?.[rest.join('.')] !== undefined;
-}
-
-/** Every resource of the environment that carries its tags, by layer, whatever the state says. */
-async function taggedResources(clients: AwsClients, env: Environment, types: ReadonlySet<string>): Promise<Orphan[]> {
-  const envPath = env.naming.envPath;
-  const found = new Map<string, Orphan>();
-  const add = (arn: string, tags: Record<string, string>) => {
-    const parsed = parseArn(arn);
-    const rule = parsed && KINDS[parsed.kind];
-    const layer = tags.layer as TerraformLayer;
-    if (!rule || !parsed || !types.has(rule.type) || !TERRAFORM_LAYERS.includes(layer) || tags.environment !== envPath) return;
-    found.set(arn, { layer, type: rule.type, id: rule.importId(parsed.resource, arn), arn, name: tags.Name });
-  };
-  const tagMap = (list: Array<{ Key?: string; Value?: string }> | undefined) => Object.fromEntries((list ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
-
-  let token: string | undefined;
-  do {
-    const out = await clients.tagging.send(
-      new GetResourcesCommand({ TagFilters: [{ Key: 'environment', Values: [envPath] }], PaginationToken: token || undefined }),
-    );
-    for (const m of out.ResourceTagMappingList ?? ([] as ResourceTagMapping[])) if (m.ResourceARN) add(m.ResourceARN, tagMap(m.Tags));
-    token = out.PaginationToken;
-  } while (token);
-
-  // What moto's tagging API leaves out (real AWS returns them too; the Map removes doubles).
-  const { region, accountId } = env.config.aws;
-  const ec2Arn = (kind: string, id: string) => `arn:aws:ec2:${region}:${accountId}:${kind}/${id}`;
-  const byTag: Filter[] = [{ Name: `tag:${ENVIRONMENT_TAG}`, Values: [envPath] }];
-  const lookups: Array<Promise<void>> = [];
-  if (types.has('aws_eip')) {
-    lookups.push(
-      clients.ec2.send(new DescribeAddressesCommand({ Filters: byTag })).then((out) => {
-        for (const a of out.Addresses ?? []) if (a.AllocationId) add(ec2Arn('elastic-ip', a.AllocationId), tagMap(a.Tags));
-      }),
-    );
-  }
-  if (types.has('aws_vpc_endpoint')) {
-    lookups.push(
-      clients.ec2.send(new DescribeVpcEndpointsCommand({ Filters: byTag })).then((out) => {
-        for (const e of out.VpcEndpoints ?? []) {
-          if (e.VpcEndpointId && e.State?.toLowerCase() !== 'deleted') add(ec2Arn('vpc-endpoint', e.VpcEndpointId), tagMap(e.Tags));
-        }
-      }),
-    );
-  }
-  if (types.has('aws_launch_template')) {
-    lookups.push(
-      clients.ec2.send(new DescribeLaunchTemplatesCommand({ Filters: byTag })).then((out) => {
-        for (const t of out.LaunchTemplates ?? []) if (t.LaunchTemplateId) add(ec2Arn('launch-template', t.LaunchTemplateId), tagMap(t.Tags));
-      }),
-    );
-  }
-  await Promise.all(lookups);
-  return [...found.values()];
-}
-
-/**
- * IAM roles named by the naming rule that are not in any layer's state. ListRoles returns no tags,
- * so only those roles are asked for theirs: none in the normal case.
- */
-async function orphanRoles(clients: AwsClients, env: Environment, known: ReadonlySet<string>): Promise<Orphan[]> {
-  const prefix = `${env.naming.prefix}-`;
-  const out: Orphan[] = [];
-  let marker: string | undefined;
-  do {
-    const page = await clients.iam.send(new ListRolesCommand({ Marker: marker }));
-    for (const role of page.Roles ?? []) {
-      if (!role.RoleName?.startsWith(prefix) || !role.Arn || known.has(role.RoleName) || known.has(role.Arn)) continue;
-      const tags = Object.fromEntries(((await clients.iam.send(new ListRoleTagsCommand({ RoleName: role.RoleName }))).Tags ?? []).map((t) => [t.Key, t.Value]));
-      const layer = tags.layer as TerraformLayer;
-      if (tags.environment !== env.naming.envPath || !TERRAFORM_LAYERS.includes(layer)) continue;
-      out.push({ layer, type: 'aws_iam_role', id: role.RoleName, arn: role.Arn, name: tags.Name });
-    }
-    marker = page.IsTruncated ? page.Marker : undefined;
-  } while (marker);
-  return out;
 }
 
 export interface OrphanReport {
@@ -283,10 +131,11 @@ export async function findOrphans(
     codes[layer] = readLayerCode(dirs[layer]);
     for (const block of pruneAdoptions(dirs[layer], codes[layer], states[layer])) pending.add(block.id);
   }
-  const types = new Set(TERRAFORM_LAYERS.flatMap((l) => Object.keys(codes[l].resource ?? {})).filter((t) => DETECTABLE_TYPES.has(t)));
+  const lookups = await import('./orphan-lookups');
+  const types = new Set(TERRAFORM_LAYERS.flatMap((l) => Object.keys(codes[l].resource ?? {})).filter((t) => lookups.DETECTABLE_TYPES.has(t)));
   const known = new Set(TERRAFORM_LAYERS.flatMap((l) => [...states[l].ids]));
-  const tagged = await taggedResources(clients, env, types);
-  const roles = types.has('aws_iam_role') ? await orphanRoles(clients, env, known) : [];
+  const tagged = await lookups.taggedResources(clients, env, types);
+  const roles = types.has('aws_iam_role') ? await lookups.orphanRoles(clients, env, known) : [];
   const defaults = defaultNames(codes);
   const all = [...tagged.filter((r) => r.type !== 'aws_iam_role'), ...roles, ...tagged.filter((r) => r.type === 'aws_iam_role')];
   const seen = new Set<string>();
@@ -339,6 +188,7 @@ export function adoptCommand(env: Environment): string {
  */
 export async function checkOrphans(ctx: PlanContext, opts: { refuse: boolean }): Promise<void> {
   const { env, progress } = ctx;
+  const { AwsClients } = await import('./orphan-lookups');
   const clients = new AwsClients(env, ctx.target.terraformEnv);
   let report: OrphanReport;
   try {

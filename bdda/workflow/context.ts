@@ -38,15 +38,13 @@ export async function withContext<T>(
     const run = async (applyLock?: HeldLock) => {
       throwIfInterrupted();
       const engines = layerEngines(env);
-      const synth = await timed(timings, 'synth', async () => synthesize(env, environmentBuildDir(ws, env.path)));
+      const { reused, ...synth } = await timed(timings, 'synth', () => synthesize(env, environmentBuildDir(ws, env.path), { reuse: true }));
       const ctx: PlanContext = { ws, env, target, synth, progress, timings, startedAt, applyLock };
       for (const engine of engines) engine.prepare?.(ctx);
       const labels = engines.map((e) => e.label);
-      progress.step(
-        env.path,
-        'SYNTH',
-        `${labels.slice(0, -1).join(', ')} and ${labels[labels.length - 1]} written to ${displayPath(environmentBuildDir(ws, env.path), ws.root)}/`,
-      );
+      const layers = `${labels.slice(0, -1).join(', ')} and ${labels[labels.length - 1]}`;
+      const where = `${displayPath(environmentBuildDir(ws, env.path), ws.root)}/`;
+      progress.step(env.path, 'SYNTH', reused ? `${layers} unchanged since their last synthesis in ${where}` : `${layers} written to ${where}`);
       // Synthesis is synchronous: a signal that came in during it is handled only now.
       throwIfInterrupted();
       return fn(ctx);

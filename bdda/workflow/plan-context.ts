@@ -7,7 +7,7 @@ import type { Target } from '../engines/target';
 import type { HeldLock } from '../state/apply-lock';
 import type { Progress } from '../support/progress';
 import type { Workspace } from '../support/workspace';
-import type { SynthOutput } from './synth';
+import type { SynthOutput } from './synth-output';
 import type { StageTiming } from './timing';
 
 export interface PlanContext {

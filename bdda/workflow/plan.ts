@@ -19,7 +19,7 @@ import { displayPath, type Workspace } from '../support/workspace';
 import { type PlanContext, withContext } from './context';
 import { previewOrWait, waitingPlan } from './preview';
 import { assertNoApplyRunning } from './running-apply';
-import type { SynthOutput } from './synth';
+import type { SynthOutput } from './synth-output';
 import { type StageTiming, timed } from './timing';
 
 export interface EnvironmentPlan {
@@ -37,8 +37,7 @@ export function planEnvironment(ws: Workspace, env: Environment, progress: Progr
   return withContext(ws, env, progress, undefined, async (ctx) => {
     for (const warning of planWarnings(env)) progress.warn(env.path, warning);
     await assertNoApplyRunning(ctx);
-    await runPreflights(ctx, { refuse: false });
-    const layers = await planLayers(ctx);
+    const layers = await planBesidePreflights(ctx);
     const toolVersions = await engineVersions(ctx);
     const outcome = await timed(ctx.timings, 'write', async () => writeChanges(env.dir, env.path, toolVersions, layers));
     progress.step(
@@ -48,6 +47,26 @@ export function planEnvironment(ws: Workspace, env: Environment, progress: Progr
     );
     return { env, layers, tools: toolVersions, outcome, freshEmulator: ctx.target.freshEmulator, timings: ctx.timings, synth: ctx.synth };
   });
+}
+
+/**
+ * At plan the pre-flight checks only warn, so they run beside the plans, started once the first
+ * plans' processes are running (their look-ups load SDK clients, about half a second of work).
+ * A check that edits what an engine reads finishes first.
+ */
+async function planBesidePreflights(ctx: PlanContext): Promise<LayerPlan[]> {
+  if (layerEngines(ctx.env).some((e) => e.preflight && (e.preflightBlocksPlan?.(ctx) ?? true))) {
+    await runPreflights(ctx, { refuse: false });
+    return planLayers(ctx);
+  }
+  const planning = planLayers(ctx);
+  planning.catch(() => undefined); // settled below, after the checks
+  await new Promise((resolve) => setImmediate(resolve));
+  // allSettled: a failed plan still lets the checks finish before the caller cleans up.
+  const [checked, planned] = await Promise.allSettled([runPreflights(ctx, { refuse: false }), planning]);
+  if (planned.status === 'rejected') throw planned.reason;
+  if (checked.status === 'rejected') throw checked.reason;
+  return planned.value;
 }
 
 /** Each engine's pre-flight check, once per distinct check: plan warns, apply (`refuse`) stops. */

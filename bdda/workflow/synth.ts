@@ -1,53 +1,72 @@
 /**
- * Synthesizes the whole layer cake of one environment: FLAG and KARR as Terraform JSON through one
- * cdktf app (KARR reads FLAG's outputs through one remote state of FLAG's state object), and
- * Goliath as one multi-document YAML file. Each layer is given its own projection of the config
- * (config/layer-inputs.ts), never the whole of it.
+ * Synthesizes an environment's layer cake into `build/<env>/`, or reuses what is there.
+ *
+ * Synthesis is a pure function of the program and the environment's merged config, and it costs
+ * most of a command's start (loading cdktf and cdk8s, then building). So after each synthesis a
+ * record is written beside the output: a key naming the compiled program (the launcher's build,
+ * which covers every source file and package-lock.json) and the config, and a checksum of each
+ * file written. The next command with the same key finds the same files and skips synthesis. A
+ * changed source, config or dependency, or a file edited or deleted by hand, means a new synthesis.
+ * Without a launcher build (ts-jest, ts-node) there is no key and every call synthesizes.
  */
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { App as Cdk8sApp, YamlOutputType } from 'cdk8s';
-import { App } from 'cdktf';
-import { GoliathChart } from '../../charts/goliath';
-import { FlagStack } from '../../stacks/flag';
-import { KarrStack } from '../../stacks/karr';
-import { flagInputs, goliathInputs, karrInputs } from '../../config/layer-inputs';
 import type { Environment } from '../../config/load';
+import { writeFileAtomic } from '../support/fs-atomic';
+import { type SynthOutput, synthOutput } from './synth-output';
 
-export interface SynthOutput {
-  /** Folder holding FLAG's `cdk.tf.json`; terraform runs here. */
-  readonly flagDir: string;
-  /** Folder holding KARR's `cdk.tf.json`. */
-  readonly karrDir: string;
-  /** Goliath's manifests, one YAML stream. */
-  readonly goliathFile: string;
+/** The record of the last synthesis, beside its output. */
+const RECORD = 'synth-record.json';
+/** Set by bdda/launcher.js to the hash of the compiled sources and the dependency lock file. */
+const BUILD_VARIABLE = 'BDDA_BUILD';
+
+interface SynthRecord {
+  readonly key: string;
+  /** Each file written, relative to the output folder, to its sha256. */
+  readonly files: Readonly<Record<string, string>>;
 }
 
-/** Builds FLAG and KARR in a cdktf app; `main.ts` uses the same function for `cdktf synth`. */
-export function buildTerraformApp(env: Environment, outdir: string): App {
-  const app = new App({ outdir, skipValidation: false });
-  new FlagStack(app, flagInputs(env.config, env.naming));
-  new KarrStack(app, karrInputs(env.config, env.naming));
-  return app;
+/**
+ * Writes all three layers under `outdir` and says where. With `reuse`, an unchanged earlier
+ * synthesis is kept as it is.
+ */
+export async function synthesize(env: Environment, outdir: string, opts: { reuse?: boolean } = {}): Promise<SynthOutput & { reused: boolean }> {
+  const key = synthKey(env);
+  if (opts.reuse && key && recordMatches(outdir, key)) return { ...synthOutput(outdir), reused: true };
+  const recordFile = path.join(outdir, RECORD);
+  // Gone before any file changes: a synthesis that stops half-way leaves no record to trust.
+  fs.rmSync(recordFile, { force: true });
+  const { writeLayerApps } = await import('./synth-apps');
+  const where = writeLayerApps(env, outdir);
+  if (key) {
+    const files = [path.join(where.flagDir, 'cdk.tf.json'), path.join(where.karrDir, 'cdk.tf.json'), where.goliathFile];
+    const record: SynthRecord = { key, files: Object.fromEntries(files.map((f) => [path.relative(outdir, f), sha256(fs.readFileSync(f))])) };
+    writeFileAtomic(recordFile, `${JSON.stringify(record, null, 2)}\n`);
+  }
+  return { ...where, reused: false };
 }
 
-/** The YAML of the Goliath chart for an environment. */
-export function synthesizeGoliath(env: Environment): string {
-  const app = new Cdk8sApp({ outdir: path.join('/nonexistent'), yamlOutputType: YamlOutputType.FILE_PER_APP });
-  new GoliathChart(app, 'goliath', goliathInputs(env.config, env.naming));
-  return app.synthYaml();
+function synthKey(env: Environment): string | undefined {
+  const build = process.env[BUILD_VARIABLE];
+  if (!build) return undefined;
+  return sha256(JSON.stringify({ build, path: env.path, config: env.config }));
 }
 
-/** Writes all three layers under `outdir` and says where. */
-export function synthesize(env: Environment, outdir: string): SynthOutput {
-  fs.mkdirSync(outdir, { recursive: true });
-  buildTerraformApp(env, outdir).synth();
-  const goliathFile = path.join(outdir, 'goliath', 'goliath.k8s.yaml');
-  fs.mkdirSync(path.dirname(goliathFile), { recursive: true });
-  fs.writeFileSync(goliathFile, synthesizeGoliath(env));
-  return {
-    flagDir: path.join(outdir, 'stacks', 'flag'),
-    karrDir: path.join(outdir, 'stacks', 'karr'),
-    goliathFile,
-  };
+function recordMatches(outdir: string, key: string): boolean {
+  let record: SynthRecord;
+  try {
+    record = JSON.parse(fs.readFileSync(path.join(outdir, RECORD), 'utf8')) as SynthRecord;
+  } catch {
+    return false; // no record, or an unreadable one: synthesize
+  }
+  if (record.key !== key || typeof record.files !== 'object') return false;
+  return Object.entries(record.files).every(([file, sum]) => {
+    const full = path.join(outdir, file);
+    return fs.existsSync(full) && sha256(fs.readFileSync(full)) === sum;
+  });
+}
+
+function sha256(data: string | Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
 }
