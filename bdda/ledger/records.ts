@@ -8,9 +8,7 @@
  * `If-Match` on the ETag read, so it only ever points at a record that exists.
  */
 import { randomBytes } from 'node:crypto';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { CHANGES_JSON, type ChangesRecord } from '../diff/changes';
+import type { ChangesRecord } from '../diff/changes';
 import type { PlanContext } from '../workflow/context';
 import { BddaError } from '../../config/errors';
 import type { Layer } from '../../config/naming';
@@ -178,16 +176,23 @@ async function openEntry(ctx: PlanContext, opts: LedgerOptions, operation: Deplo
 
 /**
  * Runs an apply (`run`) of the reviewed diff `reviewed` and records what it deployed, also when it
- * fails part-way: a layer is deployed once its section has left changes.json. The claim is checked
+ * fails part-way: a layer is deployed once `run` has marked it applied. The claim is checked
  * first, so a refused run deploys and records nothing.
  */
-export async function recordingDeployment<T>(ctx: PlanContext, reviewed: ChangesRecord, opts: LedgerOptions, run: () => Promise<T>): Promise<T> {
+export async function recordingDeployment<T>(
+  ctx: PlanContext,
+  reviewed: ChangesRecord,
+  opts: LedgerOptions,
+  run: (applied: Set<Layer>) => Promise<T>,
+): Promise<T> {
   const { env } = ctx;
   // A sync that runs the ref's own bdda in its worktree names the ref through the environment.
   const ref = opts.ref ?? (process.env[DEPLOY_REF_VARIABLE] || undefined);
   const entry = await openEntry(ctx, opts, ref ? 'sync' : 'apply', ref);
+  // `run` adds each layer once its engine's apply went through.
+  const applied = new Set<Layer>();
   const write = async (status: DeploymentRecord['status'], error?: unknown) => {
-    const layers = deployedLayers(env.dir, reviewed);
+    const layers = deployedLayers(reviewed, applied);
     if (layers.length === 0) return;
     const key = await entry({
       status,
@@ -199,7 +204,7 @@ export async function recordingDeployment<T>(ctx: PlanContext, reviewed: Changes
   };
   let result: T;
   try {
-    result = await run();
+    result = await run(applied);
   } catch (err) {
     await write('failed', err).catch((recordErr: Error) => {
       if (err instanceof Error) err.message += `\n\nThe deployment record could not be written either: ${recordErr.message}`;
@@ -214,17 +219,13 @@ export async function recordingDeployment<T>(ctx: PlanContext, reviewed: Changes
   return result;
 }
 
-/** The reviewed layers with changes whose section has left changes.json: those this run applied. */
-function deployedLayers(envDir: string, reviewed: ChangesRecord): DeployedLayer[] {
-  let remaining: ReadonlySet<string>;
-  try {
-    const now = JSON.parse(fs.readFileSync(path.join(envDir, CHANGES_JSON), 'utf8')) as { layers?: Array<{ layer?: string }> };
-    remaining = new Set((now.layers ?? []).map((l) => String(l.layer)));
-  } catch {
-    remaining = new Set(); // removed: every layer was deployed
-  }
+/**
+ * The reviewed layers this run applied. A layer whose section left the diff without an apply (a
+ * preview whose real plan had no changes) deployed nothing, so it is not among them.
+ */
+export function deployedLayers(reviewed: ChangesRecord, applied: ReadonlySet<Layer>): DeployedLayer[] {
   return reviewed.layers
-    .filter((l) => (l.status === 'changes' || l.status === 'preview') && !remaining.has(l.layer))
+    .filter((l) => applied.has(l.layer))
     .map(({ layer, summary, digest, status }) => ({ layer, summary, digest, ...(status === 'preview' ? { reviewed: 'preview' as const } : {}) }));
 }
 

@@ -42,10 +42,13 @@ export async function applyEnvironment(ws: Workspace, env: Environment, guards: 
   }
   await assertGuards(ws, env, 'apply', guards);
   // The ledger checks the claim first, then records what was deployed, also when the apply fails.
-  return withContext(ws, env, progress, 'apply', (ctx) => recordingDeployment(ctx, reviewed.record, guards, () => applyReviewed(ctx, reviewed.record)));
+  return withContext(ws, env, progress, 'apply', (ctx) =>
+    recordingDeployment(ctx, reviewed.record, guards, (applied) => applyReviewed(ctx, reviewed.record, applied)),
+  );
 }
 
-async function applyReviewed(ctx: PlanContext, record: ChangesRecord): Promise<ApplyOutcome> {
+/** Applies the reviewed layers in order, adding each to `applied` once its apply went through. */
+async function applyReviewed(ctx: PlanContext, record: ChangesRecord, applied: Set<Layer>): Promise<ApplyOutcome> {
   const { env, progress } = ctx;
   // Resources a killed run left outside the state would be created twice: adopt them first.
   await runPreflights(ctx, { refuse: true });
@@ -88,6 +91,7 @@ async function applyReviewed(ctx: PlanContext, record: ChangesRecord): Promise<A
     const outputsBefore = await engine.outputs(ctx);
     throwIfInterrupted();
     await applyingLayer(ctx, layer, () => engine.apply(ctx));
+    applied.add(layer);
     remaining = remaining.filter((p) => p.layer !== layer);
     writeChanges(env.dir, env.path, tools, remaining);
     progress.step(env.path, label, `applied (${((Date.now() - started) / 1000).toFixed(1)}s); its section left changes.txt`);
