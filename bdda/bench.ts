@@ -145,6 +145,31 @@ function planAllOver(root: string, n: number, total: number, env: Record<string,
   }
 }
 
+/**
+ * CPU seconds used so far by a process (`pid`), or with `children`, by this process's waited-for
+ * children and their descendants: the commands, their terraform and its providers. Linux only
+ * (/proc, at 100 ticks a second); undefined elsewhere.
+ */
+function cpuSeconds(pid: number | 'self', children = false): number | undefined {
+  try {
+    // Fields after the command name: utime is the 14th field, stime 15th, cutime 16th, cstime 17th.
+    const fields = fs
+      .readFileSync(`/proc/${pid}/stat`, 'utf8')
+      .replace(/^.*\) /s, '')
+      .split(' ');
+    const [user, system] = children ? [fields[13], fields[14]] : [fields[11], fields[12]];
+    return (Number(user) + Number(system)) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The emulator's pid, from the run folder the CLI keeps under the scratch root. */
+function emulatorPid(root: string): number | undefined {
+  const file = path.join(root, '.bdda', 'emulator', 'pid');
+  return fs.existsSync(file) ? Number(fs.readFileSync(file, 'utf8')) : undefined;
+}
+
 /** Runs the bench; `npm run bench` calls it through the hidden `bench` command of the CLI. */
 export function runBench(): void {
   const sizes = (process.env.BENCH_SIZES ?? '1,2,4,8').split(',').map(Number);
@@ -188,14 +213,29 @@ export function runBench(): void {
     console.log(`  applied in ${applySeconds.toFixed(0)} s`);
 
     console.log('\nplan --all over applied environments (concurrency 2; all three layers plan)');
-    console.log(`  ${'envs'.padStart(4)} ${'wall s'.padStart(7)} ${'s/env'.padStart(7)} ${'x one'.padStart(6)}  peak RSS`);
+    console.log(
+      `  ${'envs'.padStart(4)} ${'wall s'.padStart(7)} ${'s/env'.padStart(7)} ${'x one'.padStart(6)}  ${'peak RSS'.padStart(8)}  ` +
+        `${'CPU s'.padStart(7)} ${'of moto'.padStart(7)}  ${'CPU floor'.padStart(9)}`,
+    );
+    const cores = os.cpus().length;
     let one: number | undefined;
     for (const n of sizes) {
+      const cpuBefore = [cpuSeconds('self', true), cpuSeconds(emulatorPid(root) ?? 0)];
       const run = planAllOver(root, n, most, env);
+      const cpuAfter = [cpuSeconds('self', true), cpuSeconds(emulatorPid(root) ?? 0)];
+      const [commands, moto] = cpuAfter.map((after, i) => (after === undefined || cpuBefore[i] === undefined ? undefined : after - cpuBefore[i]!));
+      const cpu = commands === undefined ? undefined : commands + (moto ?? 0);
       one ??= n === 1 ? run.seconds : undefined;
-      const ratio = one === undefined ? '   n/a' : (run.seconds / one).toFixed(2).padStart(6);
-      console.log(`  ${String(n).padStart(4)} ${fmt(run.seconds)} ${fmt(run.seconds / n)} ${ratio}  ${rss(run)}`);
+      const times = (seconds: number | undefined) => (one === undefined || seconds === undefined ? '   n/a' : `${(seconds / one).toFixed(2).padStart(5)}x`);
+      console.log(
+        `  ${String(n).padStart(4)} ${fmt(run.seconds)} ${fmt(run.seconds / n)} ${times(run.seconds).padStart(6)}  ${rss(run)}  ` +
+          `${cpu === undefined ? '    n/a' : fmt(cpu)} ${moto === undefined ? '    n/a' : fmt(moto)}  ${times(cpu === undefined ? undefined : cpu / cores).padStart(9)}`,
+      );
     }
+    console.log(
+      `  CPU s: the commands with their terraform and providers, plus the emulator's; CPU floor: that CPU spread over ${cores} cores, ` +
+        "as a multiple of one environment's wall time, the least any scheduling could reach",
+    );
     console.log('  targets: 8 applied <= 3x one; node peak RSS < 250 MiB');
 
     // The release test's phases, as `npm run verify` prints them (its throwaway copies bench1).
