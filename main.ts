@@ -11,4 +11,5 @@ if (!query) {
   console.error('Set BDDA_ENV to the environment to synthesize, e.g. BDDA_ENV=dev2 cdktf synth');
   process.exit(1);
 }
-buildTerraformApp(loadEnvironment(__dirname, query), process.env.CDKTF_OUTDIR ?? 'cdktf.out').synth();
+// BDDA_ROOT, as for the CLI: a checkout of environments elsewhere (the bench's scratch copies).
+buildTerraformApp(loadEnvironment(process.env.BDDA_ROOT || __dirname, query), process.env.CDKTF_OUTDIR ?? 'cdktf.out').synth();
