@@ -15,6 +15,7 @@ import type { PlanContext } from '../bdda/workflow/context';
 import { silentProgress } from '../bdda/support/progress';
 import type { StateBackend } from '../bdda/state/state-backend';
 import { writeLayerApps } from '../bdda/workflow/synth-apps';
+import { manifestFile } from '../bdda/workflow/synth-output';
 import { REPO_ROOT } from './support/scratch';
 
 // What `kubectl diff` prints: temp folders and file times that differ on every run.
@@ -84,7 +85,7 @@ describe('Goliath against a live cluster', () => {
       cluster_certificate_authority_data: { value: 'Q0EgZGF0YQ==' },
     };
     objects.set(env.naming.stateKey('karr'), JSON.stringify({ version: 4, outputs }));
-    objects.set(env.naming.stateKey('goliath'), [fs.readFileSync(synth.goliathFile, 'utf8'), stringify(leaving)].join('---\n'));
+    objects.set(env.naming.stateKey('goliath'), [fs.readFileSync(manifestFile(synth, 'goliath'), 'utf8'), stringify(leaving)].join('---\n'));
   });
 
   afterAll(() => {
@@ -94,7 +95,7 @@ describe('Goliath against a live cluster', () => {
 
   test('plan: a server-side kubectl diff, made repeatable, plus the objects that left the chart', async () => {
     const plan = await engine.plan(ctx);
-    expect(fs.readFileSync(calls, 'utf8')).toContain(`diff --server-side --field-manager=bdda --force-conflicts -f ${synth.goliathFile}`);
+    expect(fs.readFileSync(calls, 'utf8')).toContain(`diff --server-side --field-manager=bdda --force-conflicts -f ${manifestFile(synth, 'goliath')}`);
     expect(plan.body).not.toMatch(/\/tmp\/(LIVE|MERGED)-/);
     expect(plan.body).not.toMatch(/2026-11-25|diff -u -N/);
     expect(plan.body).toContain('+++ merged/v1.ResourceQuota.payments.team-quota');
@@ -123,7 +124,7 @@ describe('Goliath against a live cluster', () => {
     };
     const preview = await engine.preview(ctx, upstream);
     expect(fs.existsSync(calls) ? fs.readFileSync(calls, 'utf8') : '').toBe(before);
-    const chart = parseManifests(fs.readFileSync(synth.goliathFile, 'utf8'));
+    const chart = parseManifests(fs.readFileSync(manifestFile(synth, 'goliath'), 'utf8'));
     expect(Object.keys(preview.actions)).toHaveLength(chart.length);
     expect(new Set(Object.values(preview.actions))).toEqual(new Set(['create']));
     expect(preview.counts).toEqual(expect.objectContaining({ add: chart.length, change: 0, delete: 0 }));
@@ -139,7 +140,7 @@ describe('Goliath against a live cluster', () => {
   });
 
   test('the kubeconfig comes from KARR and asks aws eks get-token for the cluster', () => {
-    const kubeconfig = fs.readFileSync(path.join(path.dirname(synth.goliathFile), 'kubeconfig'), 'utf8');
+    const kubeconfig = fs.readFileSync(path.join(path.dirname(manifestFile(synth, 'goliath')), 'kubeconfig'), 'utf8');
     expect(kubeconfig).toContain('server: https://ABC.gr7.eu-west-1.eks.amazonaws.com');
     expect(kubeconfig).toMatch(/args:\n\s+- eks\n\s+- get-token\n\s+- --cluster-name\n\s+- staging-stg1\n\s+- --region\n\s+- eu-west-1/);
   });
@@ -147,10 +148,10 @@ describe('Goliath against a live cluster', () => {
   test('apply: server-side apply, then deletion of what left the chart, then the new record', async () => {
     await engine.apply(ctx);
     const log = fs.readFileSync(calls, 'utf8');
-    expect(log).toContain(`apply --server-side --field-manager=bdda --force-conflicts -f ${synth.goliathFile}`);
+    expect(log).toContain(`apply --server-side --field-manager=bdda --force-conflicts -f ${manifestFile(synth, 'goliath')}`);
     expect(log.indexOf(' apply ')).toBeLessThan(log.indexOf(' delete '));
     expect(parseManifests(fs.readFileSync(path.join(dir, 'deleted.yaml'), 'utf8'))).toEqual([leaving]);
-    expect(objects.get(env.naming.stateKey('goliath'))).toBe(fs.readFileSync(synth.goliathFile, 'utf8'));
+    expect(objects.get(env.naming.stateKey('goliath'))).toBe(fs.readFileSync(manifestFile(synth, 'goliath'), 'utf8'));
   });
 
   test('a failing kubectl diff is an error, not an empty diff', async () => {

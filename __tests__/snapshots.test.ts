@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { listEnvironments, loadEnvironment } from '../config/load';
 import { writeLayerApps } from '../bdda/workflow/synth-apps';
+import { manifestFile, terraformDir } from '../bdda/workflow/synth-output';
 import { REPO_ROOT } from './support/scratch';
 
 const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bdda-snapshots-'));
@@ -16,14 +17,14 @@ describe.each(listEnvironments(REPO_ROOT).map((ref) => ref.path))('%s', (envPath
   const synth = writeLayerApps(loadEnvironment(REPO_ROOT, envPath), path.join(out, envPath));
 
   test('FLAG', () => {
-    expect(JSON.parse(fs.readFileSync(path.join(synth.flagDir, 'cdk.tf.json'), 'utf8'))).toMatchSnapshot();
+    expect(JSON.parse(fs.readFileSync(path.join(terraformDir(synth, 'flag'), 'cdk.tf.json'), 'utf8'))).toMatchSnapshot();
   });
 
   test('KARR', () => {
-    expect(JSON.parse(fs.readFileSync(path.join(synth.karrDir, 'cdk.tf.json'), 'utf8'))).toMatchSnapshot();
+    expect(JSON.parse(fs.readFileSync(path.join(terraformDir(synth, 'karr'), 'cdk.tf.json'), 'utf8'))).toMatchSnapshot();
   });
 
   test('GOLIATH', () => {
-    expect(fs.readFileSync(synth.goliathFile, 'utf8')).toMatchSnapshot();
+    expect(fs.readFileSync(manifestFile(synth, 'goliath'), 'utf8')).toMatchSnapshot();
   });
 });

@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import pLimit from 'p-limit';
 import { listEnvironments, loadEnvironment } from '../config/load';
 import { writeLayerApps } from '../bdda/workflow/synth-apps';
+import { terraformDir } from '../bdda/workflow/synth-output';
 import { tools, writeTerraformCliConfig } from '../bdda/engines/tools';
 import { REPO_ROOT } from './support/scratch';
 
@@ -22,8 +23,8 @@ describe('terraform validate', () => {
   const dirs = listEnvironments(REPO_ROOT).flatMap((ref) => {
     const synth = writeLayerApps(loadEnvironment(REPO_ROOT, ref.path), path.join(out, ref.path));
     return [
-      [`${ref.path} flag`, synth.flagDir],
-      [`${ref.path} karr`, synth.karrDir],
+      [`${ref.path} flag`, terraformDir(synth, 'flag')],
+      [`${ref.path} karr`, terraformDir(synth, 'karr')],
     ] as const;
   });
   const results = new Map<string, Promise<string>>();

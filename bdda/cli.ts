@@ -14,6 +14,7 @@ import { installInterruptHandlers, interruptSignal, INTERRUPTED_EXIT_CODE } from
 // (AWS SDK clients, cdktf, cdk8s) when it runs, which esbuild compiles into a lazy require.
 import type { PlanCommandOptions } from './commands/plan';
 import { consoleProgress } from './support/progress';
+import { TERRAFORM_LAYERS, type TerraformLayer } from './layers/list';
 import { displayPath, environmentBuildDir, type Workspace, workspace } from './support/workspace';
 import type { ClaimCommandOptions } from './commands/claim';
 import type { HistoryCommandOptions } from './commands/history';
@@ -49,15 +50,13 @@ function buildProgram(): Command {
     .description('Synthesize FLAG and KARR (Terraform JSON) and Goliath (YAML) for one environment into build/.')
     .addOption(envOption().makeOptionMandatory())
     .action(async (opts: { env: string }) => {
-      const [{ loadEnvironment }, { synthesize }] = await Promise.all([import('../config/load'), import('./workflow/synth')]);
+      const [{ loadEnvironment }, { layerFiles, synthesize }] = await Promise.all([import('../config/load'), import('./workflow/synth')]);
       const ws = workspace();
       const env = loadEnvironment(ws.root, opts.env);
       const out = await synthesize(env, environmentBuildDir(ws, env.path));
       const rel = (p: string) => displayPath(p, ws.root);
       console.log(`Synthesized ${env.path} (${env.files.join(' + ')}):`);
-      console.log(`  FLAG     ${rel(out.flagDir)}/cdk.tf.json`);
-      console.log(`  KARR     ${rel(out.karrDir)}/cdk.tf.json`);
-      console.log(`  GOLIATH  ${rel(out.goliathFile)}`);
+      for (const { label, file } of layerFiles(out)) console.log(`  ${label.padEnd(8)} ${rel(file)}`);
     });
 
   program
@@ -120,10 +119,10 @@ function buildProgram(): Command {
         'in the code (a duplicate VPC) are listed, and deleted with --delete-unmatched.',
     )
     .addOption(envOption().makeOptionMandatory())
-    .addOption(new Option('--layer <layer>', 'only this layer').choices(['flag', 'karr']))
+    .addOption(new Option('--layer <layer>', 'only this layer').choices([...TERRAFORM_LAYERS]))
     .option('--delete-unmatched', 'delete the resources that match no address in the code, after a typed confirmation')
     .option('-y, --yes', 'do not ask before deleting (needed with --delete-unmatched when stdin is not a terminal)')
-    .action(async (opts: { env: string; layer?: 'flag' | 'karr'; deleteUnmatched?: boolean; yes?: boolean }) => {
+    .action(async (opts: { env: string; layer?: TerraformLayer; deleteUnmatched?: boolean; yes?: boolean }) => {
       const [{ loadEnvironment }, { adoptEnvironment }] = await Promise.all([import('../config/load'), import('./commands/adopt')]);
       const ws = workspace();
       await adoptEnvironment(ws, loadEnvironment(ws.root, opts.env), {

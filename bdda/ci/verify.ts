@@ -25,7 +25,8 @@ import { diffManifests } from '../diff/kubernetes-diff';
 import { planEnvironment } from '../workflow/plan';
 import type { Progress } from '../support/progress';
 import { StateBackend } from '../state/state-backend';
-import type { Workspace } from '../support/workspace';
+import { environmentBuildDir, type Workspace } from '../support/workspace';
+import { manifestFile } from '../workflow/synth-output';
 import { ENVIRONMENT_TAG } from '../../config/tags';
 import { FLAG_OUTPUTS } from '../../config/layer-inputs';
 
@@ -215,7 +216,7 @@ function smokeChecks(ws: Workspace, env: Environment, extraOutputs: readonly str
     if (status !== 'ACTIVE') failures.push(`the cluster ${env.naming.clusterName} is ${status}, not ACTIVE`);
 
     const recorded = await backend.getObject(env.naming.stateKey('goliath'));
-    const chart = fs.readFileSync(path.join(ws.buildDir, env.path, 'goliath', 'goliath.k8s.yaml'), 'utf8');
+    const chart = fs.readFileSync(manifestFile({ outdir: environmentBuildDir(ws, env.path) }, 'goliath'), 'utf8');
     const diff = diffManifests(recorded, chart);
     if (!recorded || Object.keys(diff.actions).length > 0)
       failures.push(`Goliath's record differs from the chart in ${Object.keys(diff.actions).length || 'every'} object(s)`);

@@ -3,9 +3,10 @@
  * from KARR's outputs, running kubectl with it, and its version.
  */
 import { spawn } from 'node:child_process';
-import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { BddaError } from '../../config/errors';
+import type { Layer } from '../../config/naming';
+import { LABEL } from '../layers/list';
 import { writeFileAtomic } from '../support/fs-atomic';
 import { stateOutputs } from '../state/terraform-state';
 import type { PlanContext } from '../workflow/plan-context';
@@ -14,13 +15,18 @@ import { tools } from './tools';
 /** Our field manager for server-side apply. */
 export const FIELD_MANAGER = 'bdda';
 
-/** Writes a kubeconfig for the cluster KARR created; tokens come from `aws eks get-token`. */
-export async function writeKubeconfig(ctx: PlanContext): Promise<string> {
-  const outputs = stateOutputs(await ctx.target.backend.getObject(ctx.env.naming.stateKey('karr')));
+/**
+ * Writes to `file` a kubeconfig for the cluster the `upstream` layer created (KARR), from its
+ * state's outputs; tokens come from `aws eks get-token`.
+ */
+export async function writeKubeconfig(ctx: PlanContext, upstream: Layer, file: string): Promise<string> {
+  const outputs = stateOutputs(await ctx.target.backend.getObject(ctx.env.naming.stateKey(upstream)));
   const need = ['cluster_name', 'cluster_endpoint', 'cluster_certificate_authority_data'];
   const missing = need.filter((k) => !outputs[k]);
   if (missing.length) {
-    throw new BddaError(`KARR's state for ${ctx.env.path} lacks the outputs ${missing.join(', ')}; apply KARR first (npm run apply -- --env ${ctx.env.path}).`);
+    throw new BddaError(
+      `${LABEL[upstream]}'s state for ${ctx.env.path} lacks the outputs ${missing.join(', ')}; apply ${LABEL[upstream]} first (npm run apply -- --env ${ctx.env.path}).`,
+    );
   }
   const value = (k: string) => String(outputs[k].value);
   const name = value('cluster_name');
@@ -44,7 +50,6 @@ export async function writeKubeconfig(ctx: PlanContext): Promise<string> {
     contexts: [{ name, context: { cluster: name, user: name } }],
     'current-context': name,
   };
-  const file = path.join(path.dirname(ctx.synth.goliathFile), 'kubeconfig');
   writeFileAtomic(file, stringify(kubeconfig));
   return file;
 }

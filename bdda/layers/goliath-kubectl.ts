@@ -6,6 +6,7 @@
  * the old record and re-plans the rest.
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { BddaError } from '../../config/errors';
 import type { Layer } from '../../config/naming';
@@ -14,6 +15,7 @@ import { diffManifests, type K8sObject, kubectlDiffName, objectAddress, type Obj
 import { summaryLine } from '../diff/summary';
 import { FIELD_MANAGER, kubectlVersion, normalizeKubectlDiff, runKubectl, writeKubeconfig } from '../engines/kubectl';
 import type { PlanContext } from '../workflow/plan-context';
+import { manifestFile } from '../workflow/synth-output';
 import type { DestroyPlan, LayerEngine, UpstreamForPreview } from './engine';
 import { desiredManifests, manifestPlan, recordedDestroyPlan, recordedManifests, timedPlan } from './goliath-recorded';
 
@@ -39,19 +41,19 @@ export class KubectlGoliathEngine implements LayerEngine {
   preview(ctx: PlanContext, upstream: UpstreamForPreview): Promise<LayerPlan> {
     const preview = { upstream: upstream.engine.layer, placeholders: [] };
     if (upstream.applied) return this.plan(ctx).then((plan) => ({ ...plan, preview }));
-    return timedPlan(ctx, this, async () => ({ ...manifestPlan(this, undefined, desiredManifests(ctx)), preview }));
+    return timedPlan(ctx, this, async () => ({ ...manifestPlan(this, undefined, desiredManifests(ctx, this.layer)), preview }));
   }
 
   /** The plan against the cluster, given the record of the last apply. */
   async diff(ctx: PlanContext, recorded: string | undefined): Promise<LayerPlan> {
-    const kubeconfig = await writeKubeconfig(ctx);
+    const kubeconfig = await this.kubeconfig(ctx);
     const result = await runKubectl(
-      ['diff', '--server-side', `--field-manager=${FIELD_MANAGER}`, '--force-conflicts', '-f', ctx.synth.goliathFile],
+      ['diff', '--server-side', `--field-manager=${FIELD_MANAGER}`, '--force-conflicts', '-f', manifestFile(ctx.synth, this.layer)],
       kubeconfig,
     );
     if (result.code > 1) throw new BddaError(`kubectl diff against ${ctx.env.naming.clusterName} failed: ${result.stderr.trim()}`);
     const body = normalizeKubectlDiff(result.stdout);
-    const desired = parseManifests(desiredManifests(ctx));
+    const desired = parseManifests(desiredManifests(ctx, this.layer));
     const addressOf = new Map(desired.map((o) => [kubectlDiffName(o), objectAddress(o)]));
     const wanted = new Set(desired.map(objectAddress));
     const leaving = parseManifests(recorded).filter((o) => !wanted.has(objectAddress(o)));
@@ -75,17 +77,17 @@ export class KubectlGoliathEngine implements LayerEngine {
   }
 
   async apply(ctx: PlanContext): Promise<void> {
-    const desired = desiredManifests(ctx);
-    const kubeconfig = await writeKubeconfig(ctx);
+    const desired = desiredManifests(ctx, this.layer);
+    const kubeconfig = await this.kubeconfig(ctx);
     const applied = await runKubectl(
-      ['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '--force-conflicts', '-f', ctx.synth.goliathFile],
+      ['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '--force-conflicts', '-f', manifestFile(ctx.synth, this.layer)],
       kubeconfig,
     );
     if (applied.code !== 0) throw new BddaError(`kubectl apply to ${ctx.env.naming.clusterName} failed: ${applied.stderr.trim()}`);
     applied.stdout.split('\n').filter(Boolean).forEach(ctx.progress.passthrough);
     const wanted = new Set(parseManifests(desired).map(objectAddress));
     const leaving = parseManifests(await recordedManifests(ctx, this.layer)).filter((o) => !wanted.has(objectAddress(o)));
-    await deleteObjects(ctx, kubeconfig, leaving);
+    await deleteObjects(ctx, kubeconfig, `${manifestFile(ctx.synth, this.layer)}.delete.yaml`, leaving);
     await ctx.target.backend.putObject(ctx.env.naming.stateKey(this.layer), desired, 'application/yaml');
   }
 
@@ -96,8 +98,14 @@ export class KubectlGoliathEngine implements LayerEngine {
   /** Deletes every recorded object, in reverse order, then the record. */
   async destroy(ctx: PlanContext): Promise<void> {
     const recorded = parseManifests(await recordedManifests(ctx, this.layer));
-    if (recorded.length) await deleteObjects(ctx, await writeKubeconfig(ctx), recorded.reverse());
+    if (recorded.length) await deleteObjects(ctx, await this.kubeconfig(ctx), `${manifestFile(ctx.synth, this.layer)}.delete.yaml`, recorded.reverse());
     await ctx.target.backend.deleteObject(ctx.env.naming.stateKey(this.layer));
+  }
+
+  /** A kubeconfig for the cluster whose outputs the upstream layer's state holds, beside the manifests. */
+  private kubeconfig(ctx: PlanContext): Promise<string> {
+    if (!this.upstream) throw new Error(`${this.label} reaches its cluster through an upstream layer's outputs, and has none (bdda/layers/list.ts)`);
+    return writeKubeconfig(ctx, this.upstream, path.join(path.dirname(manifestFile(ctx.synth, this.layer)), 'kubeconfig'));
   }
 
   async outputs(): Promise<undefined> {
@@ -115,12 +123,11 @@ export class KubectlGoliathEngine implements LayerEngine {
   }
 }
 
-async function deleteObjects(ctx: PlanContext, kubeconfig: string, objects: readonly K8sObject[]): Promise<void> {
+async function deleteObjects(ctx: PlanContext, kubeconfig: string, file: string, objects: readonly K8sObject[]): Promise<void> {
   if (objects.length === 0) return;
   const stream = objects
     .map((o) => stringify({ apiVersion: o.apiVersion, kind: o.kind, metadata: { name: o.metadata.name, namespace: o.metadata.namespace } }))
     .join('---\n');
-  const file = `${ctx.synth.goliathFile}.delete.yaml`;
   fs.writeFileSync(file, stream);
   const deleted = await runKubectl(['delete', '--ignore-not-found', '--wait=false', '-f', file], kubeconfig);
   if (deleted.code !== 0) throw new BddaError(`kubectl delete on ${ctx.env.naming.clusterName} failed: ${deleted.stderr.trim()}`);

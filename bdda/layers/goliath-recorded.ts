@@ -9,11 +9,12 @@ import type { LayerPlan } from '../diff/changes';
 import { diffManifests, objectAddress, parseManifests } from '../diff/kubernetes-diff';
 import { summaryLine, summaryWords } from '../diff/summary';
 import type { PlanContext } from '../workflow/plan-context';
+import { manifestFile } from '../workflow/synth-output';
 import type { DestroyPlan, LayerEngine } from './engine';
 
-/** The manifests the chart wants now. */
-export function desiredManifests(ctx: PlanContext): string {
-  return fs.readFileSync(ctx.synth.goliathFile, 'utf8');
+/** The manifests the layer's chart wants now. */
+export function desiredManifests(ctx: PlanContext, layer: Layer): string {
+  return fs.readFileSync(manifestFile(ctx.synth, layer), 'utf8');
 }
 
 /** The manifests recorded at the last apply; undefined before the first. */
@@ -70,11 +71,11 @@ export class RecordedGoliathEngine implements LayerEngine {
   ) {}
 
   plan(ctx: PlanContext): Promise<LayerPlan> {
-    return timedPlan(ctx, this, async () => manifestPlan(this, await recordedManifests(ctx, this.layer), desiredManifests(ctx)));
+    return timedPlan(ctx, this, async () => manifestPlan(this, await recordedManifests(ctx, this.layer), desiredManifests(ctx, this.layer)));
   }
 
   async apply(ctx: PlanContext): Promise<void> {
-    await ctx.target.backend.putObject(ctx.env.naming.stateKey(this.layer), desiredManifests(ctx), 'application/yaml');
+    await ctx.target.backend.putObject(ctx.env.naming.stateKey(this.layer), desiredManifests(ctx, this.layer), 'application/yaml');
   }
 
   planDestroy(ctx: PlanContext): Promise<DestroyPlan> {

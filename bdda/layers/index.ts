@@ -9,16 +9,16 @@ import { KubectlGoliathEngine } from './goliath-kubectl';
 import { RecordedGoliathEngine } from './goliath-recorded';
 import { LAYER_LIST, type LayerEntry } from './list';
 import { TerraformLayerEngine } from './terraform';
+import { terraformDir } from '../workflow/synth-output';
 
 // What the workflow reads of the list, beside the engines.
 export { downstreamOf, LABEL, UPSTREAM } from './list';
 
 function engineOf(entry: LayerEntry, env: Environment): LayerEngine {
-  const { layer, label, upstream, terraformDir } = entry;
+  const { layer, label, upstream } = entry;
   switch (entry.engine) {
     case 'terraform':
-      if (!terraformDir) throw new Error(`${layer} is a terraform layer without a terraformDir (bdda/layers/list.ts)`);
-      return new TerraformLayerEngine({ layer, label, upstream, dir: (ctx) => terraformDir(ctx.synth) });
+      return new TerraformLayerEngine({ layer, label, upstream, dir: (ctx) => terraformDir(ctx.synth, layer) });
     case 'kubernetes':
       // An emulated environment has no API server: its record of the last apply is the cluster.
       return env.config.emulated ? new RecordedGoliathEngine(layer, label, upstream) : new KubectlGoliathEngine(layer, label, upstream);

@@ -1,6 +1,6 @@
 /**
  * The layer list: the cake's layers in apply order, each with its label, the layer whose outputs
- * it reads, and for a terraform layer the directory of its synthesized code. Plan, apply, destroy
+ * it reads, and the kind of engine that plans it. Plan, apply, destroy
  * and unlock loop over its engines (bdda/layers/index.ts); nothing else names a layer. A new layer
  * is one entry here (and its name in `LAYERS`, config/naming.ts).
  *
@@ -8,22 +8,23 @@
  * without an import cycle.
  */
 import { LAYERS, type Layer } from '../../config/naming';
-import type { SynthOutput } from '../workflow/synth-output';
+import { type SynthOutput, terraformDir } from '../workflow/synth-output';
 
 export interface LayerEntry {
   readonly layer: Layer;
   readonly label: string;
   /** The layer whose outputs it reads. @default none */
   readonly upstream?: Layer;
-  /** Which engine plans and applies it (bdda/layers/index.ts picks the implementation). */
+  /**
+   * Which engine plans and applies it (bdda/layers/index.ts picks the implementation): a cdktf
+   * stack of id `<layer>` through terraform, or a cdk8s chart of Kubernetes objects.
+   */
   readonly engine: 'terraform' | 'kubernetes';
-  /** Where its synthesized terraform code is, for a terraform layer. @default none */
-  readonly terraformDir?: (synth: SynthOutput) => string;
 }
 
 export const LAYER_LIST = [
-  { layer: 'flag', label: 'FLAG', engine: 'terraform', terraformDir: (synth) => synth.flagDir },
-  { layer: 'karr', label: 'KARR', upstream: 'flag', engine: 'terraform', terraformDir: (synth) => synth.karrDir },
+  { layer: 'flag', label: 'FLAG', engine: 'terraform' },
+  { layer: 'karr', label: 'KARR', upstream: 'flag', engine: 'terraform' },
   { layer: 'goliath', label: 'GOLIATH', upstream: 'karr', engine: 'kubernetes' },
 ] as const satisfies readonly LayerEntry[];
 
@@ -40,19 +41,17 @@ export function downstreamOf(layer: Layer): Layer[] {
   return LAYER_LIST.filter((e) => 'upstream' in e && e.upstream === layer).map((e) => e.layer);
 }
 
-type TerraformEntry = Extract<(typeof LAYER_LIST)[number], { readonly terraformDir: unknown }>;
+type TerraformEntry = Extract<(typeof LAYER_LIST)[number], { readonly engine: 'terraform' }>;
 
 /** A layer terraform plans: one with a state, whose resources carry a `layer` tag. */
 export type TerraformLayer = TerraformEntry['layer'];
 
-const TERRAFORM_ENTRIES = LAYER_LIST.filter((e): e is TerraformEntry => 'terraformDir' in e);
-
 /** The layers terraform plans, in apply order. */
-export const TERRAFORM_LAYERS: readonly TerraformLayer[] = TERRAFORM_ENTRIES.map((e) => e.layer);
+export const TERRAFORM_LAYERS: readonly TerraformLayer[] = LAYER_LIST.filter((e): e is TerraformEntry => e.engine === 'terraform').map((e) => e.layer);
 
 /** The working directory of each terraform layer in a synthesis. */
 export function terraformDirs(synth: SynthOutput): Record<TerraformLayer, string> {
-  return Object.fromEntries(TERRAFORM_ENTRIES.map((e) => [e.layer, e.terraformDir(synth)])) as Record<TerraformLayer, string>;
+  return Object.fromEntries(TERRAFORM_LAYERS.map((layer) => [layer, terraformDir(synth, layer)])) as Record<TerraformLayer, string>;
 }
 
 // The list and the names the hierarchy knows (state keys, changes.json) must agree, in order.

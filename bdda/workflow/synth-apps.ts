@@ -16,7 +16,7 @@ import { FlagStack } from '../../stacks/flag';
 import { KarrStack } from '../../stacks/karr';
 import { flagInputs, goliathInputs, karrInputs } from '../../config/layer-inputs';
 import type { Environment } from '../../config/load';
-import { type SynthOutput, synthOutput } from './synth-output';
+import { manifestFile, type SynthOutput } from './synth-output';
 
 /** Builds FLAG and KARR in a cdktf app; `main.ts` uses the same function for `cdktf synth`. */
 export function buildTerraformApp(env: Environment, outdir: string): App {
@@ -33,12 +33,16 @@ export function synthesizeGoliath(env: Environment): string {
   return app.synthYaml();
 }
 
-/** Writes the three layers under `outdir` and says where (bdda/workflow/synth.ts reuses them when it can). */
+/**
+ * Writes the three layers under `outdir`, where bdda/workflow/synth-output.ts says each layer is
+ * (bdda/workflow/synth.ts reuses them when it can).
+ */
 export function writeLayerApps(env: Environment, outdir: string): SynthOutput {
-  const out = synthOutput(outdir);
+  const out: SynthOutput = { outdir };
   fs.mkdirSync(outdir, { recursive: true });
   buildTerraformApp(env, outdir).synth();
-  fs.mkdirSync(path.dirname(out.goliathFile), { recursive: true });
-  fs.writeFileSync(out.goliathFile, synthesizeGoliath(env));
+  const goliath = manifestFile(out, 'goliath');
+  fs.mkdirSync(path.dirname(goliath), { recursive: true });
+  fs.writeFileSync(goliath, synthesizeGoliath(env));
   return out;
 }

@@ -14,7 +14,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Environment } from '../../config/load';
 import { writeFileAtomic } from '../support/fs-atomic';
-import { type SynthOutput, synthOutput } from './synth-output';
+import { LAYER_LIST } from '../layers/list';
+import { manifestFile, type SynthOutput, terraformDir } from './synth-output';
 
 /** The record of the last synthesis, beside its output. */
 const RECORD = 'synth-record.json';
@@ -33,18 +34,26 @@ interface SynthRecord {
  */
 export async function synthesize(env: Environment, outdir: string, opts: { reuse?: boolean } = {}): Promise<SynthOutput & { reused: boolean }> {
   const key = synthKey(env);
-  if (opts.reuse && key && recordMatches(outdir, key)) return { ...synthOutput(outdir), reused: true };
+  if (opts.reuse && key && recordMatches(outdir, key)) return { outdir, reused: true };
   const recordFile = path.join(outdir, RECORD);
   // Gone before any file changes: a synthesis that stops half-way leaves no record to trust.
   fs.rmSync(recordFile, { force: true });
   const { writeLayerApps } = await import('./synth-apps');
   const where = writeLayerApps(env, outdir);
   if (key) {
-    const files = [path.join(where.flagDir, 'cdk.tf.json'), path.join(where.karrDir, 'cdk.tf.json'), where.goliathFile];
+    const files = layerFiles(where).map((l) => l.file);
     const record: SynthRecord = { key, files: Object.fromEntries(files.map((f) => [path.relative(outdir, f), sha256(fs.readFileSync(f))])) };
     writeFileAtomic(recordFile, `${JSON.stringify(record, null, 2)}\n`);
   }
   return { ...where, reused: false };
+}
+
+/** The file each layer's synthesis writes, in the order of the layer list. */
+export function layerFiles(synth: SynthOutput): Array<{ readonly label: string; readonly file: string }> {
+  return LAYER_LIST.map((e) => ({
+    label: e.label,
+    file: e.engine === 'terraform' ? path.join(terraformDir(synth, e.layer), 'cdk.tf.json') : manifestFile(synth, e.layer),
+  }));
 }
 
 function synthKey(env: Environment): string | undefined {
