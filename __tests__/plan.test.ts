@@ -6,7 +6,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { sha256, type ChangesRecord, readChanges } from '../bdda/diff/changes';
+import { type ChangesRecord, readChanges } from '../bdda/diff/changes';
+import { sha256 } from '../bdda/support/digest';
 import { loadEnvironment } from '../config/load';
 import { emulatorEndpoint, stopEmulator } from '../bdda/engines/emulator';
 import { StateBackend } from '../bdda/state/state-backend';

@@ -4,7 +4,6 @@
  * tool versions and a digest of what each layer planned. Both hold no timestamps, so identical
  * inputs give identical bytes. No file means the environment matches its config.
  */
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BddaError } from '../../config/errors';
@@ -12,6 +11,7 @@ import { removeFile, writeFileAtomic } from '../support/fs-atomic';
 import { z } from 'zod';
 import { LAYERS, type Layer } from '../../config/naming';
 import { displayPath } from '../support/workspace';
+import { sha256 } from '../support/digest';
 
 export const CHANGES_TXT = 'changes.txt';
 export const CHANGES_JSON = 'changes.json';
@@ -56,10 +56,6 @@ export interface ChangesRecord {
   readonly textDigest: string;
   /** sha256 of the rest of this record, to refuse a hand-edited record. */
   readonly digest: string;
-}
-
-export function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
 }
 
 /** The digest apply recomputes from a fresh plan and compares. */

@@ -221,7 +221,8 @@ function resolvePort(requested: number | undefined): number {
   return port;
 }
 
-function readRecord(runDir: string): { pid: number; port: number } | undefined {
+/** The pid and port recorded in `runDir`, whether or not that process still runs. */
+export function readRecord(runDir: string): { pid: number; port: number } | undefined {
   const read = (name: string): number | undefined => {
     try {
       const n = Number(fs.readFileSync(path.join(runDir, name), 'utf8').trim());

@@ -87,7 +87,7 @@ export class KubectlGoliathEngine implements LayerEngine {
     applied.stdout.split('\n').filter(Boolean).forEach(ctx.progress.passthrough);
     const wanted = new Set(parseManifests(desired).map(objectAddress));
     const leaving = parseManifests(await recordedManifests(ctx, this.layer)).filter((o) => !wanted.has(objectAddress(o)));
-    await deleteObjects(ctx, kubeconfig, `${manifestFile(ctx.synth, this.layer)}.delete.yaml`, leaving);
+    await deleteObjects(ctx, this.layer, kubeconfig, leaving);
     await ctx.target.backend.putObject(ctx.env.naming.stateKey(this.layer), desired, 'application/yaml');
   }
 
@@ -98,7 +98,7 @@ export class KubectlGoliathEngine implements LayerEngine {
   /** Deletes every recorded object, in reverse order, then the record. */
   async destroy(ctx: PlanContext): Promise<void> {
     const recorded = parseManifests(await recordedManifests(ctx, this.layer));
-    if (recorded.length) await deleteObjects(ctx, await this.kubeconfig(ctx), `${manifestFile(ctx.synth, this.layer)}.delete.yaml`, recorded.reverse());
+    if (recorded.length) await deleteObjects(ctx, this.layer, await this.kubeconfig(ctx), recorded.reverse());
     await ctx.target.backend.deleteObject(ctx.env.naming.stateKey(this.layer));
   }
 
@@ -123,11 +123,13 @@ export class KubectlGoliathEngine implements LayerEngine {
   }
 }
 
-async function deleteObjects(ctx: PlanContext, kubeconfig: string, file: string, objects: readonly K8sObject[]): Promise<void> {
+/** Deletes `objects` through a YAML file of their names, beside the layer's manifests. */
+async function deleteObjects(ctx: PlanContext, layer: Layer, kubeconfig: string, objects: readonly K8sObject[]): Promise<void> {
   if (objects.length === 0) return;
   const stream = objects
     .map((o) => stringify({ apiVersion: o.apiVersion, kind: o.kind, metadata: { name: o.metadata.name, namespace: o.metadata.namespace } }))
     .join('---\n');
+  const file = `${manifestFile(ctx.synth, layer)}.delete.yaml`;
   fs.writeFileSync(file, stream);
   const deleted = await runKubectl(['delete', '--ignore-not-found', '--wait=false', '-f', file], kubeconfig);
   if (deleted.code !== 0) throw new BddaError(`kubectl delete on ${ctx.env.naming.clusterName} failed: ${deleted.stderr.trim()}`);

@@ -9,7 +9,6 @@ import { KubectlGoliathEngine } from './goliath-kubectl';
 import { RecordedGoliathEngine } from './goliath-recorded';
 import { LAYER_LIST, type LayerEntry } from './list';
 import { TerraformLayerEngine } from './terraform';
-import { terraformDir } from '../workflow/synth-output';
 
 // What the workflow reads of the list, beside the engines.
 export { downstreamOf, LABEL, UPSTREAM } from './list';
@@ -18,7 +17,7 @@ function engineOf(entry: LayerEntry, env: Environment): LayerEngine {
   const { layer, label, upstream } = entry;
   switch (entry.engine) {
     case 'terraform':
-      return new TerraformLayerEngine({ layer, label, upstream, dir: (ctx) => terraformDir(ctx.synth, layer) });
+      return new TerraformLayerEngine({ layer, label, upstream });
     case 'kubernetes':
       // An emulated environment has no API server: its record of the last apply is the cluster.
       return env.config.emulated ? new RecordedGoliathEngine(layer, label, upstream) : new KubectlGoliathEngine(layer, label, upstream);

@@ -19,14 +19,13 @@ import { parseTerraformState, type StateOutputs } from '../state/terraform-state
 import type { PlanContext } from '../workflow/plan-context';
 import { type DestroyPlan, type EngineLock, type LayerEngine, PreviewUnavailable, type UpstreamForPreview } from './engine';
 import { planPreview } from './terraform-preview';
+import { terraformDir } from '../workflow/synth-output';
 
 export interface TerraformLayerOptions {
   readonly layer: Layer;
   readonly label: string;
   /** The layer whose outputs this one reads through `terraform_remote_state`. @default none */
   readonly upstream?: Layer;
-  /** The layer's synthesized working directory (holding cdk.tf.json). */
-  readonly dir: (ctx: PlanContext) => string;
 }
 
 export class TerraformLayerEngine implements LayerEngine {
@@ -37,7 +36,7 @@ export class TerraformLayerEngine implements LayerEngine {
   readonly waitsForUpstream = true;
   readonly preflight = checkOrphans;
 
-  constructor(private readonly opts: TerraformLayerOptions) {
+  constructor(opts: TerraformLayerOptions) {
     this.layer = opts.layer;
     this.label = opts.label;
     this.upstream = opts.upstream;
@@ -55,7 +54,7 @@ export class TerraformLayerEngine implements LayerEngine {
 
   /** The layer's terraform working directory. */
   dir(ctx: PlanContext): string {
-    return this.opts.dir(ctx);
+    return terraformDir(ctx.synth, this.layer);
   }
 
   /** The terraform runner in the layer's directory (or, for a preview, in `dir` with `env` added). */

@@ -9,10 +9,10 @@
  * changed source, config or dependency, or a file edited or deleted by hand, means a new synthesis.
  * Without a launcher build (ts-jest, ts-node) there is no key and every call synthesizes.
  */
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Environment } from '../../config/load';
+import { sha256 } from '../support/digest';
 import { writeFileAtomic } from '../support/fs-atomic';
 import { LAYER_LIST } from '../layers/list';
 import { manifestFile, type SynthOutput, terraformDir } from './synth-output';
@@ -74,8 +74,4 @@ function recordMatches(outdir: string, key: string): boolean {
     const full = path.join(outdir, file);
     return fs.existsSync(full) && sha256(fs.readFileSync(full)) === sum;
   });
-}
-
-function sha256(data: string | Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
 }
