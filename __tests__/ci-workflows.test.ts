@@ -24,8 +24,8 @@ type Workflow = { jobs: Record<string, { steps?: Step[]; uses?: string }> };
 const load = (file: string) => parse(fs.readFileSync(path.join(DIR, file), 'utf8')) as Workflow;
 const runs = (file: string) => Object.values(load(file).jobs).flatMap((job) => (job.steps ?? []).flatMap((s) => (s.run ? [s.run.trim()] : [])));
 
-test('the four workflows of the pipeline are there', () => {
-  expect(files).toEqual(expect.arrayContaining(['build.yml', 'deploy.yml', 'drift.yml', 'main.yml']));
+test('the workflows of the pipeline are there', () => {
+  expect(files).toEqual(expect.arrayContaining(['build.yml', 'deploy.yml', 'drift.yml', 'main.yml', 'nightly.yml']));
 });
 
 test.each(files)('%s passes the GitHub Actions workflow schema', (file) => {
@@ -40,22 +40,23 @@ test.each(files)('every run step of %s is one npm command naming a script of pac
   for (const run of runs(file)) {
     expect(run).toMatch(/^npm (ci|test|run [\w:-]+( -- .*)?)$/);
     expect(run).not.toMatch(/&&|\|\||[;|`\n]|\$\(/);
-    const script = /^npm run ([\w:-]+)/.exec(run)?.[1];
-    if (script) expect(scripts).toContain(script);
   }
+  const named = runs(file).flatMap((run) => /^npm run ([\w:-]+)/.exec(run)?.[1] ?? []);
+  expect(scripts).toEqual(expect.arrayContaining(named));
 });
 
 test('every reusable workflow a job calls exists', () => {
-  for (const file of files) {
-    for (const job of Object.values(load(file).jobs)) {
-      if (job.uses?.startsWith('./')) expect(fs.existsSync(path.join(REPO_ROOT, job.uses))).toBe(true);
-    }
-  }
+  const called = files.flatMap((file) => Object.values(load(file).jobs).flatMap((job) => (job.uses?.startsWith('./') ? [job.uses] : [])));
+  expect(called.filter((uses) => !fs.existsSync(path.join(REPO_ROOT, uses)))).toEqual([]);
 });
 
 test('the pipeline runs what the README promises: build tests and builds, main verifies, deploy applies and commits, drift detects', () => {
   expect(runs('build.yml')).toEqual(['npm ci', 'npm test', 'npm run ci -- build']);
   expect(runs('main.yml')).toEqual(expect.arrayContaining(['npm test', 'npm run verify', 'npm run ci -- build --env ${{ matrix.tier }}']));
+  // The integration tier runs after a merge, before the release test; the soak tier nightly.
+  expect(runs('main.yml').indexOf('npm run test:integration')).toBeGreaterThan(runs('main.yml').indexOf('npm test'));
+  expect(runs('main.yml').indexOf('npm run test:integration')).toBeLessThan(runs('main.yml').indexOf('npm run verify'));
+  expect(runs('nightly.yml')).toEqual(['npm ci', 'npm run test:soak']);
   expect(runs('deploy-environment.yml')).toEqual(
     expect.arrayContaining(['npm run apply -- --env ${{ inputs.environment }} --yes', 'npm run ci -- commit-applied --env ${{ inputs.environment }}']),
   );

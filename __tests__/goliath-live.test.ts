@@ -38,11 +38,7 @@ diff -u -N /tmp/LIVE-2871/v1.Namespace.payments /tmp/MERGED-2871/v1.Namespace.pa
 `;
 
 describe('Goliath against a live cluster', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bdda-live-'));
-  const calls = path.join(dir, 'kubectl-calls.log');
-  const kubectl = path.join(dir, 'kubectl');
   const env = loadEnvironment(REPO_ROOT, 'stg1');
-  const synth = writeLayerApps(env, path.join(dir, 'build'));
   const leaving = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'retired-team' } };
   const objects = new Map<string, string>();
   const backend = {
@@ -50,18 +46,27 @@ describe('Goliath against a live cluster', () => {
     putObject: async (key: string, body: string) => void objects.set(key, body),
     deleteObject: async (key: string) => void objects.delete(key),
   } as unknown as StateBackend;
-  const ctx: PlanContext = {
-    ws: { root: dir, buildDir: path.join(dir, 'build'), emulatorDir: path.join(dir, 'emulator') },
-    env,
-    synth,
-    target: { terraformEnv: {}, backend, freshEmulator: false, credentialsHint: '' },
-    progress: silentProgress,
-    timings: [],
-  };
+  // A scratch folder with the synthesized chart and the stand-in kubectl, made in beforeAll.
+  let dir: string;
+  let calls: string;
+  let synth: ReturnType<typeof writeLayerApps>;
+  let ctx: PlanContext;
   const engine = layerEngine(env, 'goliath') as KubectlGoliathEngine;
   const saved = process.env.KUBECTL_BINARY;
 
   beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bdda-live-'));
+    calls = path.join(dir, 'kubectl-calls.log');
+    const kubectl = path.join(dir, 'kubectl');
+    synth = writeLayerApps(env, path.join(dir, 'build'));
+    ctx = {
+      ws: { root: dir, buildDir: path.join(dir, 'build'), emulatorDir: path.join(dir, 'emulator') },
+      env,
+      synth,
+      target: { terraformEnv: {}, backend, freshEmulator: false, credentialsHint: '' },
+      progress: silentProgress,
+      timings: [],
+    };
     fs.writeFileSync(path.join(dir, 'diff.txt'), KUBECTL_DIFF);
     fs.writeFileSync(
       kubectl,
@@ -90,7 +95,7 @@ describe('Goliath against a live cluster', () => {
 
   afterAll(() => {
     process.env.KUBECTL_BINARY = saved;
-    fs.rmSync(dir, { recursive: true, force: true });
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   test('plan: a server-side kubectl diff, made repeatable, plus the objects that left the chart', async () => {
@@ -156,7 +161,7 @@ describe('Goliath against a live cluster', () => {
 
   test('a failing kubectl diff is an error, not an empty diff', async () => {
     fs.writeFileSync(path.join(dir, 'diff.txt'), '');
-    fs.writeFileSync(kubectl, '#!/bin/sh\necho "error: You must be logged in to the server (Unauthorized)" >&2\nexit 2\n', { mode: 0o755 });
+    fs.writeFileSync(path.join(dir, 'kubectl'), '#!/bin/sh\necho "error: You must be logged in to the server (Unauthorized)" >&2\nexit 2\n', { mode: 0o755 });
     await expect(engine.diff(ctx, undefined)).rejects.toThrow(/kubectl diff against staging-stg1 failed: error: You must be logged in/);
   });
 });

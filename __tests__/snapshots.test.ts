@@ -10,11 +10,13 @@ import { writeLayerApps } from '../bdda/workflow/synth-apps';
 import { manifestFile, terraformDir } from '../bdda/workflow/synth-output';
 import { REPO_ROOT } from './support/scratch';
 
-const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bdda-snapshots-'));
-afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
+let out: string;
+beforeAll(() => (out = fs.mkdtempSync(path.join(os.tmpdir(), 'bdda-snapshots-'))));
+afterAll(() => out && fs.rmSync(out, { recursive: true, force: true }));
 
 describe.each(listEnvironments(REPO_ROOT).map((ref) => ref.path))('%s', (envPath) => {
-  const synth = writeLayerApps(loadEnvironment(REPO_ROOT, envPath), path.join(out, envPath));
+  let synth: ReturnType<typeof writeLayerApps>;
+  beforeAll(() => (synth = writeLayerApps(loadEnvironment(REPO_ROOT, envPath), path.join(out, envPath))));
 
   test('FLAG', () => {
     expect(JSON.parse(fs.readFileSync(path.join(terraformDir(synth, 'flag'), 'cdk.tf.json'), 'utf8'))).toMatchSnapshot();

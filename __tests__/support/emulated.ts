@@ -10,11 +10,13 @@ import { EMULATOR_CREDENTIALS, emulatorAwsEnv } from '../../bdda/engines/aws-env
 import { tools } from '../../bdda/engines/tools';
 
 /**
- * A port per jest worker, away from the ports of the other suites and of the repo (4599).
- * `BDDA_TEST_PORT_OFFSET` shifts every suite's ports, so two test runs on one machine do not meet.
+ * A port of the suite's own: each suite passes a base of its own, 45000 to 45990 in steps of ten,
+ * and may use the ten ports from it (a proxy, a port held busy), so suites running side by side in
+ * jest's workers never meet. `BDDA_TEST_PORT_OFFSET` shifts every suite's ports, so two test runs
+ * on one machine do not meet either; the repository's own emulator (4599) is far below.
  */
-export function testEmulatorPort(base: number, perWorker = 1): number {
-  return base + Number(process.env.BDDA_TEST_PORT_OFFSET ?? 0) + Number(process.env.JEST_WORKER_ID ?? 0) * perWorker;
+export function testEmulatorPort(base: number): number {
+  return base + Number(process.env.BDDA_TEST_PORT_OFFSET ?? 0);
 }
 
 /**

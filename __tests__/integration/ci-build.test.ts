@@ -5,18 +5,18 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ciBuild } from '../bdda/ci/build';
-import { buildRef } from '../bdda/ci/ci-vars';
-import { Git } from '../bdda/ci/git';
-import { emulatorEndpoint, stopEmulator } from '../bdda/engines/emulator';
-import { StateBackend } from '../bdda/state/state-backend';
-import { silentProgress } from '../bdda/support/progress';
-import { workspace } from '../bdda/support/workspace';
-import { captureConsole, restoreEnv, runCli } from './support/cli-harness';
-import { testEmulatorPort } from './support/emulated';
-import { git, type GitSandbox, makeGitSandbox } from './support/git-remote';
+import { ciBuild } from '../../bdda/ci/build';
+import { buildRef } from '../../bdda/ci/ci-vars';
+import { Git } from '../../bdda/ci/git';
+import { emulatorEndpoint, stopEmulator } from '../../bdda/engines/emulator';
+import { StateBackend } from '../../bdda/state/state-backend';
+import { silentProgress } from '../../bdda/support/progress';
+import { workspace } from '../../bdda/support/workspace';
+import { captureConsole, restoreEnv, runCli } from '../support/cli-harness';
+import { testEmulatorPort } from '../support/emulated';
+import { git, type GitSandbox, makeGitSandbox } from '../support/git-remote';
 
-const PORT = testEmulatorPort(45900);
+const PORT = testEmulatorPort(45700);
 const BOT_EMAIL = 'bdda-bot@users.noreply.github.com';
 const DEV2_DIFF = ['environments/dev/dev2/changes.json', 'environments/dev/dev2/changes.txt'];
 

@@ -7,17 +7,17 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { loadEnvironment } from '../config/load';
-import { emulatorEndpoint, stopEmulator } from '../bdda/engines/emulator';
-import { currentDeployment } from '../bdda/ledger/records';
-import { StateBackend } from '../bdda/state/state-backend';
-import { captureConsole, runCliAs } from './support/cli-harness';
-import { testEmulatorPort } from './support/emulated';
-import { emulatedSuite } from './support/emulated-suite';
-import { commitAll, git } from './support/git-scratch';
-import { editFile, REPO_ROOT, removeScratch, snapshotTree } from './support/scratch';
+import { loadEnvironment } from '../../config/load';
+import { emulatorEndpoint, stopEmulator } from '../../bdda/engines/emulator';
+import { currentDeployment } from '../../bdda/ledger/records';
+import { StateBackend } from '../../bdda/state/state-backend';
+import { captureConsole, runCliAs } from '../support/cli-harness';
+import { testEmulatorPort } from '../support/emulated';
+import { emulatedSuite } from '../support/emulated-suite';
+import { commitAll, git } from '../support/git-scratch';
+import { editFile, REPO_ROOT, removeScratch, snapshotTree } from '../support/scratch';
 
-const PORT = testEmulatorPort(45930);
+const PORT = testEmulatorPort(45730);
 const DEV2 = 'dev/dev2';
 
 let mainSha: string;
@@ -113,7 +113,7 @@ describe('sync dev2 with main, from a branch', () => {
 });
 
 describe("in a checkout of the repository itself, sync deploys with the ref's own code", () => {
-  const port = testEmulatorPort(45940);
+  const port = testEmulatorPort(45740);
   let full: string;
   let fullBackend: StateBackend;
   let refSha: string;

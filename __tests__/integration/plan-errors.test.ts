@@ -6,12 +6,12 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { stopEmulator } from '../bdda/engines/emulator';
-import { workspace } from '../bdda/support/workspace';
-import { captureConsole, runCli } from './support/cli-harness';
-import { occupyPort } from './support/busy-port';
-import { testEmulatorPort } from './support/emulated';
-import { makeScratch, removeScratch, snapshotTree } from './support/scratch';
+import { stopEmulator } from '../../bdda/engines/emulator';
+import { workspace } from '../../bdda/support/workspace';
+import { captureConsole, runCli } from '../support/cli-harness';
+import { occupyPort } from '../support/busy-port';
+import { testEmulatorPort } from '../support/emulated';
+import { makeScratch, removeScratch, snapshotTree } from '../support/scratch';
 
 const PORT = testEmulatorPort(45200);
 

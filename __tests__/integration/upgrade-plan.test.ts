@@ -3,13 +3,13 @@
  * terraform against a private emulator. dev/dev3 is deployed on 1.34, then its config moves to
  * 1.35 and the plan of that bump is read from changes.json.
  */
-import { readChanges } from '../bdda/diff/changes';
-import { captureConsole, runCli } from './support/cli-harness';
-import { testEmulatorPort } from './support/emulated';
-import { emulatedSuite } from './support/emulated-suite';
-import { editFile } from './support/scratch';
+import { readChanges } from '../../bdda/diff/changes';
+import { captureConsole, runCli } from '../support/cli-harness';
+import { testEmulatorPort } from '../support/emulated';
+import { emulatedSuite } from '../support/emulated-suite';
+import { editFile } from '../support/scratch';
 
-const PORT = testEmulatorPort(45960);
+const PORT = testEmulatorPort(45790);
 const DEV3 = 'dev/dev3';
 const DEV3_YAML = `environments/${DEV3}/env.yaml`;
 

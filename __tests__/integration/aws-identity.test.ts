@@ -9,12 +9,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { EMULATOR_CREDENTIALS } from '../bdda/engines/aws-env';
-import { loadEnvironment } from '../config/load';
-import { emulatorEndpoint, ensureEmulator, stopEmulator } from '../bdda/engines/emulator';
-import { captureConsole, runCli } from './support/cli-harness';
-import { testEmulatorPort } from './support/emulated';
-import { makeScratch, removeScratch, snapshotTree } from './support/scratch';
+import { EMULATOR_CREDENTIALS } from '../../bdda/engines/aws-env';
+import { loadEnvironment } from '../../config/load';
+import { emulatorEndpoint, ensureEmulator, stopEmulator } from '../../bdda/engines/emulator';
+import { captureConsole, runCli } from '../support/cli-harness';
+import { testEmulatorPort } from '../support/emulated';
+import { makeScratch, removeScratch, snapshotTree } from '../support/scratch';
 
 const PORT = testEmulatorPort(45750);
 const ENDPOINT = emulatorEndpoint(PORT);
@@ -88,11 +88,18 @@ describe('a real environment checks the caller account before touching AWS', () 
 
   test("a web identity of the environment's own account passes the check and the command goes on to the state bucket", async () => {
     process.env.AWS_ROLE_ARN = `arn:aws:iam::${US1_ACCOUNT}:role/acme-deploy`;
-    await runCli(captured, 'plan', '--env', US1);
+    const code = await runCli(captured, 'plan', '--env', US1);
     const message = captured.errors.join('\n');
     expect(message).not.toMatch(/belong to account|No AWS credentials were found|refused the credentials/);
     // Past the check, the workflow created the state bucket, with the assumed role's credentials.
     expect(await bucketExists(loadEnvironment(root, US1).config.backend.bucket)).toBe(true);
+    // and started terraform. Terraform's own credential chain gets no credentials for the web
+    // identity here, so its init is where this plan stops, with the hint naming the account.
+    expect(captured.logs.join('\n')).toMatch(/\[prod\/us1\] FLAG +init/);
+    expect(code).toBe(1);
+    expect(message).toMatch(
+      /^Error: terraform init in \S+\/prod\/us1\/stacks\/flag found no valid AWS credentials\. Environment prod\/us1 runs in AWS account 345678901234/,
+    );
   }, 180_000);
 
   test('no credentials at all gives the hint naming the account', async () => {

@@ -12,16 +12,16 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { currentPointerKey, type DeploymentRecord, listDeployments, readPointer } from '../bdda/ledger/records';
-import { captureConsole, restoreEnv, runCliAs } from './support/cli-harness';
-import { testEmulatorPort } from './support/emulated';
-import { emulatedSuite } from './support/emulated-suite';
-import { commitAll, git } from './support/git-scratch';
-import { editFile } from './support/scratch';
+import { currentPointerKey, type DeploymentRecord, listDeployments, readPointer } from '../../bdda/ledger/records';
+import { captureConsole, restoreEnv, runCliAs } from '../support/cli-harness';
+import { testEmulatorPort } from '../support/emulated';
+import { emulatedSuite } from '../support/emulated-suite';
+import { commitAll, git } from '../support/git-scratch';
+import { editFile } from '../support/scratch';
 
-const PORT = testEmulatorPort(45910);
+const PORT = testEmulatorPort(45720);
 const DEV2 = 'dev/dev2';
-const FAILING_TERRAFORM = path.join(__dirname, 'support', 'failing-terraform.js');
+const FAILING_TERRAFORM = path.join(__dirname, '..', 'support', 'failing-terraform.js');
 
 const suite = emulatedSuite({ port: PORT, env: DEV2, git: true, restore: ['BDDA_USER', 'TERRAFORM_BINARY', 'FAIL_TF_APPLY_IN'] });
 const captured = captureConsole();

@@ -8,29 +8,34 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import pLimit from 'p-limit';
-import { listEnvironments, loadEnvironment } from '../config/load';
-import { writeLayerApps } from '../bdda/workflow/synth-apps';
-import { terraformDir } from '../bdda/workflow/synth-output';
-import { tools, writeTerraformCliConfig } from '../bdda/engines/tools';
-import { REPO_ROOT } from './support/scratch';
+import { listEnvironments, loadEnvironment } from '../../config/load';
+import { writeLayerApps } from '../../bdda/workflow/synth-apps';
+import { terraformDir } from '../../bdda/workflow/synth-output';
+import { tools, writeTerraformCliConfig } from '../../bdda/engines/tools';
+import { REPO_ROOT } from '../support/scratch';
 
 const run = promisify(execFile);
 
-describe('terraform validate', () => {
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bdda-validate-'));
-  const cliConfig = writeTerraformCliConfig(out, tools().providerMirror);
-  const env = { ...process.env, TF_CLI_CONFIG_FILE: cliConfig, CHECKPOINT_DISABLE: '1', TF_IN_AUTOMATION: '1' };
-  const dirs = listEnvironments(REPO_ROOT).flatMap((ref) => {
-    const synth = writeLayerApps(loadEnvironment(REPO_ROOT, ref.path), path.join(out, ref.path));
-    return [
-      [`${ref.path} flag`, terraformDir(synth, 'flag')],
-      [`${ref.path} karr`, terraformDir(synth, 'karr')],
-    ] as const;
-  });
-  const results = new Map<string, Promise<string>>();
-  const limit = pLimit(2);
+/** Each shipped environment's terraform stacks, named as the tests are. */
+const stacks = listEnvironments(REPO_ROOT).flatMap((ref) => [`${ref.path} flag`, `${ref.path} karr`]);
 
+describe('terraform validate', () => {
+  let out: string;
+  let cliConfig: string;
+  const dirs = new Map<string, string>();
+  const results = new Map<string, Promise<string>>();
+
+  // Synthesized and validated once for the whole file, two stacks at a time; each test awaits its own.
   beforeAll(() => {
+    out = fs.mkdtempSync(path.join(os.tmpdir(), 'bdda-validate-'));
+    cliConfig = writeTerraformCliConfig(out, tools().providerMirror);
+    const env = { ...process.env, TF_CLI_CONFIG_FILE: cliConfig, CHECKPOINT_DISABLE: '1', TF_IN_AUTOMATION: '1' };
+    for (const ref of listEnvironments(REPO_ROOT)) {
+      const synth = writeLayerApps(loadEnvironment(REPO_ROOT, ref.path), path.join(out, ref.path));
+      dirs.set(`${ref.path} flag`, terraformDir(synth, 'flag'));
+      dirs.set(`${ref.path} karr`, terraformDir(synth, 'karr'));
+    }
+    const limit = pLimit(2);
     for (const [name, dir] of dirs) {
       results.set(
         name,
@@ -45,7 +50,11 @@ describe('terraform validate', () => {
     }
   });
 
-  afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
+  // Every validation has ended (a test that failed early does not wait for its own) before the folder goes.
+  afterAll(async () => {
+    await Promise.allSettled(results.values());
+    if (out) fs.rmSync(out, { recursive: true, force: true });
+  });
 
   test('the CLI config installs providers from the mirror only', () => {
     const text = fs.readFileSync(cliConfig, 'utf8');
@@ -54,7 +63,7 @@ describe('terraform validate', () => {
     expect(text).not.toMatch(/direct\s*\{/);
   });
 
-  test.each(dirs)('%s is valid', async (name, dir) => {
+  test.each(stacks)('%s is valid', async (name) => {
     const report = JSON.parse(await (results.get(name) as Promise<string>)) as {
       valid: boolean;
       error_count: number;
@@ -63,7 +72,7 @@ describe('terraform validate', () => {
     expect(report.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.summary}: ${d.detail ?? ''}`)).toEqual([]);
     expect(report.valid).toBe(true);
     // The provider really came from the mirror: terraform links the mirrored binary in.
-    const installed = path.join(dir, '.terraform', 'providers', 'registry.terraform.io', 'hashicorp', 'aws', '5.100.0');
+    const installed = path.join(dirs.get(name) as string, '.terraform', 'providers', 'registry.terraform.io', 'hashicorp', 'aws', '5.100.0');
     expect(fs.existsSync(installed)).toBe(true);
   });
 });

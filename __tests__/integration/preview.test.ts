@@ -19,20 +19,20 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
-import { EMULATOR_CREDENTIALS } from '../bdda/engines/aws-env';
-import { readChanges } from '../bdda/diff/changes';
-import { currentDeployment } from '../bdda/ledger/records';
-import { loadEnvironment } from '../config/load';
-import { changedOutputs } from '../bdda/workflow/downstream';
-import { downstreamOf } from '../bdda/layers/index';
-import { emulatorEndpoint } from '../bdda/engines/emulator';
-import type { Layer } from '../config/naming';
-import { captureConsole, restoreEnv, runCli } from './support/cli-harness';
-import { testEmulatorPort } from './support/emulated';
-import { emulatedSuite } from './support/emulated-suite';
-import { editFile } from './support/scratch';
+import { EMULATOR_CREDENTIALS } from '../../bdda/engines/aws-env';
+import { readChanges } from '../../bdda/diff/changes';
+import { currentDeployment } from '../../bdda/ledger/records';
+import { loadEnvironment } from '../../config/load';
+import { changedOutputs } from '../../bdda/workflow/downstream';
+import { downstreamOf } from '../../bdda/layers/index';
+import { emulatorEndpoint } from '../../bdda/engines/emulator';
+import type { Layer } from '../../config/naming';
+import { captureConsole, restoreEnv, runCli } from '../support/cli-harness';
+import { testEmulatorPort } from '../support/emulated';
+import { emulatedSuite } from '../support/emulated-suite';
+import { editFile } from '../support/scratch';
 
-const PORT = testEmulatorPort(45850);
+const PORT = testEmulatorPort(45780);
 const ENDPOINT = emulatorEndpoint(PORT);
 const DEV1 = 'dev/dev1';
 const DEV1_YAML = 'environments/dev/dev1/env.yaml';
@@ -206,7 +206,7 @@ describe('whole-cake previews on dev1', () => {
     const flagBefore = await state('flag');
 
     const drift = {
-      TERRAFORM_BINARY: path.join(__dirname, 'support', 'drifting-terraform.js'),
+      TERRAFORM_BINARY: path.join(__dirname, '..', 'support', 'drifting-terraform.js'),
       DRIFT_ROLE: 'dev-dev1-irsa-ebs-csi-driver',
       DRIFT_POLICY_ARN: 'arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy',
     };
@@ -269,7 +269,7 @@ describe('when no preview can be made', () => {
   test('KARR waits for FLAG to be applied and its section says why; nothing of the preview remains', async () => {
     // A FLAG change whether dev1 is deployed or not (this test can run alone).
     fs.appendFileSync(path.join(suite.root, DEV1_YAML), 'tags:\n  cost-centre: platform-previews\n');
-    const failingPreview = { TERRAFORM_BINARY: path.join(__dirname, 'support', 'failing-terraform.js'), FAIL_TF_PLAN_IN: 'stacks/karr.preview' };
+    const failingPreview = { TERRAFORM_BINARY: path.join(__dirname, '..', 'support', 'failing-terraform.js'), FAIL_TF_PLAN_IN: 'stacks/karr.preview' };
     await expectRunWith(failingPreview, 0, 'plan', '--env', DEV1);
     const layers = reviewedLayers();
     expect(layers.flag?.status).toBe('changes');

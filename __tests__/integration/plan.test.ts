@@ -6,14 +6,14 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { type ChangesRecord, readChanges } from '../bdda/diff/changes';
-import { sha256 } from '../bdda/support/digest';
-import { loadEnvironment } from '../config/load';
-import { emulatorEndpoint, stopEmulator } from '../bdda/engines/emulator';
-import { StateBackend } from '../bdda/state/state-backend';
-import { captureConsole, restoreEnv, runCli } from './support/cli-harness';
-import { applySavedPlan, holdTerraformLock, testEmulatorPort } from './support/emulated';
-import { editFile, makeScratch, removeScratch, snapshotTree } from './support/scratch';
+import { type ChangesRecord, readChanges } from '../../bdda/diff/changes';
+import { sha256 } from '../../bdda/support/digest';
+import { loadEnvironment } from '../../config/load';
+import { emulatorEndpoint, stopEmulator } from '../../bdda/engines/emulator';
+import { StateBackend } from '../../bdda/state/state-backend';
+import { captureConsole, restoreEnv, runCli } from '../support/cli-harness';
+import { applySavedPlan, holdTerraformLock, testEmulatorPort } from '../support/emulated';
+import { editFile, makeScratch, removeScratch, snapshotTree } from '../support/scratch';
 
 const PORT = testEmulatorPort(45600);
 const ENDPOINT = emulatorEndpoint(PORT);
