@@ -4,9 +4,10 @@
  *
  * - dev/dev1 is planned once and serves the refusals (hand-edited and stale diffs): nothing of it
  *   is ever deployed, so any state object appearing would mean a refused apply applied something.
- * - dev/dev2 goes the whole way: plan, two applies at once (one refused by the apply lock), an
- *   apply interrupted with SIGINT during KARR, one killed with SIGKILL (its lock broken with
- *   `unlock`), convergence to "in sync", and finally destroy.
+ * - dev/dev2 goes the whole way: plan, two applies at once (one refused by the apply lock), a
+ *   terraform state lock left behind (broken with `unlock`), convergence to "in sync", and finally
+ *   destroy. Applies interrupted with SIGINT or killed with SIGKILL are the soak tier's
+ *   (soak/interrupted-apply.test.ts).
  * - prod/us1 (protected) is only ever refused, in a second scratch root that is a git repository;
  *   those refusals happen before any AWS call, so no credentials are needed.
  */
@@ -19,7 +20,7 @@ import { loadEnvironment } from '../../config/load';
 import { emulatorEndpoint, stopEmulator } from '../../bdda/engines/emulator';
 import type { Layer } from '../../config/naming';
 import { StateBackend } from '../../bdda/state/state-backend';
-import { type CliProcess, killGroup, spawnCli, writeReviewedDiff } from '../support/apply-harness';
+import { type CliProcess, killGroup, writeReviewedDiff } from '../support/apply-harness';
 import { main } from '../../bdda/cli';
 import { captureConsole, restoreEnv, runCli } from '../support/cli-harness';
 import { holdTerraformLock, testEmulatorPort } from '../support/emulated';
@@ -304,12 +305,12 @@ describe('a refused apply applies nothing (dev/dev1)', () => {
   });
 });
 
-describe('dev/dev2 from nothing to deployed, through concurrent and interrupted applies, to destroyed', () => {
+describe('dev/dev2 from nothing to deployed, through concurrent applies and a stale state lock, to destroyed', () => {
   const DEV2 = 'dev/dev2';
   const holder = `${os.userInfo().username}@${os.hostname()}`;
 
   // dev2 asks for a review of each layer's real plan (`review: per-layer`), so that an apply stops
-  // after FLAG with KARR's real diff: the concurrency, interrupt and lock tests act on that round.
+  // after FLAG with KARR's real diff: the concurrency and lock tests act on that round.
   beforeAll(() => fs.appendFileSync(path.join(root, 'environments', DEV2, 'env.yaml'), 'review: per-layer\n'));
 
   test('plan: FLAG creates, KARR is previewed against FLAG, GOLIATH adds', async () => {
@@ -352,68 +353,7 @@ describe('dev/dev2 from nothing to deployed, through concurrent and interrupted 
     expect(logText()).not.toMatch(/KARR\s+applying/);
   });
 
-  test('an apply interrupted (SIGINT to its process group) during KARR: terraform gets one interrupt; it keeps the KARR and GOLIATH diffs and releases its lock', async () => {
-    const reviewed = diffFiles(DEV2);
-    const apply = spawnCli(root, PORT, ['apply', '--env', 'dev2']);
-    children.push(apply);
-    // Interrupted when no create of a uniquely named resource is in flight (the launch template
-    // is done, the KMS key is still being created): a create that SIGINT cuts short can leave an
-    // object in AWS that the state does not record, and the next apply then fails on its name.
-    await apply.waitFor(/KARR\s+applying[\s\S]*aws_launch_template\.\S+: Creation complete/);
-    // The whole process group, as a CI runner cancelling a job does: terraform (in a group of its
-    // own) must get one SIGINT, from the CLI, and let the operations in flight finish.
-    killGroup(apply, 'SIGINT');
-    const exit = await apply.exited;
-
-    expect(exit.code).toBe(130);
-    expect(apply.output()).toMatch(/execution halted|interrupt/i);
-    expect(apply.output()).not.toMatch(/Two interrupts received/);
-    expect(apply.output()).not.toMatch(/KARR\s+applied/);
-    expect(diffFiles(DEV2)).toEqual(reviewed);
-    const s = summaries(readTxt(DEV2));
-    expect(toAdd(s.KARR)).toBeGreaterThan(0);
-    expect(toAdd(s.GOLIATH)).toBeGreaterThan(0);
-    expect(await stateOf(DEV2, 'goliath')).toBeUndefined();
-    expect(await applyLockOf(DEV2)).toBeUndefined();
-  });
-
-  test('an apply killed (SIGKILL) keeps its apply lock; unlock refuses without --yes and breaks it with --yes', async () => {
-    // Re-plan first: the interrupted KARR apply may have created part of KARR.
-    await expectRun(0, 'plan', '--env', 'dev2');
-    const reviewed = diffFiles(DEV2);
-    expect(toAdd(summaries(reviewed.txt).KARR)).toBeGreaterThan(0);
-
-    const apply = spawnCli(root, PORT, ['apply', '--env', 'dev2']);
-    children.push(apply);
-    await apply.waitFor(/VERIFY\s+planning every layer again[\s\S]*KARR\s+init (reused|done)/);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    killGroup(apply, 'SIGKILL'); // the CLI and its terraform children, mid-verification
-    expect((await apply.exited).signal).toBe('SIGKILL');
-
-    const lock = await applyLockOf(DEV2);
-    expect(lock).toMatchObject({ who: holder, operation: `apply ${DEV2}`, pid: apply.child.pid });
-    expect(diffFiles(DEV2)).toEqual(reviewed);
-
-    // A new apply is refused while the dead run's lock stays.
-    await expectRun(1, 'apply', '--env', 'dev2');
-    expect(errorText()).toContain(`held by ${holder} (apply ${DEV2}, pid ${apply.child.pid}`);
-
-    await expectRun(1, 'unlock', '--env', 'dev2');
-    expect(errorText()).toContain(`pid ${apply.child.pid}`);
-    expect(errorText()).toContain(`npm run unlock -- --env ${DEV2} --yes`);
-    expect(await applyLockOf(DEV2)).toMatchObject({ pid: apply.child.pid });
-
-    await expectRun(0, 'unlock', '--env', 'dev2', '--yes');
-    expect(logText()).toContain(`Broke the apply lock, held by ${holder}`);
-    expect(await applyLockOf(DEV2)).toBeUndefined();
-    // terraform died with it, possibly holding its state locks: unlock broke those too.
-    expect(await terraformLocksOf(DEV2)).toEqual([]);
-
-    await expectRun(0, 'unlock', '--env', 'dev2', '--yes');
-    expect(logText()).toContain(`${DEV2} holds no locks`);
-  });
-
-  test('plan and apply converge after the interruptions (breaking any terraform state lock the killed run left); a final plan is in sync', async () => {
+  test('a terraform state lock left by a killed run is broken by unlock; plan and apply then converge, and a final plan is in sync', async () => {
     // A terraform state lock that a killed run left is broken by `unlock`, as plan's error says.
     await holdTerraformLock(ENDPOINT, {
       table: backend.lockTable,

@@ -4,22 +4,22 @@
  *
  * Terraform here is a stand-in (support/fake-terraform.js, through TERRAFORM_BINARY) that records
  * every signal it gets, so that the count is exact and the test fast; the emulator is real.
- * apply.test.ts interrupts the real terraform through the process group.
+ * interrupted-apply.test.ts interrupts the real terraform through the process group.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { loadEnvironment } from '../config/load';
-import { emulatorEndpoint, stopEmulator } from '../bdda/engines/emulator';
-import { StateBackend } from '../bdda/state/state-backend';
-import { type CliProcess, killGroup, spawnCli, spawnWatched, writeReviewedDiff } from './support/apply-harness';
-import { restoreEnv } from './support/cli-harness';
-import { testEmulatorPort } from './support/emulated';
-import { makeScratch, REPO_ROOT, removeScratch } from './support/scratch';
+import { loadEnvironment } from '../../config/load';
+import { emulatorEndpoint, stopEmulator } from '../../bdda/engines/emulator';
+import { StateBackend } from '../../bdda/state/state-backend';
+import { type CliProcess, killGroup, spawnCli, spawnWatched, writeReviewedDiff } from '../support/apply-harness';
+import { restoreEnv } from '../support/cli-harness';
+import { testEmulatorPort } from '../support/emulated';
+import { makeScratch, REPO_ROOT, removeScratch } from '../support/scratch';
 
 const PORT = testEmulatorPort(45310);
 const ENV = 'dev/dev2';
-const FAKE_TERRAFORM = path.join(__dirname, 'support', 'fake-terraform.js');
+const FAKE_TERRAFORM = path.join(__dirname, '..', 'support', 'fake-terraform.js');
 
 let root: string;
 let backend: StateBackend;
