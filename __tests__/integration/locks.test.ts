@@ -192,7 +192,9 @@ describe.each([
 
   test('is broken with force-unlock and the plan retried once, saying so; no lock remains', async () => {
     expect(Boolean(backendOf(envPath).lockTable)).toBe(envPath === 'dev/dev1');
-    await expectRun(0, 'plan', '--env', leaf); // creates the bucket (and table), and synthesizes
+    // The bucket (and table) the lock goes in; the plan below synthesizes and plans for real.
+    await ensureEmulator(path.join(root, '.bdda', 'emulator'), { port: PORT });
+    await backendOf(envPath).ensure();
     // As terraform's resent lock request leaves it: our user@host, created after the run started.
     const lock = await writeTerraformLock(backendOf(envPath), ENDPOINT, {
       stateKey: naming(envPath).stateKey('flag'),
