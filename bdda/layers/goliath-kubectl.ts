@@ -10,7 +10,6 @@ import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { BddaError } from '../../config/errors';
 import type { Layer } from '../../config/naming';
-import { parsePatch } from 'diff';
 import { type LayerPlan, layerPlan } from '../diff/changes';
 import { diffManifests, type K8sObject, kubectlDiffName, objectAddress, objectChange, parseManifests } from '../diff/kubernetes-diff';
 import { FIELD_MANAGER, kubectlVersion, normalizeKubectlDiff, runKubectl, writeKubeconfig } from '../engines/kubectl';
@@ -59,10 +58,11 @@ export class KubectlGoliathEngine implements LayerEngine {
     const wanted = new Set(desired.map(objectAddress));
     const leaving = [...recordedObjects.values()].filter((o) => !wanted.has(objectAddress(o)));
     const deletions = leaving.length ? diffManifests(leaving.map((o) => stringify(o)).join('---\n'), '') : undefined;
-    // kubectl diffs each object the cluster would change, live against merged; an object whose
-    // live side is empty does not exist yet. Before is the recorded object, after the chart's.
-    const changed = parsePatch(body)
-      .map((file) => ({ object: byDiffName.get(file.newFileName?.replace(/^merged\//, '') ?? ''), live: file.hunks.some((h) => h.oldLines > 0) }))
+    // kubectl diffs each object the cluster would change, live against merged, from its +++ line;
+    // a first hunk from line 0 means the live side is empty: the object does not exist yet.
+    // Before is the recorded object, after the chart's.
+    const changed = [...body.matchAll(/^\+\+\+ merged\/(\S+)\n@@ -(\d+)/gm)]
+      .map((m) => ({ object: byDiffName.get(m[1]), live: m[2] !== '0' }))
       .filter((d): d is { object: K8sObject; live: boolean } => d.object !== undefined)
       .map(({ object, live }) => objectChange(live ? 'update' : 'create', recordedObjects.get(objectAddress(object)), object));
     const changes = [...changed, ...(deletions?.plan.changes ?? [])].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
