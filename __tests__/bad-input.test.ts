@@ -296,6 +296,18 @@ const cases: BadInput[] = [
     expected: [`${JSON_FILE} is not a diff record that plan writes (digest:`],
   },
   {
+    name: 'changes.json written by an older bdda, without typed plans',
+    args: ['apply', '--env', 'dev2'],
+    edit: (r) => editJson(r, (j) => ({ ...j, formatVersion: 1 })),
+    expected: [`${JSON_FILE} was written by an older bdda (format 1;`, 'Run plan again with this bdda'],
+  },
+  {
+    name: 'changes.json with a layer whose typed plan is missing',
+    args: ['apply', '--env', 'dev2'],
+    edit: (r) => editJson(r, (j) => ({ ...j, layers: [{ ...(j.layers as object[])[0], plan: undefined }] })),
+    expected: [`${JSON_FILE} is not a diff record that plan writes (layers.0.plan:`],
+  },
+  {
     name: 'changes.json that is not JSON',
     args: ['apply', '--env', 'dev2'],
     edit: (r) => write(r, JSON_FILE, '{"formatVersion": 1,'),

@@ -6,15 +6,39 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ChangesRecord } from '../bdda/diff/changes';
 import { renderSummary, SUMMARY_MAX_CHARS, type SummaryEntry } from '../bdda/ci/summary';
+import { type ChangeAction, planActions, type ResourceChange } from '../bdda/diff/typed-plan';
 
 const GOLDEN = path.join(__dirname, 'fixtures', 'ci-summary.golden.md');
 
-function record(env: string, layers: Array<Pick<ChangesRecord['layers'][number], 'layer' | 'status' | 'summary' | 'actions' | 'counts'>>): ChangesRecord {
+interface LayerInput extends Pick<ChangesRecord['layers'][number], 'layer' | 'status' | 'summary' | 'counts'> {
+  /** Each address's action; a replacement may name the attributes that force it. */
+  readonly changes: Record<string, ChangeAction | [ChangeAction, ResourceChange['replacePaths']]>;
+}
+
+function record(env: string, layers: LayerInput[]): ChangesRecord {
   return {
-    formatVersion: 1,
+    formatVersion: 2,
     environment: env,
     tools: { terraform: '1.11.4' },
-    layers: layers.map((l) => ({ ...l, engine: 'terraform plan', digest: 'd' })),
+    layers: layers.map(({ changes, ...l }) => {
+      const plan = {
+        changes: Object.entries(changes).map(([address, given]) => {
+          const [action, replacePaths] = Array.isArray(given) ? given : [given];
+          return {
+            address,
+            type: address.split('.')[0],
+            name: address.split('.')[1] ?? address,
+            action,
+            before: null,
+            after: null,
+            ...(replacePaths ? { replacePaths } : {}),
+          };
+        }),
+        outputs: [],
+        drift: [],
+      };
+      return { ...l, plan, actions: planActions(plan), engine: 'terraform plan', digest: 'd' };
+    }),
     textDigest: 't',
     digest: 'r',
   };
@@ -26,7 +50,12 @@ const dev2 = record('dev/dev2', [
     status: 'changes',
     summary: 'FLAG: 1 to add, 1 to change, 2 to destroy.',
     counts: { add: 1, change: 1, destroy: 2 },
-    actions: { 'aws_subnet.public_0': 'update', 'aws_nat_gateway.nat_1': 'delete', 'aws_route_table.private': 'replace', 'aws_flow_log.vpc': 'create' },
+    changes: {
+      'aws_flow_log.vpc': 'create',
+      'aws_nat_gateway.nat_1': 'delete',
+      'aws_route_table.private': ['replace', [['vpc_id'], ['route', 0, 'cidr_block']]],
+      'aws_subnet.public_0': 'update',
+    },
   },
   // A preview (planned against FLAG's planned outputs): its replacement is listed with FLAG's.
   {
@@ -34,14 +63,14 @@ const dev2 = record('dev/dev2', [
     status: 'preview',
     summary: 'KARR: 1 to add, 0 to change, 1 to destroy (preview until FLAG is applied).',
     counts: { add: 1, change: 0, destroy: 1 },
-    actions: { 'aws_eks_node_group.general': 'replace' },
+    changes: { 'aws_eks_node_group.general': ['replace', [['subnet_ids']]] },
   },
   {
     layer: 'goliath',
     status: 'changes',
     summary: 'GOLIATH: 1 to add, 0 to change, 1 to delete.',
     counts: { add: 1, change: 0, delete: 1 },
-    actions: { 'v1/Namespace/search': 'delete', 'v1/Namespace/payments': 'create' },
+    changes: { 'v1 Namespace payments': 'create', 'v1 Namespace search': 'delete' },
   },
 ]);
 
@@ -51,7 +80,7 @@ const many = record('prod/eu1', [
     status: 'changes',
     summary: 'FLAG: 60 to add, 0 to change, 0 to destroy.',
     counts: { add: 60, change: 0, destroy: 0 },
-    actions: Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`aws_route.private_${String(i).padStart(2, '0')}`, 'create'])),
+    changes: Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`aws_route.private_${String(i).padStart(2, '0')}`, 'create' as const])),
   },
 ]);
 
@@ -61,7 +90,7 @@ const entries: SummaryEntry[] = [
   { env: 'prod/eu1', record: many, changesFile: 'environments/prod/eu1/changes.txt' },
 ];
 
-test("the summary matches the golden Markdown: counts per environment and layer, destroys and replacements first (a preview's among them), cut with a pointer to changes.txt", () => {
+test("the summary matches the golden Markdown: counts per environment and layer, destroys and replacements first (a preview's among them) with the attributes that force each replacement, cut with a pointer to changes.txt", () => {
   const markdown = renderSummary(entries, { branch: 'feature/x', commit: '1a2b3c4d5e6f', maxChars: 2500 });
   expect(markdown).toBe(fs.readFileSync(GOLDEN, 'utf8'));
   expect(markdown.length).toBeLessThanOrEqual(2500);
@@ -80,7 +109,7 @@ test('a diff of thousands of addresses stays under the comment limit, with the c
       status: 'changes',
       summary: 'FLAG: 5000 to add, 0 to change, 0 to destroy.',
       counts: { add: 5000, change: 0, destroy: 0 },
-      actions: Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`module.network.aws_route.a_rather_long_resource_name_${i}`, 'create'])),
+      changes: Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`module.network.aws_route.a_rather_long_resource_name_${i}`, 'create' as const])),
     },
   ]);
   const markdown = renderSummary([{ env: 'prod/us1', record: huge, changesFile: 'environments/prod/us1/changes.txt' }], { branch: 'main', commit: 'abcdef0' });

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { loadEnvironment } from '../config/load';
 import { parseManifests } from '../bdda/diff/kubernetes-diff';
+import { EMPTY_PLAN } from '../bdda/diff/typed-plan';
 import { KubectlGoliathEngine } from '../bdda/layers/goliath-kubectl';
 import { layerEngine } from '../bdda/layers/index';
 import type { PlanContext } from '../bdda/workflow/context';
@@ -111,6 +112,11 @@ describe('Goliath against a live cluster', () => {
       'v1 Namespace retired-team': 'delete',
     });
     expect(plan.summary).toBe('GOLIATH: 1 to add, 1 to change, 1 to delete.');
+    // Before is what the last apply recorded, after what the chart holds now.
+    const quota = plan.plan.changes.find((c) => c.address === 'v1 ResourceQuota payments/team-quota');
+    expect(quota?.before).toEqual(expect.objectContaining({ kind: 'ResourceQuota' }));
+    expect(quota?.after).toEqual(expect.objectContaining({ kind: 'ResourceQuota' }));
+    expect(plan.plan.changes.find((c) => c.action === 'delete')?.after).toBeNull();
   });
 
   test("a live environment plans Goliath with kubectl, waiting for KARR, and records kubectl's client version", async () => {
@@ -124,7 +130,7 @@ describe('Goliath against a live cluster', () => {
     const before = fs.existsSync(calls) ? fs.readFileSync(calls, 'utf8') : '';
     const upstream = {
       engine: karr,
-      plan: { layer: 'karr' as const, engine: 'terraform plan', status: 'changes' as const, body: '', summary: '', actions: {}, counts: {} },
+      plan: { layer: 'karr' as const, engine: 'terraform plan', status: 'changes' as const, body: '', plan: EMPTY_PLAN, summary: '', actions: {}, counts: {} },
       applied: false,
     };
     const preview = await engine.preview(ctx, upstream);

@@ -3,20 +3,24 @@
  * those. A previewed layer whose real plan had no changes leaves the diff without an apply.
  */
 import type { ChangesRecord } from '../bdda/diff/changes';
+import { EMPTY_PLAN } from '../bdda/diff/typed-plan';
 import { deployedLayers } from '../bdda/ledger/records';
+
+const COUNTS = { add: 1, change: 0, destroy: 0 };
 
 const layer = (name: 'flag' | 'karr' | 'goliath', status: 'changes' | 'preview', summary: string) => ({
   layer: name,
   engine: 'terraform plan',
   status,
   summary,
+  plan: EMPTY_PLAN,
   actions: {},
-  counts: {},
+  counts: COUNTS,
   digest: `digest-${name}`,
 });
 
 const reviewed: ChangesRecord = {
-  formatVersion: 1,
+  formatVersion: 2,
   environment: 'dev/dev2',
   tools: { terraform: '1.11.4' },
   layers: [
@@ -30,9 +34,15 @@ const reviewed: ChangesRecord = {
 
 test('a previewed layer that was applied is listed as reviewed by preview, with its reviewed summary and digest', () => {
   expect(deployedLayers(reviewed, new Set(['flag', 'karr', 'goliath']))).toEqual([
-    { layer: 'flag', summary: 'FLAG: 1 to add, 0 to change, 0 to destroy.', digest: 'digest-flag' },
-    { layer: 'karr', summary: 'KARR: 1 to add, 0 to change, 0 to destroy (preview until FLAG is applied).', digest: 'digest-karr', reviewed: 'preview' },
-    { layer: 'goliath', summary: 'GOLIATH: 1 to add, 0 to change, 0 to delete.', digest: 'digest-goliath' },
+    { layer: 'flag', summary: 'FLAG: 1 to add, 0 to change, 0 to destroy.', digest: 'digest-flag', counts: COUNTS },
+    {
+      layer: 'karr',
+      summary: 'KARR: 1 to add, 0 to change, 0 to destroy (preview until FLAG is applied).',
+      digest: 'digest-karr',
+      counts: COUNTS,
+      reviewed: 'preview',
+    },
+    { layer: 'goliath', summary: 'GOLIATH: 1 to add, 0 to change, 0 to delete.', digest: 'digest-goliath', counts: COUNTS },
   ]);
 });
 

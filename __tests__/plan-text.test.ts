@@ -1,5 +1,21 @@
-/** Reading terraform's plan text: what is kept for review, the counts and each address's action. */
-import { deprecationWarnings, planActions, planCounts, reviewablePlanText } from '../bdda/diff/plan-text';
+/**
+ * Terraform's plan text is kept for people: what changes.txt shows of it. The counts and each
+ * address's action come from the same plan as data (`show -json`), never from this text.
+ */
+import { deprecationWarnings, reviewablePlanText } from '../bdda/diff/plan-text';
+import { parsePlanJson, typedPlanOf } from '../bdda/diff/terraform-plan-json';
+import { planActions, planCounts } from '../bdda/diff/typed-plan';
+
+/** The `show -json` of a plan making `actions` (terraform's lists), each resource otherwise empty. */
+function shown(actions: Record<string, string[]>): ReturnType<typeof typedPlanOf> {
+  const resourceChanges = Object.entries(actions).map(([address, list]) => ({
+    address,
+    type: address.split('.')[0],
+    name: address.split('.')[1],
+    change: { actions: list, before: list[0] === 'create' ? null : {}, after: list.includes('create') || list[0] === 'update' ? {} : null },
+  }));
+  return typedPlanOf(parsePlanJson({ format_version: '1.2', resource_changes: resourceChanges }, 'test.tfplan'));
+}
 
 const STDOUT = `data.terraform_remote_state.flag: Reading...
 data.terraform_remote_state.flag: Read complete after 0s
@@ -52,17 +68,30 @@ describe('terraform plan text', () => {
     expect(text).toContain('~ retention_in_days = 7 -> 14');
   });
 
-  test('counts come from the Plan: line', () => {
-    expect(planCounts(text)).toEqual({ add: 2, change: 1, destroy: 2 });
-    expect(planCounts('No changes. Your infrastructure matches the configuration.')).toEqual({ add: 0, change: 0, destroy: 0 });
+  // The same plan as data: what the Plan: line says, from the typed plan.
+  const SAME_PLAN = {
+    'aws_cloudwatch_log_group.flow-log-group': ['update'],
+    'aws_eip.nat': ['delete', 'create'],
+    'aws_subnet.old': ['delete'],
+    'aws_subnet.new': ['create'],
+  };
+
+  test("the counts are terraform's Plan: line, from the plan as data", () => {
+    expect(text).toContain('Plan: 2 to add, 1 to change, 2 to destroy.');
+    expect(planCounts(shown(SAME_PLAN), 'destroy')).toEqual({ add: 2, change: 1, destroy: 2 });
+    expect(planCounts(shown({}), 'destroy')).toEqual({ add: 0, change: 0, destroy: 0 });
   });
 
-  test('each address gets its action', () => {
-    expect(planActions(text)).toEqual({
+  test('each address gets its action, a create-before-destroy replacement too', () => {
+    expect(planActions(shown(SAME_PLAN))).toEqual({
       'aws_cloudwatch_log_group.flow-log-group': 'update',
       'aws_eip.nat': 'replace',
-      'aws_subnet.old': 'delete',
       'aws_subnet.new': 'create',
+      'aws_subnet.old': 'delete',
+    });
+    expect(planActions(shown({ 'aws_eip.nat': ['create', 'delete'], 'data.aws_ami.x': ['read'] }))).toEqual({
+      'aws_eip.nat': 'replace',
+      'data.aws_ami.x': 'read',
     });
   });
 });
@@ -107,7 +136,7 @@ describe('deprecation warnings in plan text', () => {
     expect(text).toContain('Warning: Value for undeclared variable');
     expect(text).toContain('The root module does not declare a variable named "x".');
     expect(text).toContain('Plan: 1 to add, 0 to change, 0 to destroy.');
-    expect(planActions(text)).toEqual({ 'aws_eks_cluster.cluster': 'create' });
+    expect(text).toContain('# aws_eks_cluster.cluster will be created');
   });
 
   test('are given one line each, with the title and the explanation but not the source lines', () => {

@@ -1,9 +1,11 @@
 /**
- * The safety core of previews, without terraform: placeholders in and out of plan text, and the
- * comparison that decides whether a real plan may be applied on the strength of a reviewed preview.
+ * The safety core of previews, without terraform: placeholders for the unknown parts of planned
+ * outputs, and the comparison of typed plans that decides whether a real plan may be applied on
+ * the strength of a reviewed preview.
  */
-import { asPlaceholders, comparablePlanText, placeholder, placeholderValues, previewOutputs, renderPlaceholders } from '../bdda/diff/placeholders';
-import { actionDifference, textDifference } from '../bdda/diff/preview-match';
+import { placeholder, placeholderValues, previewOutputs, renderPlaceholders } from '../bdda/diff/placeholders';
+import { actionDifference, valueDifference } from '../bdda/diff/preview-match';
+import type { ResourceChange, TypedPlan } from '../bdda/diff/typed-plan';
 import { heldProgress } from '../bdda/support/progress';
 
 const PRIVATE_1 = placeholder('flag', 'private_subnet_ids[1]');
@@ -30,7 +32,7 @@ describe('placeholders for the unknown parts of planned outputs', () => {
     );
   });
 
-  test("once FLAG is applied, each placeholder's real value is found in FLAG's outputs, and only whole tokens are written back", () => {
+  test("once FLAG is applied, each placeholder's real value is found in FLAG's outputs; a part that is gone has none", () => {
     const values = placeholderValues('flag', ['vpc_id', 'private_subnet_ids[1]', 'gone[0]'], {
       vpc_id: { value: 'vpc-1' },
       private_subnet_ids: { value: ['subnet-1', 'subnet-2'] },
@@ -39,69 +41,89 @@ describe('placeholders for the unknown parts of planned outputs', () => {
       [placeholder('flag', 'vpc_id'), 'vpc-1'],
       [PRIVATE_1, 'subnet-2'],
     ]);
-    expect(asPlaceholders('"subnet-2", "subnet-20", "vpc-1"', values)).toBe(`"${PRIVATE_1}", "subnet-20", "${placeholder('flag', 'vpc_id')}"`);
-  });
-
-  test('runs of list elements holding a placeholder are sorted, since terraform orders a set by value; other runs keep their order', () => {
-    const text = [
-      '  ~ subnet_ids = [',
-      '      + "b",',
-      '      + (known after FLAG is applied),',
-      '      + "a",',
-      '    ]',
-      '  + list = [',
-      '      + "z",',
-      '      + "y",',
-      '    ]',
-    ];
-    expect(comparablePlanText(text.join('\n')).split('\n')).toEqual([
-      '  ~ subnet_ids = [',
-      '      + "a",',
-      '      + "b",',
-      '      + (known after FLAG is applied),',
-      '    ]',
-      '  + list = [',
-      '      + "z",',
-      '      + "y",',
-      '    ]',
-    ]);
   });
 });
 
+/** A typed plan of one node group with these values after apply. */
+function nodeGroup(after: Record<string, unknown>, afterUnknown?: unknown, action: ResourceChange['action'] = 'replace'): TypedPlan {
+  const change: ResourceChange = {
+    address: 'aws_eks_node_group.general',
+    type: 'aws_eks_node_group',
+    name: 'general',
+    action,
+    before: {},
+    after,
+    ...(afterUnknown ? { afterUnknown } : {}),
+  };
+  return { changes: [change], outputs: [], drift: [] };
+}
+
 describe('whether a real plan is the reviewed preview', () => {
-  const preview = [
-    '  # aws_eks_node_group.general must be replaced',
-    '      ~ subnet_ids = [',
-    '          + (known after FLAG is applied),',
-    '          + "subnet-1",',
-    '        ]',
-  ].join('\n');
-  const values = new Map([[PRIVATE_1, 'subnet-9']]);
+  const VPC = placeholder('flag', 'vpc_id');
+  const preview = nodeGroup({ subnet_ids: [PRIVATE_1, 'subnet-1'], tags: { vpc: `nodes-of-${VPC}` }, scaling: { min: 1 } }, { arn: true });
+  const values = new Map([
+    [PRIVATE_1, 'subnet-9'],
+    [VPC, 'vpc-7'],
+  ]);
 
-  test('the same plan with the real id where the placeholder stood matches, whatever order the set puts it in', () => {
-    const real = [
-      '  # aws_eks_node_group.general must be replaced',
-      '      ~ subnet_ids = [',
-      '          + "subnet-1",',
-      '          + "subnet-9",',
-      '        ]',
-    ].join('\n');
-    expect(textDifference(preview, real, values, 'FLAG')).toBeUndefined();
+  test('the same values with the real id where each placeholder stood match, whatever order the set puts them in', () => {
+    const real = nodeGroup({ subnet_ids: ['subnet-1', 'subnet-9'], tags: { vpc: 'nodes-of-vpc-7' }, scaling: { min: 1 } }, { arn: true });
+    expect(valueDifference(preview, real, values)).toBeUndefined();
   });
 
-  test('a value the preview knew that differs is named with its line', () => {
-    const real = [
-      '  # aws_eks_node_group.general must be replaced',
-      '      ~ subnet_ids = [',
-      '          + "subnet-2",',
-      '          + "subnet-9",',
-      '        ]',
-    ].join('\n');
-    expect(textDifference(preview, real, values, 'FLAG')).toMatch(/^line \d+ of the plan reads "\+ "subnet-2"," where the preview read /);
+  test('a part unknown in the preview may be anything in the real plan, known or not', () => {
+    const real = nodeGroup({ subnet_ids: ['subnet-1', 'subnet-9'], tags: { vpc: 'nodes-of-vpc-7' }, scaling: { min: 1 }, arn: 'arn:aws:eks:x' });
+    expect(valueDifference(preview, real, values)).toBeUndefined();
   });
 
-  test('a real plan that goes on past the preview differs', () => {
-    expect(textDifference('a', 'a\nb', new Map(), 'FLAG')).toBe('line 2 of the plan reads "b" where the preview read nothing');
+  test('a known value that differs is named with its address and attribute path', () => {
+    const real = nodeGroup({ subnet_ids: ['subnet-1', 'subnet-9'], tags: { vpc: 'nodes-of-vpc-7' }, scaling: { min: 2 } }, { arn: true });
+    expect(valueDifference(preview, real, values)).toBe('aws_eks_node_group.general: scaling.min is 2 in the real plan, where the preview planned 1');
+  });
+
+  test('a set element the real plan does not have is named, compared in any order', () => {
+    const real = nodeGroup({ subnet_ids: ['subnet-2', 'subnet-9'], tags: { vpc: 'nodes-of-vpc-7' }, scaling: { min: 1 } }, { arn: true });
+    expect(valueDifference(preview, real, values)).toBe(
+      'aws_eks_node_group.general: subnet_ids in the real plan has no element "subnet-1", which the preview planned (its elements compared in any order)',
+    );
+  });
+
+  test('a placeholder inside a longer string stands for its real value there too', () => {
+    const real = nodeGroup({ subnet_ids: ['subnet-1', 'subnet-9'], tags: { vpc: 'nodes-of-vpc-8' }, scaling: { min: 1 } }, { arn: true });
+    expect(valueDifference(preview, real, values)).toBe(
+      'aws_eks_node_group.general: tags.vpc is "nodes-of-vpc-8" in the real plan, where the preview planned "nodes-of-vpc-7"',
+    );
+  });
+
+  test('a part known in the preview but unknown in the real plan differs', () => {
+    const real = nodeGroup({ subnet_ids: ['subnet-1', 'subnet-9'], tags: { vpc: 'nodes-of-vpc-7' } }, { arn: true, scaling: true });
+    expect(valueDifference(preview, real, values)).toBe(
+      'aws_eks_node_group.general: scaling is known after apply in the real plan, where the preview planned {"min":1}',
+    );
+  });
+
+  test('a list without placeholders compares in order, and its length counts', () => {
+    const ordered = nodeGroup({ instance_types: ['m5.large', 'm5.xlarge'] });
+    expect(valueDifference(ordered, nodeGroup({ instance_types: ['m5.large', 'm5.xlarge'] }), new Map())).toBeUndefined();
+    expect(valueDifference(ordered, nodeGroup({ instance_types: ['m5.xlarge', 'm5.large'] }), new Map())).toBe(
+      'aws_eks_node_group.general: instance_types[0] is "m5.xlarge" in the real plan, where the preview planned "m5.large"',
+    );
+    expect(valueDifference(ordered, nodeGroup({ instance_types: ['m5.large', 'm5.xlarge', 'm5.2xlarge'] }), new Map())).toBe(
+      'aws_eks_node_group.general: instance_types has 3 element(s) in the real plan, where the preview planned 2',
+    );
+  });
+
+  test('an attribute the real plan adds is a difference; null and absent are the same', () => {
+    const bare = nodeGroup({ labels: null });
+    expect(valueDifference(bare, nodeGroup({}), new Map())).toBeUndefined();
+    expect(valueDifference(bare, nodeGroup({ labels: null, taint: 'x' }), new Map())).toBe(
+      'aws_eks_node_group.general: taint is "x" in the real plan, where the preview planned null',
+    );
+  });
+
+  test('a placeholder whose upstream output is gone leaves the value unequal', () => {
+    const real = nodeGroup({ subnet_ids: ['subnet-1', 'subnet-9'], tags: { vpc: 'nodes-of-vpc-7' }, scaling: { min: 1 } }, { arn: true });
+    expect(valueDifference(preview, real, new Map([[VPC, 'vpc-7']]))).toMatch(/^aws_eks_node_group\.general: subnet_ids in the real plan has no element /);
   });
 
   test('an address with another action, or one the preview did not have, is named', () => {

@@ -154,6 +154,46 @@ function benchStartup(root: string, env: Record<string, string>): void {
   }
 }
 
+/**
+ * The terraform CPU seconds of each layer's plan (`plan`, and `show -json` of a plan that changes
+ * anything) in `plan --env bench1`: user and system time of each terraform process and its
+ * provider children, read by a TERRAFORM_BINARY wrapper that waits for terraform and then reads
+ * its own children's CPU (cpuSeconds). A preview counts for its layer.
+ */
+function benchLayerCpu(root: string, env: Record<string, string>): void {
+  const log = path.join(root, 'terraform-cpu.log');
+  const wrapper = path.join(root, 'terraform-cpu.js');
+  fs.writeFileSync(
+    wrapper,
+    [
+      `#!${process.execPath}`,
+      "const { spawnSync } = require('node:child_process');",
+      "const fs = require('node:fs');",
+      "const path = require('node:path');",
+      `const run = spawnSync(${JSON.stringify(env.BENCH_TERRAFORM)}, process.argv.slice(2), { stdio: 'inherit' });`,
+      "const f = fs.readFileSync('/proc/self/stat', 'utf8').replace(/^.*\\) /s, '').split(' ');",
+      'const cpu = (Number(f[13]) + Number(f[14])) / 100;',
+      "fs.appendFileSync(process.env.BENCH_CPU_LOG, `${path.basename(process.cwd()).replace(/\\.preview$/, '')} ${process.argv[2]} ${cpu}\\n`);",
+      'process.exit(run.status ?? 1);',
+    ].join('\n'),
+    { mode: 0o755 },
+  );
+  console.log('\nterraform CPU of each layer plan, plan --env bench1 (plan and show -json; terraform and its providers; best of 3)');
+  const best = new Map<string, number>();
+  for (let i = 0; i < 3; i++) {
+    fs.rmSync(log, { force: true });
+    must('plan', cli(['plan', '--env', 'bench1'], { ...env, TERRAFORM_BINARY: wrapper, BENCH_CPU_LOG: log }));
+    const sums = new Map<string, number>();
+    for (const line of fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim().split('\n') : []) {
+      const [layer, command, cpu] = line.split(' ');
+      if (command === 'plan' || command === 'show') sums.set(layer, (sums.get(layer) ?? 0) + Number(cpu));
+    }
+    for (const [layer, cpu] of sums) best.set(layer, Math.min(best.get(layer) ?? Infinity, cpu));
+  }
+  for (const [layer, cpu] of best) console.log(`  ${layer.toUpperCase().padEnd(8)} ${fmt(cpu)} CPU s`);
+  console.log(`  all      ${fmt([...best.values()].reduce((a, b) => a + b, 0))} CPU s`);
+}
+
 /** `plan --all` over the first `n` of the applied environments: the others move out of environments/ meanwhile. */
 function planAllOver(root: string, n: number, total: number, env: Record<string, string>): Run {
   const parked = path.join(root, 'parked');
@@ -216,6 +256,7 @@ export function runBench(): void {
     console.log(`  warm (emulator running, init reused)         ${fmt(warm.seconds)} s  ${rss(warm)}`);
 
     benchStartup(root, env);
+    benchLayerCpu(root, env);
 
     console.log(`\napplying ${most} environment(s) once (plan, then apply --yes)...`);
     must('plan --all', cli(['plan', '--all'], env));

@@ -157,7 +157,7 @@ describe('plan of an emulated environment', () => {
     expect(section(text, 'KARR')).toContain('(known after FLAG is applied)');
 
     const record = readJson('dev/dev2');
-    expect(record.formatVersion).toBe(1);
+    expect(record.formatVersion).toBe(2);
     expect(record.environment).toBe('dev/dev2');
     expect(record.tools).toEqual({ terraform: '1.11.4', 'hashicorp/aws': '5.100.0', emulator: 'moto' });
     expect(record.layers.map((l) => l.layer)).toEqual(['flag', 'karr', 'goliath']);

@@ -4,7 +4,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import * as path from 'node:path';
-import { type LayerPlan, writeChanges } from '../../bdda/diff/changes';
+import { type LayerPlan, layerPlan, writeChanges } from '../../bdda/diff/changes';
 import { REPO_ROOT } from './scratch';
 
 /** A CLI run in a child process, with its output collected as it comes. */
@@ -100,17 +100,22 @@ export function killGroup(proc: CliProcess, signal: NodeJS.Signals): void {
  * section with `adds` resources to add. Enough to get `apply` past "nothing to apply".
  */
 export function writeReviewedDiff(envDir: string, envPath: string, adds: number): void {
-  const actions = Object.fromEntries(Array.from({ length: adds }, (_, i) => [`aws_vpc.example_${i}`, 'create']));
-  const plan: LayerPlan = {
+  const changes = Array.from({ length: adds }, (_, i) => ({
+    address: `aws_vpc.example_${i}`,
+    type: 'aws_vpc',
+    name: `example_${i}`,
+    action: 'create' as const,
+    before: null,
+    after: { cidr_block: `10.${i}.0.0/16` },
+  }));
+  const plan: LayerPlan = layerPlan({
     layer: 'flag',
+    label: 'FLAG',
     engine: 'terraform plan',
     status: 'changes',
-    body: Object.keys(actions)
-      .map((a) => `  # ${a} will be created`)
-      .join('\n'),
-    summary: `FLAG: ${adds} to add, 0 to change, 0 to destroy.`,
-    actions,
-    counts: { add: adds, change: 0, destroy: 0 },
-  };
+    body: changes.map((c) => `  # ${c.address} will be created`).join('\n'),
+    plan: { changes, outputs: [], drift: [] },
+    removal: 'destroy',
+  });
   writeChanges(envDir, envPath, { terraform: '1.11.4', 'hashicorp/aws': '6.0.0' }, [plan]);
 }

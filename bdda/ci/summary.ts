@@ -1,10 +1,12 @@
 /**
  * The Markdown a build leaves for people: `$GITHUB_STEP_SUMMARY` and a pull request comment.
  * Per environment and layer the counts; then what is destroyed or replaced, first, since that is
- * what a reviewer must not miss; then every address or Kubernetes object with its action. It is
- * read from changes.json, the same record apply checks, and cut to fit a comment.
+ * what a reviewer must not miss, each replacement with the attributes that force it; then every
+ * address or Kubernetes object with its action. It is read from the typed plans in changes.json,
+ * the same record apply checks, and cut to fit a comment.
  */
 import type { ChangesRecord } from '../diff/changes';
+import { type AttributePath, changeKey } from '../diff/typed-plan';
 import { LABEL } from '../layers/index';
 
 /** GitHub refuses comments over 65,536 characters; stay clear of it. */
@@ -63,8 +65,11 @@ export function renderSummary(entries: readonly SummaryEntry[], opts: SummaryOpt
 }
 
 function detailLines(record: ChangesRecord, env: string): string[] {
-  const items = record.layers.flatMap((l) => Object.entries(l.actions).map(([address, action]) => ({ layer: LABEL[l.layer] ?? l.layer, address, action })));
-  const line = (i: (typeof items)[number]) => `- ${i.layer} \`${i.address.replace(/`/g, "'")}\` ${i.action}`;
+  const items = record.layers.flatMap((l) =>
+    l.plan.changes.map((c) => ({ layer: LABEL[l.layer] ?? l.layer, address: changeKey(c), action: c.action, forcedBy: c.replacePaths ?? [] })),
+  );
+  const line = (i: (typeof items)[number]) =>
+    `- ${i.layer} ${code(i.address)} ${i.action}${i.forcedBy.length ? ` (forced by ${i.forcedBy.map((p) => code(attributePath(p))).join(', ')})` : ''}`;
   const first = items.filter((i) => FIRST.has(i.action));
   const rest = items.filter((i) => !FIRST.has(i.action));
   return [
@@ -74,6 +79,15 @@ function detailLines(record: ChangesRecord, env: string): string[] {
     ...(first.length ? ['', `**Destroyed or replaced (${first.length})**`, '', ...first.map(line)] : []),
     ...(rest.length ? ['', `**Other changes (${rest.length})**`, '', ...rest.map(line)] : []),
   ];
+}
+
+function code(text: string): string {
+  return `\`${text.replace(/`/g, "'")}\``;
+}
+
+/** `['ingress', 0, 'cidr_blocks']` as `ingress[0].cidr_blocks`. */
+function attributePath(path: AttributePath): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
 }
 
 function cutLine(files: readonly string[]): string {

@@ -218,8 +218,7 @@ function smokeChecks(ws: Workspace, env: Environment, extraOutputs: readonly str
     const recorded = await backend.getObject(env.naming.stateKey('goliath'));
     const chart = fs.readFileSync(manifestFile({ outdir: environmentBuildDir(ws, env.path) }, 'goliath'), 'utf8');
     const diff = diffManifests(recorded, chart);
-    if (!recorded || Object.keys(diff.actions).length > 0)
-      failures.push(`Goliath's record differs from the chart in ${Object.keys(diff.actions).length || 'every'} object(s)`);
+    if (!recorded || diff.plan.changes.length > 0) failures.push(`Goliath's record differs from the chart in ${diff.plan.changes.length || 'every'} object(s)`);
 
     if (failures.length) throw new BddaError(failures.join('; '));
     return `FLAG outputs present (${outputs.length}); cluster ${env.naming.clusterName} ACTIVE; Goliath's record equals the chart`;

@@ -1,7 +1,8 @@
 /**
  * The diff files in an environment's folder. `changes.txt` is for people: one section per layer
- * and, as its last lines, one summary per layer. `changes.json` is for apply: counts, actions,
- * tool versions and a digest of what each layer planned. Both hold no timestamps, so identical
+ * and, as its last lines, one summary per layer. `changes.json` is for apply: each layer's typed
+ * plan (typed-plan.ts), the counts and actions derived from it, tool versions and a digest of what
+ * each layer planned. Both hold no timestamps, so identical
  * inputs give identical bytes. No file means the environment matches its config.
  */
 import * as fs from 'node:fs';
@@ -12,6 +13,9 @@ import { z } from 'zod';
 import { LAYERS, type Layer } from '../../config/naming';
 import { displayPath } from '../support/workspace';
 import { sha256 } from '../support/digest';
+import { stringify as canonicalJson } from 'safe-stable-stringify';
+import { planActions, planCounts, type TypedPlan } from './typed-plan';
+import { summaryLine } from './summary';
 
 export const CHANGES_TXT = 'changes.txt';
 export const CHANGES_JSON = 'changes.json';
@@ -36,19 +40,44 @@ export interface LayerPlan {
   /** What produced the diff, e.g. `terraform plan`. */
   readonly engine: string;
   readonly status: LayerStatus;
-  /** The section text: terraform's plan or the Kubernetes diff. */
+  /** The section text, for people only: terraform's own rendering of the plan, or the Kubernetes diff. */
   readonly body: string;
-  /** The summary line, e.g. `FLAG: 26 to add, 0 to change, 0 to destroy.` */
+  /** What the plan does, as data: every decision on the layer reads this. */
+  readonly plan: TypedPlan;
+  /** The summary line, e.g. `FLAG: 26 to add, 0 to change, 0 to destroy.`, from `counts`. */
   readonly summary: string;
-  /** Planned action per resource address or Kubernetes object. */
+  /** Planned action per resource address or Kubernetes object, from `plan`. */
   readonly actions: Readonly<Record<string, string>>;
+  /** The summary's counts, from `plan`. */
   readonly counts: Readonly<Record<string, number>>;
   /** Set on a preview, and on the plan an engine makes for one. @default not a preview */
   readonly preview?: PreviewBasis;
 }
 
+/** What an engine knows of its plan; `layerPlan` derives the rest. */
+export interface LayerPlanInput {
+  readonly layer: Layer;
+  readonly label: string;
+  readonly engine: string;
+  readonly status: 'changes' | 'no-changes';
+  readonly body: string;
+  readonly plan: TypedPlan;
+  /** How the summary names removals: terraform's `destroy`, Kubernetes' `delete`. */
+  readonly removal: 'destroy' | 'delete';
+}
+
+/** A layer's plan with its counts, actions and summary line derived from the typed plan. */
+export function layerPlan(input: LayerPlanInput): LayerPlan {
+  const { layer, label, engine, status, body, plan, removal } = input;
+  const counts = planCounts(plan, removal);
+  return { layer, engine, status, body, plan, summary: summaryLine(label, { status, counts }), actions: planActions(plan), counts };
+}
+
+/** The version of `changes.json` this bdda writes and reads. */
+const FORMAT_VERSION = 2 as const;
+
 export interface ChangesRecord {
-  readonly formatVersion: 1;
+  readonly formatVersion: typeof FORMAT_VERSION;
   readonly environment: string;
   readonly tools: Readonly<Record<string, string>>;
   readonly layers: ReadonlyArray<Omit<LayerPlan, 'body'> & { readonly digest: string }>;
@@ -58,9 +87,12 @@ export interface ChangesRecord {
   readonly digest: string;
 }
 
-/** The digest apply recomputes from a fresh plan and compares. */
-export function layerDigest(plan: Pick<LayerPlan, 'layer' | 'status' | 'body'>): string {
-  return sha256(`${plan.layer}\n${plan.status}\n${plan.body}`);
+/**
+ * The digest apply recomputes from a fresh plan and compares: the layer, its status and the
+ * canonical JSON of its typed plan (keys sorted), never terraform's wording.
+ */
+export function layerDigest(plan: Pick<LayerPlan, 'layer' | 'status' | 'plan'>): string {
+  return sha256(`${plan.layer}\n${plan.status}\n${canonicalJson(plan.plan)}`);
 }
 
 function hasChanges(plans: readonly LayerPlan[]): boolean {
@@ -95,8 +127,8 @@ function previewNote(plan: LayerPlan): string {
 }
 
 function buildRecord(envPath: string, tools: Readonly<Record<string, string>>, plans: readonly LayerPlan[], text: string): ChangesRecord {
-  const layers = plans.map(({ body, ...rest }) => ({ ...rest, digest: layerDigest({ ...rest, body }) }));
-  const unsigned = { formatVersion: 1 as const, environment: envPath, tools, layers, textDigest: sha256(text) };
+  const layers = plans.map(({ body: _body, ...rest }) => ({ ...rest, digest: layerDigest(rest) }));
+  const unsigned = { formatVersion: FORMAT_VERSION, environment: envPath, tools, layers, textDigest: sha256(text) };
   return { ...unsigned, digest: sha256(JSON.stringify(unsigned)) };
 }
 
@@ -147,6 +179,13 @@ export function readChanges(dir: string): { text: string; record: ChangesRecord 
     if (err instanceof BddaError) throw err;
     throw new BddaError(`${rel(jsonFile)} is not valid JSON; it was edited by hand or damaged. ${replan}`);
   }
+  const version = (raw as { formatVersion?: unknown } | null)?.formatVersion;
+  if (typeof version === 'number' && version < FORMAT_VERSION) {
+    throw new BddaError(
+      `${rel(jsonFile)} was written by an older bdda (format ${version}; this bdda reads format ${FORMAT_VERSION}, where each layer's plan is recorded as data). ` +
+        `Nothing was applied. Run plan again with this bdda to write the diff anew, review it, and apply that.`,
+    );
+  }
   const shape = changesRecordSchema.safeParse(raw);
   if (!shape.success) {
     const issue = shape.error.issues[0];
@@ -170,9 +209,16 @@ export function readChanges(dir: string): { text: string; record: ChangesRecord 
   return { text, record };
 }
 
+const resourceChangeSchema = z.looseObject({
+  address: z.string(),
+  type: z.string(),
+  name: z.string(),
+  action: z.enum(['create', 'update', 'replace', 'delete', 'read', 'import', 'forget']),
+});
+
 /** The shape of `changes.json`; unknown keys are allowed so that a newer record still reads. */
 const changesRecordSchema = z.looseObject({
-  formatVersion: z.literal(1),
+  formatVersion: z.literal(FORMAT_VERSION),
   environment: z.string(),
   tools: z.record(z.string(), z.string()),
   layers: z.array(
@@ -183,6 +229,11 @@ const changesRecordSchema = z.looseObject({
       summary: z.string(),
       actions: z.record(z.string(), z.string()),
       counts: z.record(z.string(), z.number()),
+      plan: z.looseObject({
+        changes: z.array(resourceChangeSchema),
+        outputs: z.array(z.looseObject({ name: z.string() })),
+        drift: z.array(resourceChangeSchema),
+      }),
       digest: z.string(),
       preview: z.object({ upstream: z.enum(LAYERS), placeholders: z.array(z.string()) }).optional(),
     }),

@@ -6,6 +6,7 @@
  */
 import { createTwoFilesPatch } from 'diff';
 import { parseAllDocuments, stringify } from 'yaml';
+import type { ResourceChange, TypedPlan } from './typed-plan';
 
 export interface K8sObject {
   readonly apiVersion: string;
@@ -17,9 +18,23 @@ export interface K8sObject {
 export type ObjectAction = 'create' | 'update' | 'delete';
 
 export interface ManifestDiff {
+  /** The unified diffs, for people. */
   readonly body: string;
-  readonly actions: Record<string, ObjectAction>;
-  readonly counts: { readonly add: number; readonly change: number; readonly delete: number };
+  /** Each object added, changed or deleted, in address order. */
+  readonly plan: TypedPlan;
+}
+
+/** One object's change as a typed plan's entry; Secret data is masked in `before` and `after`. */
+export function objectChange(action: ObjectAction, before: K8sObject | undefined, after: K8sObject | undefined): ResourceChange {
+  const o = (after ?? before) as K8sObject;
+  return {
+    address: objectAddress(o),
+    type: o.kind,
+    name: o.metadata.name,
+    action,
+    before: before ? masked(before, undefined) : null,
+    after: after ? masked(after, before) : null,
+  };
 }
 
 /** `apps/v1 Deployment platform/cluster-autoscaler`: unique per object in a cluster. */
@@ -63,7 +78,7 @@ export function diffManifests(recorded: string | undefined, desired: string): Ma
   const before = new Map(parseManifests(recorded).map((o) => [objectAddress(o), o]));
   const after = new Map(parseManifests(desired).map((o) => [objectAddress(o), o]));
   const addresses = [...new Set([...before.keys(), ...after.keys()])].sort();
-  const actions: Record<string, ObjectAction> = {};
+  const changes: ResourceChange[] = [];
   const patches: string[] = [];
   for (const address of addresses) {
     const old = before.get(address);
@@ -72,7 +87,7 @@ export function diffManifests(recorded: string | undefined, desired: string): Ma
     const newText = toYaml(now && masked(now, old));
     if (oldText === newText) continue;
     const action: ObjectAction = !old ? 'create' : !now ? 'delete' : 'update';
-    actions[address] = action;
+    changes.push(objectChange(action, old, now));
     const verb = { create: 'will be created', update: 'will be changed', delete: 'will be deleted (it left the chart)' }[action];
     const patch = createTwoFilesPatch(old ? address : '/dev/null', now ? address : '/dev/null', oldText, newText, undefined, undefined, { context: 3 })
       .split('\n')
@@ -81,10 +96,9 @@ export function diffManifests(recorded: string | undefined, desired: string): Ma
       .trimEnd();
     patches.push(`# ${address} ${verb}\n${patch}`);
   }
-  const count = (a: ObjectAction) => Object.values(actions).filter((x) => x === a).length;
-  const counts = { add: count('create'), change: count('update'), delete: count('delete') };
+  const count = (a: ObjectAction) => changes.filter((c) => c.action === a).length;
   const body = patches.length
-    ? `${patches.join('\n\n')}\n\nGoliath: ${counts.add} to add, ${counts.change} to change, ${counts.delete} to delete.`
+    ? `${patches.join('\n\n')}\n\nGoliath: ${count('create')} to add, ${count('update')} to change, ${count('delete')} to delete.`
     : 'No changes. The recorded manifests match the chart.';
-  return { body, actions, counts };
+  return { body, plan: { changes, outputs: [], drift: [] } };
 }

@@ -4,24 +4,16 @@
  * recognisable string, e.g. `bdda-preview-unknown:flag.private_subnet_ids[2]`, which the provider
  * accepts at plan time like any id. changes.txt renders each as `(known after FLAG is applied)`.
  *
- * After the upstream is applied, each placeholder has a real value. Writing those values back as
- * the placeholders they were turns the downstream layer's real plan into the words of its preview,
- * so the two can be compared line by line (`textDifference`, preview-match.ts).
+ * After the upstream is applied, each placeholder has a real value (`placeholderValues`), and the
+ * preview's values, each placeholder taken as that real value, are compared with the real plan's
+ * (preview-match.ts).
  */
 import type { Layer } from '../../config/naming';
+import type { PlannedOutput } from './terraform-plan-json';
 
 const PREFIX = 'bdda-preview-unknown:';
 // The part after the prefix: `<layer>.<output>` and any `[index]` or `.key` below it.
 const PLACEHOLDER = /bdda-preview-unknown:[a-z][a-z0-9_-]*\.[A-Za-z0-9_.[\]-]+/g;
-
-/** One output as the upstream's plan leaves it (`terraform show -json`'s `output_changes`). */
-export interface PlannedOutput {
-  /** The value, with null wherever `unknown` says the value is unknown. */
-  readonly value: unknown;
-  /** True, or a structure like `value`'s with true at each unknown part. */
-  readonly unknown: unknown;
-  readonly sensitive: boolean;
-}
 
 /** The upstream's outputs for a preview: known values as planned, a placeholder for each unknown part. */
 export interface PreviewOutputs {
@@ -33,6 +25,11 @@ export interface PreviewOutputs {
 /** The placeholder for one unknown part of `layer`'s outputs, e.g. `private_subnet_ids[2]`. */
 export function placeholder(layer: Layer, where: string): string {
   return `${PREFIX}${layer}.${where}`;
+}
+
+/** Whether `text` holds a placeholder of any layer. */
+export function holdsPlaceholder(text: string): boolean {
+  return text.includes(PREFIX);
 }
 
 /** Fills each unknown part of the planned outputs with its placeholder. */
@@ -91,58 +88,6 @@ export function placeholderValues(
     if (typeof value === 'string' && value !== '') found.set(placeholder(layer, where), value);
   }
   return found;
-}
-
-/**
- * A real plan's text in its preview's words: each real value that stood as a placeholder in the
- * preview is written as that placeholder again. Only whole tokens are replaced (`subnet-1` is not
- * the start of `subnet-10`).
- */
-export function asPlaceholders(text: string, values: ReadonlyMap<string, string>): string {
-  let out = text;
-  // Longest values first, so that one value that contains another is replaced whole.
-  const byLength = [...values.entries()].sort((a, b) => b[1].length - a[1].length);
-  for (const [marker, value] of byLength) {
-    out = out.replace(new RegExp(`(?<![A-Za-z0-9_-])${escapeRegExp(value)}(?![A-Za-z0-9_-])`, 'g'), marker);
-  }
-  return out;
-}
-
-/**
- * Plan text, its placeholders rendered, in a form where a preview and the real plan compare equal
- * when they plan the same: runs of list or set elements that hold a `(known after ...)` value are
- * sorted, because terraform sorts a set's elements by value and a placeholder sorts apart from the
- * id it stands for.
- */
-export function comparablePlanText(text: string): string {
-  const lines = text.split('\n');
-  const out: string[] = [];
-  const element = /^(\s*)([+~-] )?\s*("[^"\n]*"|\(known after [A-Za-z0-9_ -]+\)),?$/;
-  let run: string[] = [];
-  const flush = () => {
-    out.push(...(run.some((l) => l.includes('(known after ')) ? [...run].sort() : run));
-    run = [];
-  };
-  let indent: string | undefined;
-  for (const line of lines) {
-    const m = line.match(element);
-    if (m && (run.length === 0 || m[1] === indent)) {
-      indent = m[1];
-      run.push(line);
-      continue;
-    }
-    flush();
-    if (m) {
-      indent = m[1];
-      run.push(line);
-    } else out.push(line);
-  }
-  flush();
-  return out.join('\n');
-}
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

@@ -1,15 +1,8 @@
 /**
- * Reading terraform's human plan text: the part worth committing, the counts, and the action of
- * each resource address. Terraform's wording here has been stable since 0.15.
+ * Terraform's human plan text, for people only: the part worth showing in changes.txt, and the
+ * deprecation warnings, which are shown once on the terminal instead. No decision reads this text;
+ * every decision reads the typed plan (typed-plan.ts).
  */
-
-export type ResourceAction = 'create' | 'update' | 'replace' | 'delete' | 'read' | 'import';
-
-export interface PlanCounts {
-  readonly add: number;
-  readonly change: number;
-  readonly destroy: number;
-}
 
 // Lines that vary from run to run (durations, ids being refreshed, the plan file's path) or that
 // say nothing about the change.
@@ -68,34 +61,4 @@ function splitDeprecations(stdout: string): { kept: string[]; warnings: string[]
     else kept.push(line);
   }
   return { kept, warnings };
-}
-
-export function planCounts(text: string): PlanCounts {
-  // With import blocks terraform says `Plan: 3 to import, 20 to add, ...`.
-  const m = text.match(/^Plan: (?:\d+ to import, )?(\d+) to add, (\d+) to change, (\d+) to destroy\./m);
-  return m ? { add: Number(m[1]), change: Number(m[2]), destroy: Number(m[3]) } : { add: 0, change: 0, destroy: 0 };
-}
-
-const ACTION_PHRASES: ReadonlyArray<[RegExp, ResourceAction]> = [
-  [/ will be created$/, 'create'],
-  [/ will be updated in-place$/, 'update'],
-  [/ (must|will) be replaced(, as requested)?$/, 'replace'],
-  [/ will be destroyed$/, 'delete'],
-  [/ will be read during apply$/, 'read'],
-  [/ will be imported$/, 'import'],
-];
-
-/** Each resource address with its planned action, in the order terraform lists them. */
-export function planActions(text: string): Record<string, ResourceAction> {
-  const actions: Record<string, ResourceAction> = {};
-  const start = text.indexOf('Terraform will perform the following actions:');
-  if (start < 0) return actions;
-  for (const line of text.slice(start).split('\n')) {
-    const m = line.match(/^ {2}# (\S+)( \(deposed object \w+\))?( is tainted, so)? (.+)$/);
-    if (!m) continue;
-    const phrase = ` ${m[4]}`;
-    const action = ACTION_PHRASES.find(([re]) => re.test(phrase));
-    if (action) actions[m[1]] = action[1];
-  }
-  return actions;
 }

@@ -34,6 +34,8 @@ export interface ResourceChange {
   readonly type: string;
   /** The resource name in its module (`private`), or the object's name. */
   readonly name: string;
+  /** Set on a deposed object of a create-before-destroy replacement: terraform's deposed key. @default the current object */
+  readonly deposed?: string;
   readonly action: ChangeAction;
   /** The attribute values before, with every sensitive value as `SENSITIVE`; null when created. */
   readonly before: unknown;
@@ -79,3 +81,28 @@ export interface TypedPlan {
 }
 
 export const EMPTY_PLAN: TypedPlan = { changes: [], outputs: [], drift: [] };
+
+/** The key an address's action is known by: the address, or for a deposed object `<address> (deposed <key>)`. */
+export function changeKey(change: Pick<ResourceChange, 'address' | 'deposed'>): string {
+  return change.deposed ? `${change.address} (deposed ${change.deposed})` : change.address;
+}
+
+/** Each address's action, in address order. */
+export function planActions(plan: TypedPlan): Record<string, ChangeAction> {
+  return Object.fromEntries(plan.changes.map((c) => [changeKey(c), c.action]));
+}
+
+/**
+ * The counts of the summary line, as terraform counts them: a replacement adds one and destroys
+ * one; reads, imports of unchanged objects and forgets are not counted. `removal` names the last
+ * count: terraform's `destroy`, Kubernetes' `delete`.
+ */
+export function planCounts(plan: TypedPlan, removal: 'destroy' | 'delete'): Record<string, number> {
+  const counts = { add: 0, change: 0, [removal]: 0 };
+  for (const { action } of plan.changes) {
+    if (action === 'create' || action === 'replace') counts.add++;
+    if (action === 'update') counts.change++;
+    if (action === 'delete' || action === 'replace') counts[removal]++;
+  }
+  return counts;
+}

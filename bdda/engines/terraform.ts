@@ -1,7 +1,8 @@
 /**
  * The real terraform CLI (or OpenTofu, through `TERRAFORM_BINARY`) in one layer's working
  * directory. Each provider-loading command costs seconds, so init is skipped when the directory is
- * already initialized for the same backend, and plan's own text is kept instead of a second `show`.
+ * already initialized for the same backend. A plan is two of them: `plan -out`, whose own text is
+ * kept for people, and, when it changes anything, one `show -json` of the saved plan, read as data.
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -10,6 +11,7 @@ import * as path from 'node:path';
 import { OVERRIDE_FILE } from './emulator-override';
 import { BddaError } from '../../config/errors';
 import { throwIfInterrupted, trackChild } from '../support/interrupt';
+import { parsePlanJson, type TerraformPlanJson } from '../diff/terraform-plan-json';
 
 export interface TerraformOptions {
   /** The terraform (or tofu) binary. */
@@ -77,6 +79,21 @@ export class Terraform {
     return { text: result.stdout, changes: result.code === 2, seconds: result.seconds };
   }
 
+  /**
+   * `plan`, then, when it changes anything, `show -json` of the saved plan: the plan as data
+   * (`shown`), read once for the typed plan and the planned outputs. A plan with no changes is
+   * not shown; there is nothing in it to read.
+   */
+  async planWithData(
+    planFile: string,
+    opts: { destroy?: boolean; lock?: boolean } = {},
+  ): Promise<{ text: string; changes: boolean; seconds: number; shown?: TerraformPlanJson }> {
+    const plan = await this.plan(planFile, opts);
+    if (!plan.changes) return plan;
+    const show = await this.showPlan(planFile);
+    return { ...plan, seconds: plan.seconds + show.seconds, shown: show.plan };
+  }
+
   /** Applies a saved plan file; terraform itself refuses one that has gone stale. */
   async apply(planFile: string, sink?: OutputSink): Promise<{ seconds: number }> {
     const result = await this.runRecoveringLock(['apply', '-input=false', '-no-color', '-lock-timeout=0s', planFile], sink);
@@ -84,11 +101,20 @@ export class Terraform {
     return { seconds: result.seconds };
   }
 
-  /** `terraform show -json` of a saved plan (it loads the providers' schemas, so it costs a second or two). */
-  async showPlan(planFile: string): Promise<unknown> {
+  /** `terraform show -json` of a saved plan, checked (it loads the providers' schemas, so it costs a second or two). */
+  async showPlan(planFile: string): Promise<{ plan: TerraformPlanJson; seconds: number }> {
     const result = await this.run(['show', '-json', '-no-color', planFile]);
     if (result.code !== 0) throw this.failure('show', result);
-    return JSON.parse(result.stdout) as unknown;
+    const where = path.relative(process.cwd(), planFile) || planFile;
+    let doc: unknown;
+    try {
+      doc = JSON.parse(result.stdout);
+    } catch {
+      throw new BddaError(
+        `terraform show -json of ${where} printed something that is not JSON. Check that TERRAFORM_BINARY is terraform 1.11 or OpenTofu, then plan again.`,
+      );
+    }
+    return { plan: parsePlanJson(doc, where), seconds: result.seconds };
   }
 
   /** Releases a state lock whose holder is dead. */

@@ -6,7 +6,7 @@
 import { BddaError } from '../../config/errors';
 import type { Layer } from '../../config/naming';
 import type { LayerPlan } from '../diff/changes';
-import type { PlannedOutput } from '../diff/placeholders';
+import type { PlannedOutput } from '../diff/terraform-plan-json';
 import type { StateOutputs } from '../state/terraform-state';
 import type { PlanContext } from '../workflow/plan-context';
 

@@ -10,9 +10,8 @@ import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { BddaError } from '../../config/errors';
 import type { Layer } from '../../config/naming';
-import type { LayerPlan } from '../diff/changes';
-import { diffManifests, type K8sObject, kubectlDiffName, objectAddress, type ObjectAction, parseManifests } from '../diff/kubernetes-diff';
-import { summaryLine } from '../diff/summary';
+import { type LayerPlan, layerPlan } from '../diff/changes';
+import { diffManifests, type K8sObject, kubectlDiffName, objectAddress, objectChange, parseManifests } from '../diff/kubernetes-diff';
 import { FIELD_MANAGER, kubectlVersion, normalizeKubectlDiff, runKubectl, writeKubeconfig } from '../engines/kubectl';
 import type { PlanContext } from '../workflow/plan-context';
 import { manifestFile } from '../workflow/synth-output';
@@ -54,26 +53,28 @@ export class KubectlGoliathEngine implements LayerEngine {
     if (result.code > 1) throw new BddaError(`kubectl diff against ${ctx.env.naming.clusterName} failed: ${result.stderr.trim()}`);
     const body = normalizeKubectlDiff(result.stdout);
     const desired = parseManifests(desiredManifests(ctx, this.layer));
-    const addressOf = new Map(desired.map((o) => [kubectlDiffName(o), objectAddress(o)]));
+    const byDiffName = new Map(desired.map((o) => [kubectlDiffName(o), o]));
+    const recordedObjects = new Map(parseManifests(recorded).map((o) => [objectAddress(o), o]));
     const wanted = new Set(desired.map(objectAddress));
-    const leaving = parseManifests(recorded).filter((o) => !wanted.has(objectAddress(o)));
+    const leaving = [...recordedObjects.values()].filter((o) => !wanted.has(objectAddress(o)));
     const deletions = leaving.length ? diffManifests(leaving.map((o) => stringify(o)).join('---\n'), '') : undefined;
-    const actions: Record<string, ObjectAction> = {};
-    // Each object's diff starts with its +++ line; a first hunk from line 0 is a new object.
-    for (const m of body.matchAll(/^\+\+\+ merged\/(\S+)\n@@ -(\d+)/gm)) actions[addressOf.get(m[1]) ?? m[1]] = m[2] === '0' ? 'create' : 'update';
-    for (const o of leaving) actions[objectAddress(o)] = 'delete';
-    const count = (a: ObjectAction) => Object.values(actions).filter((x) => x === a).length;
-    const counts = { add: count('create'), change: count('update'), delete: count('delete') };
-    const status = Object.keys(actions).length ? 'changes' : 'no-changes';
-    return {
+    // kubectl diffs each object the cluster would change, live against merged, from its +++ line;
+    // a first hunk from line 0 means the live side is empty: the object does not exist yet.
+    // Before is the recorded object, after the chart's.
+    const changed = [...body.matchAll(/^\+\+\+ merged\/(\S+)\n@@ -(\d+)/gm)]
+      .map((m) => ({ object: byDiffName.get(m[1]), live: m[2] !== '0' }))
+      .filter((d): d is { object: K8sObject; live: boolean } => d.object !== undefined)
+      .map(({ object, live }) => objectChange(live ? 'update' : 'create', recordedObjects.get(objectAddress(object)), object));
+    const changes = [...changed, ...(deletions?.plan.changes ?? [])].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
+    return layerPlan({
       layer: this.layer,
+      label: this.label,
       engine: this.planEngine,
-      status,
+      status: changes.length ? 'changes' : 'no-changes',
       body: [body, deletions?.body].filter(Boolean).join('\n\n') || 'No changes. The cluster matches the chart.',
-      summary: summaryLine(this.label, { status, counts }),
-      actions,
-      counts,
-    };
+      plan: { changes, outputs: [], drift: [] },
+      removal: 'delete',
+    });
   }
 
   async apply(ctx: PlanContext): Promise<void> {

@@ -5,9 +5,9 @@
  */
 import * as fs from 'node:fs';
 import type { Layer } from '../../config/naming';
-import type { LayerPlan } from '../diff/changes';
+import { type LayerPlan, layerPlan } from '../diff/changes';
 import { diffManifests, objectAddress, parseManifests } from '../diff/kubernetes-diff';
-import { summaryLine, summaryWords } from '../diff/summary';
+import { summaryWords } from '../diff/summary';
 import type { PlanContext } from '../workflow/plan-context';
 import { manifestFile } from '../workflow/synth-output';
 import type { DestroyPlan, LayerEngine } from './engine';
@@ -46,17 +46,9 @@ export async function timedPlan(ctx: PlanContext, engine: LayerEngine, fn: () =>
 
 /** The plan of going from the `recorded` manifests (none: an empty cluster) to the `desired` ones. */
 export function manifestPlan(engine: LayerEngine, recorded: string | undefined, desired: string): LayerPlan {
-  const diff = diffManifests(recorded, desired);
-  const status = Object.keys(diff.actions).length > 0 ? 'changes' : 'no-changes';
-  return {
-    layer: engine.layer,
-    engine: engine.planEngine,
-    status,
-    body: diff.body,
-    summary: summaryLine(engine.label, { status, counts: diff.counts }),
-    actions: diff.actions,
-    counts: diff.counts,
-  };
+  const { body, plan } = diffManifests(recorded, desired);
+  const status = plan.changes.length > 0 ? 'changes' : 'no-changes';
+  return layerPlan({ layer: engine.layer, label: engine.label, engine: engine.planEngine, status, body, plan, removal: 'delete' });
 }
 
 export class RecordedGoliathEngine implements LayerEngine {

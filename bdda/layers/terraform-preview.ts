@@ -12,7 +12,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Layer } from '../../config/naming';
 import { BddaError } from '../../config/errors';
-import { type PlannedOutput, previewOutputs } from '../diff/placeholders';
+import { previewOutputs } from '../diff/placeholders';
+import type { PlannedOutput, TerraformPlanJson } from '../diff/terraform-plan-json';
 import { Terraform } from '../engines/terraform';
 import { INTERRUPTED_EXIT_CODE } from '../support/interrupt';
 import { PreviewUnavailable } from './engine';
@@ -37,8 +38,10 @@ function previewDir(dir: string): string {
   return `${dir}.preview`;
 }
 
-/** Plans the preview and returns plan's text and the placeholders it used. */
-export async function planPreview(run: PreviewRun): Promise<{ text: string; changes: boolean; seconds: number; placeholders: readonly string[] }> {
+/** Plans the preview and returns plan's text, the plan as data, and the placeholders it used. */
+export async function planPreview(
+  run: PreviewRun,
+): Promise<{ text: string; changes: boolean; seconds: number; shown?: TerraformPlanJson; placeholders: readonly string[] }> {
   const scratch = previewDir(run.dir);
   fs.rmSync(scratch, { recursive: true, force: true });
   fs.mkdirSync(scratch, { recursive: true });
@@ -55,7 +58,7 @@ export async function planPreview(run: PreviewRun): Promise<{ text: string; chan
 
     const tf = run.terraform(scratch, { TF_DATA_DIR: path.join(path.resolve(run.dir), '.terraform') });
     try {
-      const plan = await tf.plan(path.join(scratch, 'preview.tfplan'), { lock: false });
+      const plan = await tf.planWithData(path.join(scratch, 'preview.tfplan'), { lock: false });
       return { ...plan, placeholders: outputs.placeholders };
     } catch (err) {
       // The provider refused a placeholder, or the plan failed for a reason of its own: no preview.

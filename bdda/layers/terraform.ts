@@ -3,13 +3,16 @@
  * apply` of exactly that file, a destroy plan for `destroy`, outputs read from the layer's state
  * in the state bucket. Its pre-flight check looks for resources outside the state (orphans).
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Layer } from '../../config/naming';
-import type { LayerPlan } from '../diff/changes';
-import { deprecationWarnings, planActions, planCounts, reviewablePlanText } from '../diff/plan-text';
-import { type PlannedOutput, placeholderValues, renderPlaceholders } from '../diff/placeholders';
-import { actionDifference, textDifference } from '../diff/preview-match';
-import { summaryLine, summaryWords } from '../diff/summary';
+import { type LayerPlan, layerPlan } from '../diff/changes';
+import { deprecationWarnings, reviewablePlanText } from '../diff/plan-text';
+import { placeholderValues, renderPlaceholders } from '../diff/placeholders';
+import { actionDifference, valueDifference } from '../diff/preview-match';
+import { summaryWords } from '../diff/summary';
+import { type PlannedOutput, plannedOutputsOf, type TerraformPlanJson, typedPlanOf } from '../diff/terraform-plan-json';
+import { EMPTY_PLAN } from '../diff/typed-plan';
 import { syncEmulatorOverride } from '../engines/emulator-override';
 import { Terraform, type TerraformVersion } from '../engines/terraform';
 import { tools } from '../engines/tools';
@@ -100,26 +103,25 @@ export class TerraformLayerEngine implements LayerEngine {
     return { ...plan, preview: { upstream: engine.layer, placeholders: run.placeholders } };
   }
 
-  /** The same actions, and the same plan text once each placeholder's real value is written back as the placeholder. */
+  /**
+   * The same actions, and for each resource the same values after apply wherever the preview knew
+   * them, each placeholder taken as the real value of the upstream output it stood for.
+   */
   previewDifference(preview: LayerPlan, real: LayerPlan, upstream: { readonly label: string; readonly outputs?: StateOutputs }): string | undefined {
     const basis = preview.preview;
     const values = basis ? placeholderValues(basis.upstream, basis.placeholders, upstream.outputs ?? {}) : new Map<string, string>();
-    return actionDifference(preview, real) ?? textDifference(preview.body, real.body, values, upstream.label);
+    return actionDifference(preview, real) ?? valueDifference(preview.plan, real.plan, values);
   }
 
-  /** The outputs as this run's saved plan leaves them: `terraform show -json` of the plan file. */
+  /** The outputs as this run's saved plan leaves them: from the `show -json` its plan ran, else one of its own. */
   async plannedOutputs(ctx: PlanContext): Promise<Record<string, PlannedOutput>> {
-    const shown = (await this.terraform(ctx).showPlan(this.planFile(ctx))) as {
-      output_changes?: Record<string, { after?: unknown; after_unknown?: unknown; after_sensitive?: unknown }>;
-    };
+    const file = this.planFile(ctx);
+    const shown = shownPlan(file) ?? (await this.terraform(ctx).showPlan(file)).plan;
     const applied = await this.outputs(ctx);
     const planned: Record<string, PlannedOutput> = Object.fromEntries(
       Object.entries(applied).map(([name, out]) => [name, { value: out.value, unknown: false, sensitive: out.sensitive === true }]),
     );
-    for (const [name, change] of Object.entries(shown.output_changes ?? {})) {
-      planned[name] = { value: change.after ?? null, unknown: change.after_unknown ?? false, sensitive: change.after_sensitive === true };
-    }
-    return planned;
+    return { ...planned, ...plannedOutputsOf(shown) };
   }
 
   async apply(ctx: PlanContext): Promise<void> {
@@ -131,7 +133,7 @@ export class TerraformLayerEngine implements LayerEngine {
     const state = await ctx.target.backend.getObject(ctx.env.naming.stateKey(this.layer));
     if (state === undefined) return { layer: this.layer, deployed: false, listing: '', progressNote: '' };
     const plan = await this.runPlan(ctx, true);
-    const goes = plan.body.split('\n').filter((l) => /^ {2}# \S+ will be destroyed$/.test(l));
+    const goes = plan.plan.changes.filter((c) => c.action === 'delete').map((c) => `  - ${c.address}${c.deposed ? ` (deposed ${c.deposed})` : ''}`);
     return {
       layer: this.layer,
       deployed: plan.status !== 'no-changes',
@@ -184,20 +186,35 @@ export class TerraformLayerEngine implements LayerEngine {
     ctx.timings.push({ stage: `init ${layer}`, seconds: init.seconds, engineSeconds: init.seconds });
     ctx.progress.step(ctx.env.path, label, init.skipped ? 'init reused' : `init done (${init.seconds.toFixed(1)}s)`);
     const planStarted = Date.now();
-    const plan = await tf.plan(this.planFile(ctx), { destroy });
+    const file = this.planFile(ctx);
+    const plan = await tf.planWithData(file, { destroy });
+    rememberShown(file, plan.shown);
     ctx.timings.push({ stage: `plan ${layer}`, seconds: (Date.now() - planStarted) / 1000, engineSeconds: plan.seconds });
     const layerPlan = this.layerPlan(ctx, plan, destroy ? 'terraform plan -destroy' : this.planEngine);
     ctx.progress.step(ctx.env.path, label, `${summaryWords(layerPlan)}. (${((Date.now() - started) / 1000).toFixed(1)}s)`);
     return layerPlan;
   }
 
-  /** The layer's plan from plan's stdout; `render` rewrites the reviewable text (a preview's placeholders). */
-  private layerPlan(ctx: PlanContext, plan: { text: string; changes: boolean }, engine: string, render = (body: string) => body): LayerPlan {
-    const body = render(reviewablePlanText(plan.text));
+  /**
+   * The layer's plan: the typed plan from `show -json`, and plan's own text for people; `render`
+   * rewrites that text (a preview's placeholders).
+   */
+  private layerPlan(
+    ctx: PlanContext,
+    plan: { text: string; changes: boolean; shown?: TerraformPlanJson },
+    engine: string,
+    render = (body: string) => body,
+  ): LayerPlan {
     this.warnOnce(ctx, deprecationWarnings(plan.text));
-    const counts = { ...planCounts(body) };
-    const status = plan.changes ? 'changes' : 'no-changes';
-    return { layer: this.layer, engine, status, body, summary: summaryLine(this.label, { status, counts }), actions: planActions(body), counts };
+    return layerPlan({
+      layer: this.layer,
+      label: this.label,
+      engine,
+      status: plan.changes ? 'changes' : 'no-changes',
+      body: render(reviewablePlanText(plan.text)),
+      plan: plan.shown ? typedPlanOf(plan.shown) : EMPTY_PLAN,
+      removal: 'destroy',
+    });
   }
 
   /** Deprecation warnings stay out of the reviewed diff; they are shown here, once per run and text. */
@@ -212,4 +229,19 @@ export class TerraformLayerEngine implements LayerEngine {
 }
 
 const warned = new Set<string>();
+
+// The last `show -json` of each saved plan file, with the file's modification time: the planned
+// outputs read it instead of loading the providers again. It holds unmasked values; it is never written.
+const shownPlans = new Map<string, { mtimeMs: number; plan: TerraformPlanJson }>();
+
+function rememberShown(file: string, plan: TerraformPlanJson | undefined): void {
+  const key = path.resolve(file);
+  if (plan) shownPlans.set(key, { mtimeMs: fs.statSync(file).mtimeMs, plan });
+  else shownPlans.delete(key);
+}
+
+function shownPlan(file: string): TerraformPlanJson | undefined {
+  const found = shownPlans.get(path.resolve(file));
+  return found && fs.statSync(file, { throwIfNoEntry: false })?.mtimeMs === found.mtimeMs ? found.plan : undefined;
+}
 const versionCache = new Map<string, Promise<TerraformVersion>>();

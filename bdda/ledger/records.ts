@@ -30,6 +30,8 @@ interface DeployedLayer {
   readonly summary: string;
   /** The reviewed plan's digest, as in changes.json. */
   readonly digest: string;
+  /** The reviewed plan's counts, e.g. `{ add: 31, change: 0, destroy: 0 }`, from its typed plan. @default not recorded */
+  readonly counts?: Readonly<Record<string, number>>;
   /** `preview`: the review was a preview, and the real plan applied matched it. @default the real plan was reviewed */
   readonly reviewed?: 'preview';
 }
@@ -226,7 +228,13 @@ export async function recordingDeployment<T>(
 export function deployedLayers(reviewed: ChangesRecord, applied: ReadonlySet<Layer>): DeployedLayer[] {
   return reviewed.layers
     .filter((l) => applied.has(l.layer))
-    .map(({ layer, summary, digest, status }) => ({ layer, summary, digest, ...(status === 'preview' ? { reviewed: 'preview' as const } : {}) }));
+    .map(({ layer, summary, digest, counts, status }) => ({
+      layer,
+      summary,
+      digest,
+      counts,
+      ...(status === 'preview' ? { reviewed: 'preview' as const } : {}),
+    }));
 }
 
 /** Records a destroy that went through (no layers: everything went). */

@@ -13,6 +13,7 @@
 import type { Layer } from '../../config/naming';
 import type { LayerPlan } from '../diff/changes';
 import { summaryLine, summaryWords } from '../diff/summary';
+import { EMPTY_PLAN } from '../diff/typed-plan';
 import { type LayerEngine, PreviewUnavailable, type UpstreamForPreview } from '../layers/engine';
 import { LABEL } from '../layers/index';
 import type { PlanContext } from './context';
@@ -57,6 +58,7 @@ export function waitingPlan(ctx: PlanContext, engine: LayerEngine, reason?: stri
     status: 'waiting',
     body: `${label} waits for ${upstream} to be applied: ${why} Apply ${upstream}, and the next apply (or plan) writes ${label}'s diff here for review.`,
     summary: summaryLine(label, { status: 'waiting', counts: {}, waitsFor: upstream }),
+    plan: EMPTY_PLAN,
     actions: {},
     counts: {},
   };
