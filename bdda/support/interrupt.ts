@@ -26,7 +26,7 @@ export const INTERRUPTED_EXIT_CODE = 130;
 /** Thrown at a safe point after an interrupt: nothing more is started. */
 class InterruptedError extends BddaError {
   constructor(signal: NodeJS.Signals) {
-    super(`Interrupted (${signal}) before the next step started; nothing more was started.`, INTERRUPTED_EXIT_CODE);
+    super(`Interrupted (${signal}) before the next step started; nothing more was started.`, { exitCode: INTERRUPTED_EXIT_CODE });
     this.name = 'InterruptedError';
   }
 }
