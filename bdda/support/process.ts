@@ -63,7 +63,7 @@ const SIGNALLED_EXIT_CODE = 130;
  * Rejects when it cannot be started, when the run was interrupted before it started, or when
  * `signal` aborted it (the error's cause is the abort reason).
  */
-export function runProcess(program: Program, args: readonly string[], opts: RunOptions = {}): Promise<ProcessResult> {
+export async function runProcess(program: Program, args: readonly string[], opts: RunOptions = {}): Promise<ProcessResult> {
   const stopsOnInterrupt = opts.onInterrupt !== 'finish';
   // After an interrupt nothing new starts; the command stops at this safe point.
   if (stopsOnInterrupt) throwIfInterrupted();
