@@ -33,5 +33,5 @@ test('a name that is only the start of a folder name names nothing', () => {
 });
 
 test('a command that works on one environment refuses a tier, listing its leaves', () => {
-  expect(() => loadEnvironment(REPO_ROOT, 'prod')).toThrow(/"prod" is a tier \(prod\/eu1, prod\/us1\)/);
+  expect(() => loadEnvironment(REPO_ROOT, 'prod')).toThrow(/no environment "prod": it is a tier \(prod\/eu1, prod\/us1\)/);
 });

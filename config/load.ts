@@ -81,7 +81,7 @@ function resolveEnvironment(root: string, query: string): EnvironmentRef {
       file: ENVIRONMENTS_DIR,
       key: '',
       message: named.tier
-        ? `"${query}" is a tier (${named.leaves.map((m) => m.path).join(', ')}), and this command works on one environment; pass one of them to --env.`
+        ? `no environment "${query}": it is a tier (${named.leaves.map((m) => m.path).join(', ')}), and this command works on one environment. Pass one of them to --env.`
         : `no environment "${query}". Known environments: ${list}. Pass a leaf name or its path to --env.`,
     },
   ]);
