@@ -77,7 +77,7 @@ describe('runProcess', () => {
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(BddaError);
-    expect((err as Error).message).toContain('"bdda-no-such-tool" was not found on the PATH');
+    expect((err as Error).message).toContain('The bdda-no-such-tool binary "bdda-no-such-tool" was not found on the PATH');
     expect((err as Error).message).toContain('Install the no-such tool 1.0');
     expect((err as Error).message).toContain('NO_SUCH_BINARY');
     expect(((err as Error).cause as NodeJS.ErrnoException).code).toBe('ENOENT');
@@ -91,7 +91,7 @@ describe('runProcess', () => {
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(BddaError);
-    expect((err as Error).message).toContain(`"${file}" cannot be run (not executable)`);
+    expect((err as Error).message).toContain(`The tool binary "${file}" cannot be run (not executable)`);
     expect((err as Error).message).toContain('TOOL_BINARY');
     fs.rmSync(path.dirname(file), { recursive: true, force: true });
   });

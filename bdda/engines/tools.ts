@@ -30,8 +30,8 @@ export function tools(env: NodeJS.ProcessEnv = process.env): Tools {
 
 /** For the tools bdda runs through support/process.ts: what to install, and the variable that chooses the binary. */
 export const TOOL_PROGRAMS = {
-  terraform: { install: 'terraform 1.11 (or OpenTofu)', variable: 'TERRAFORM_BINARY' },
-  kubectl: { install: 'kubectl 1.27 or later', variable: 'KUBECTL_BINARY' },
+  terraform: { name: 'terraform', install: 'terraform 1.11 (or OpenTofu)', variable: 'TERRAFORM_BINARY' },
+  kubectl: { name: 'kubectl', install: 'kubectl 1.27 or later', variable: 'KUBECTL_BINARY' },
 } as const satisfies Record<string, Omit<Program, 'binary'>>;
 
 /** The provider every layer needs, as laid out in an unpacked mirror. */

@@ -8,6 +8,7 @@
  * and the variable that chooses it.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import * as path from 'node:path';
 import { BddaError } from '../../config/errors';
 import { throwIfInterrupted, trackChild } from './interrupt';
 
@@ -15,6 +16,8 @@ import { throwIfInterrupted, trackChild } from './interrupt';
 export interface Program {
   /** The binary: a name looked up on the PATH, or a path. */
   readonly binary: string;
+  /** What it is called in messages, e.g. `terraform` for a `tofu` binary. @default the binary's file name */
+  readonly name?: string;
   /** What to install when it is missing, e.g. `terraform 1.11 (or OpenTofu)`. */
   readonly install: string;
   /** The environment variable that chooses the binary, e.g. `TERRAFORM_BINARY`. @default none: it must be on the PATH */
@@ -155,14 +158,15 @@ function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 }
 
 function startFailure(program: Program, err: NodeJS.ErrnoException): Error {
+  const what = `The ${program.name ?? path.basename(program.binary)} binary "${program.binary}"`;
   const choose = program.variable ? `, or set ${program.variable} to the binary to use` : ' and put it on the PATH';
   if (err.code === 'ENOENT') {
-    return new BddaError(`"${program.binary}" was not found${program.binary.includes('/') ? '' : ' on the PATH'}. Install ${program.install}${choose}.`, {
+    return new BddaError(`${what} was not found${program.binary.includes('/') ? '' : ' on the PATH'}. Install ${program.install}${choose}.`, {
       cause: err,
     });
   }
   if (err.code === 'EACCES') {
-    return new BddaError(`"${program.binary}" cannot be run (not executable). Make it executable${choose}.`, { cause: err });
+    return new BddaError(`${what} cannot be run (not executable). Make it executable${choose}.`, { cause: err });
   }
-  return new BddaError(`"${program.binary}" could not be started (${err.message}).`, { cause: err });
+  return new BddaError(`${what} could not be started (${err.message}).`, { cause: err });
 }
