@@ -13,6 +13,7 @@ import { isDns1123Label } from './kubernetes-rules';
 import { fileForKey, mergeLevels } from './merge';
 import { configFileExists, type Level, readLevel } from './read-level';
 import { environmentConfigSchema, type EnvironmentConfig } from './schema';
+import { environmentsNamed } from './tiers';
 
 export const CONFIG_FILE = 'env.yaml';
 export const ENVIRONMENTS_DIR = 'environments';
@@ -72,18 +73,16 @@ export function listEnvironments(root: string): EnvironmentRef[] {
 /** Finds an environment by leaf name (`dev2`) or path (`dev/dev2`). */
 function resolveEnvironment(root: string, query: string): EnvironmentRef {
   const known = listEnvironments(root);
-  const wanted = query.replace(/^environments\//, '').replace(/\/+$/, '');
-  const matches = known.filter((env) => env.path === wanted || env.name === wanted);
-  if (matches.length === 1) return matches[0];
+  const named = environmentsNamed(known, query);
+  if (!named.tier && named.leaves.length === 1) return named.leaves[0];
   const list = known.map((env) => env.path).join(', ');
   throw new ConfigError([
     {
       file: ENVIRONMENTS_DIR,
       key: '',
-      message:
-        matches.length === 0
-          ? `no environment "${query}". Known environments: ${list}. Pass a leaf name or its path to --env.`
-          : `"${query}" is ambiguous (${matches.map((m) => m.path).join(', ')}); pass the full path to --env.`,
+      message: named.tier
+        ? `no environment "${query}": it is a tier (${named.leaves.map((m) => m.path).join(', ')}), and this command works on one environment. Pass one of them to --env.`
+        : `no environment "${query}". Known environments: ${list}. Pass a leaf name or its path to --env.`,
     },
   ]);
 }

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ciBuild } from '../../bdda/ci/build';
 import { buildRef } from '../../bdda/ci/ci-vars';
-import { Git } from '../../bdda/ci/git';
+import { Git } from '../../bdda/support/git';
 import { emulatorEndpoint, stopEmulator } from '../../bdda/engines/emulator';
 import { StateBackend } from '../../bdda/state/state-backend';
 import { silentProgress } from '../../bdda/support/progress';

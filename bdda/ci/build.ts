@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import pLimit from 'p-limit';
 import { CHANGES_JSON, CHANGES_TXT, readChanges } from '../diff/changes';
 import { type EnvironmentRef, ENVIRONMENTS_DIR, listEnvironments, loadEnvironment } from '../../config/load';
+import { environmentsNamed } from '../../config/tiers';
 import { BddaError } from '../../config/errors';
 import { writeFileAtomic } from '../support/fs-atomic';
 import { claimedEnvironmentForBranch } from '../ledger/claims';
@@ -21,7 +22,7 @@ import type { Progress } from '../support/progress';
 import type { Workspace } from '../support/workspace';
 import { buildRef, type BuildRef } from './ci-vars';
 import { environmentsToPlanOnMain, loadCiConfig } from './ci-config';
-import { checkoutOf, type GitIdentity } from './git';
+import { checkoutOf, type GitIdentity } from '../support/git';
 import { isBotCommit } from './push';
 import { pushWithRetries } from './push';
 import { selectShard, type Shard } from './shard';
@@ -171,12 +172,12 @@ async function selectEnvironments(ws: Workspace, opts: CiBuildOptions, ref: Buil
   const mainBranch = config.mainBranch;
   if (opts.env && opts.all) throw new BddaError('Pass either --env <name> or --all to ci build, not both.');
   const leaves = listEnvironments(ws.root);
-  const tier = opts.env ? leaves.filter((l) => l.path.startsWith(`${opts.env?.replace(/\/+$/, '')}/`)) : [];
-  if (opts.shard && !opts.all && tier.length === 0)
+  const named = opts.env ? environmentsNamed(leaves, opts.env) : undefined;
+  if (opts.shard && !opts.all && !named?.tier)
     throw new BddaError('--shard i/n splits a list of environments; pass it with --all or with a tier (--env prod), not with one environment.');
   if (opts.all) return opts.shard ? selectShard(leaves, opts.shard) : leaves;
   if (opts.env) {
-    if (tier.length > 0) return opts.shard ? selectShard(tier, opts.shard) : tier;
+    if (named?.tier) return opts.shard ? selectShard(named.leaves, opts.shard) : [...named.leaves];
     return [loadEnvironment(ws.root, opts.env)];
   }
   if (ref.branch === mainBranch) {

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { type EnvironmentRef, ENVIRONMENTS_DIR, listEnvironments } from '../../config/load';
+import { environmentsNamed } from '../../config/tiers';
 import { ConfigError } from '../../config/errors';
 
 const CI_CONFIG_FILE = `${ENVIRONMENTS_DIR}/ci.yaml`;
@@ -59,8 +60,9 @@ export function loadCiConfig(root: string): CiConfig {
 /** The leaves `planOnMain` names, sorted and without duplicates; a name that matches nothing is an error. */
 export function environmentsToPlanOnMain(root: string, config: CiConfig): EnvironmentRef[] {
   const leaves = listEnvironments(root);
+  const named = config.planOnMain.map((name) => environmentsNamed(leaves, name).leaves);
   const problems = config.planOnMain
-    .map((name, i) => ({ name, i, matches: leaves.filter((l) => l.path === name || l.path.startsWith(`${name}/`)) }))
+    .map((name, i) => ({ name, i, matches: named[i] }))
     .filter((entry) => entry.matches.length === 0)
     .map(({ name, i }) => ({
       file: CI_CONFIG_FILE,
@@ -68,5 +70,6 @@ export function environmentsToPlanOnMain(root: string, config: CiConfig): Enviro
       message: `"${name}" is neither a tier nor an environment path; known environments: ${leaves.map((l) => l.path).join(', ')}`,
     }));
   if (problems.length) throw new ConfigError(problems);
-  return leaves.filter((l) => config.planOnMain.some((name) => l.path === name || l.path.startsWith(`${name}/`)));
+  const wanted = new Set(named.flat().map((l) => l.path));
+  return leaves.filter((l) => wanted.has(l.path));
 }

@@ -3,7 +3,7 @@
  * check out a detached commit and say the branch in their own variables.
  */
 import { BddaError } from '../../config/errors';
-import type { Git } from './git';
+import type { Git } from '../support/git';
 
 export interface BuildRef {
   readonly branch: string;

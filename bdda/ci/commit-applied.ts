@@ -12,7 +12,7 @@ import type { Workspace } from '../support/workspace';
 import { loadCiConfig } from './ci-config';
 import { buildRef } from './ci-vars';
 import { DIFF_FILE } from './build';
-import { checkoutOf } from './git';
+import { checkoutOf } from '../support/git';
 import { pushWithRetries } from './push';
 
 export interface CommitAppliedOptions {

@@ -3,7 +3,7 @@
  * builds of staging and prod) and people.
  */
 import { BddaError } from '../../config/errors';
-import type { Git, GitIdentity } from './git';
+import type { Git, GitIdentity } from '../support/git';
 
 /** A commit the bot made: its builds must not build again. */
 export function isBotCommit(info: { subject: string; email: string }, bot: GitIdentity): boolean {

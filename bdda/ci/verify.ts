@@ -17,6 +17,7 @@ import { applyEnvironment } from '../workflow/apply';
 import { EMULATOR_CREDENTIALS } from '../engines/aws-env';
 import { readChanges } from '../diff/changes';
 import { CONFIG_FILE, type Environment, ENVIRONMENTS_DIR, listEnvironments, loadEnvironment } from '../../config/load';
+import { environmentsNamed } from '../../config/tiers';
 import { destroyEnvironment } from '../workflow/destroy';
 import { ensureEmulator, stopEmulator } from '../engines/emulator';
 import { BddaError } from '../../config/errors';
@@ -130,7 +131,8 @@ export async function verifyRelease(ws: Workspace, opts: VerifyOptions, progress
 }
 
 function firstLeafOf(root: string, tier: string): string {
-  const leaf = listEnvironments(root).find((l) => l.path.startsWith(`${tier}/`));
+  const named = environmentsNamed(listEnvironments(root), tier);
+  const leaf = named.tier ? named.leaves[0] : undefined;
   if (!leaf) throw new BddaError(`verify needs a template environment: the ${tier} tier has none. Pass --template <environment>.`);
   return leaf.path;
 }

@@ -44,7 +44,7 @@ import type { Environment } from '../../config/load';
 import { LABEL, TERRAFORM_LAYERS, type TerraformLayer, terraformDirs } from '../layers/list';
 import { withContext } from '../workflow/context';
 import { BddaError } from '../../config/errors';
-import { confirm } from '../workflow/guards';
+import { confirm, type ConfirmOptions, requireYesOffTerminal } from '../support/terminal';
 import { ADOPT_FILE, adoptCommand, describeOrphan, findOrphans, type ImportBlock, type LayerCode, type LayerState, writeAdoptions } from '../state/orphans';
 import { AwsClients, type Orphan } from '../state/orphan-lookups';
 import type { Workspace } from '../support/workspace';
@@ -221,15 +221,11 @@ async function childImports(ec2: EC2Client, code: LayerCode, state: LayerState, 
   return blocks;
 }
 
-export interface AdoptOptions {
+export interface AdoptOptions extends ConfirmOptions {
   /** Only this layer. @default both terraform layers */
   readonly layer?: TerraformLayer;
   /** Delete the orphans that match no address, after confirmation. */
   readonly deleteUnmatched?: boolean;
-  /** Do not ask (needed off a terminal with --delete-unmatched). */
-  readonly yes?: boolean;
-  /** Whether stdin is a terminal. @default process.stdin.isTTY */
-  readonly interactive?: boolean;
 }
 
 export async function adoptEnvironment(ws: Workspace, env: Environment, opts: AdoptOptions, log: (line: string) => void = console.log): Promise<void> {
@@ -303,12 +299,11 @@ function dedupe(blocks: readonly ImportBlock[]): ImportBlock[] {
 
 async function confirmDeletion(env: Environment, orphans: readonly Orphan[], opts: AdoptOptions): Promise<void> {
   if (opts.yes) return;
-  const interactive = opts.interactive ?? Boolean(process.stdin.isTTY);
-  if (!interactive) {
-    throw new BddaError(
-      `Deleting ${orphans.length} resource(s) of ${env.path} needs confirmation: run \`${adoptCommand(env)} --delete-unmatched --yes\` when stdin is not a terminal. Nothing was deleted.`,
-    );
-  }
+  requireYesOffTerminal(
+    opts,
+    `Deleting ${orphans.length} resource(s) of ${env.path}`,
+    `Nothing was deleted; run \`${adoptCommand(env)} --delete-unmatched --yes\` to delete them.`,
+  );
   if (!(await confirm(`Delete ${orphans.map(describeOrphan).join(', ')}? Type ${env.path} to delete them: `, env.path))) {
     throw new BddaError(`Deletion was not confirmed. Nothing was deleted.`);
   }

@@ -7,6 +7,7 @@ import { type Command, Option } from 'commander';
 import type { CiBuildOptions } from '../ci/build';
 import { parseShard } from '../ci/shard';
 import { listEnvironments, loadEnvironment } from '../../config/load';
+import { environmentsNamed } from '../../config/tiers';
 import { BddaError } from '../../config/errors';
 import { consoleProgress } from '../support/progress';
 import { workspace } from '../support/workspace';
@@ -67,8 +68,8 @@ export function addCiCommand(program: Command, setExitCode: (code: number) => vo
 
 /** The one deploy role of an environment or of all a tier's leaves; empty when emulated. */
 function deployRole(root: string, name: string): { arn: string; region: string } {
-  const tier = listEnvironments(root).filter((l) => l.path.startsWith(`${name.replace(/\/+$/, '')}/`));
-  const envs = (tier.length ? tier.map((l) => l.path) : [name]).map((p) => loadEnvironment(root, p));
+  const named = environmentsNamed(listEnvironments(root), name);
+  const envs = (named.tier ? named.leaves.map((l) => l.path) : [name]).map((p) => loadEnvironment(root, p));
   const roles = [...new Set(envs.map((e) => (e.config.emulated ? '' : (e.config.kubernetes.deployer.roleArn ?? ''))))];
   if (roles.length > 1)
     throw new BddaError(`The environments of ${name} assume different deploy roles (${roles.join(', ')}); run CI per environment (--env <leaf>).`);

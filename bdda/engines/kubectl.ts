@@ -2,7 +2,6 @@
  * kubectl, for Goliath on a live cluster (bdda/layers/goliath-kubectl.ts): a kubeconfig built
  * from KARR's outputs, running kubectl with it, and its version.
  */
-import { spawn } from 'node:child_process';
 import { stringify } from 'yaml';
 import { BddaError } from '../../config/errors';
 import type { Layer } from '../../config/naming';
@@ -10,7 +9,8 @@ import { LABEL } from '../layers/list';
 import { writeFileAtomic } from '../support/fs-atomic';
 import { stateOutputs } from '../state/terraform-state';
 import type { PlanContext } from '../workflow/plan-context';
-import { tools } from './tools';
+import { TOOL_PROGRAMS, tools } from './tools';
+import { type ProcessResult, runProcess } from '../support/process';
 
 /** Our field manager for server-side apply. */
 export const FIELD_MANAGER = 'bdda';
@@ -54,20 +54,8 @@ export async function writeKubeconfig(ctx: PlanContext, upstream: Layer, file: s
   return file;
 }
 
-export function runKubectl(args: string[], kubeconfig: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(tools().kubectl, args, { env: { ...process.env, KUBECONFIG: kubeconfig }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    child.on('error', (err: NodeJS.ErrnoException) =>
-      reject(
-        err.code === 'ENOENT' ? new BddaError(`kubectl ("${tools().kubectl}") was not found. Install kubectl 1.27 or later, or set KUBECTL_BINARY.`) : err,
-      ),
-    );
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
+export function runKubectl(args: string[], kubeconfig: string): Promise<ProcessResult> {
+  return runProcess({ binary: tools().kubectl, ...TOOL_PROGRAMS.kubectl }, args, { env: { ...process.env, KUBECONFIG: kubeconfig } });
 }
 
 /** kubectl diff's output without its temp-folder names and file times, so it is repeatable. */

@@ -48,7 +48,7 @@ export async function prepareTarget(ws: Workspace, env: Environment): Promise<Ta
     await backend.ensure();
   } catch (err) {
     if (err instanceof BddaError) throw err;
-    throw new BddaError(`Could not reach the state bucket ${config.backend.bucket}: ${(err as Error).message}. ${credentialsHint}`);
+    throw new BddaError(`Could not reach the state bucket ${config.backend.bucket}: ${(err as Error).message}. ${credentialsHint}`, { cause: err });
   }
   return { terraformEnv: { TF_CLI_CONFIG_FILE: cliConfig }, backend, freshEmulator: false, credentialsHint };
 }

@@ -4,14 +4,14 @@
  * already initialized for the same backend. A plan is two of them: `plan -out`, whose own text is
  * kept for people, and, when it changes anything, one `show -json` of the saved plan, read as data.
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { OVERRIDE_FILE } from './emulator-override';
 import { BddaError } from '../../config/errors';
-import { throwIfInterrupted, trackChild } from '../support/interrupt';
 import { parsePlanJson, type TerraformPlanJson } from '../diff/terraform-plan-json';
+import { runProcess } from '../support/process';
+import { TOOL_PROGRAMS } from './tools';
 
 export interface TerraformOptions {
   /** The terraform (or tofu) binary. */
@@ -156,56 +156,12 @@ export class Terraform {
   }
 
   private run(args: string[], sink?: OutputSink): Promise<CommandResult> {
-    // After an interrupt no terraform starts; the command stops here and releases its locks.
-    throwIfInterrupted();
-    const started = process.hrtime.bigint();
-    return new Promise((resolve, reject) => {
-      const child = spawn(this.opts.binary, args, {
-        cwd: this.opts.dir,
-        detached: true,
-        env: { ...process.env, TF_IN_AUTOMATION: '1', TF_INPUT: '0', CHECKPOINT_DISABLE: '1', ...this.opts.env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      let pending = '';
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-        stdout += chunk;
-        if (!sink) return;
-        pending += chunk;
-        const lines = pending.split('\n');
-        pending = lines.pop() ?? '';
-        lines.forEach(sink);
-      });
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-      // On SIGINT terraform lets running operations finish, saves state and releases its lock.
-      // An operation the provider was still waiting on can be left created but unrecorded.
-      // It runs in its own process group (detached), so a group signal never reaches it twice;
-      // bdda/interrupt.ts forwards exactly one.
-      const untrack = trackChild(child);
-      child.on('error', (err: NodeJS.ErrnoException) => {
-        untrack();
-        if (err.code === 'ENOENT') {
-          reject(
-            new BddaError(
-              `The terraform binary "${this.opts.binary}" was not found on the PATH. Install terraform 1.11 (or OpenTofu) ` +
-                'and run the command again, or set TERRAFORM_BINARY to the binary to use.',
-            ),
-          );
-        } else if (err.code === 'EACCES') {
-          reject(
-            new BddaError(
-              `The terraform binary "${this.opts.binary}" cannot be run (not executable). Make it executable, or set TERRAFORM_BINARY to another binary.`,
-            ),
-          );
-        } else reject(err);
-      });
-      child.on('close', (code, signal) => {
-        untrack();
-        if (sink && pending) sink(pending);
-        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-        resolve({ code: code ?? (signal ? 130 : 1), stdout, stderr, seconds });
-      });
+    // On SIGINT terraform lets running operations finish, saves state and releases its lock; the
+    // runner starts it in its own process group and the interrupt handler forwards exactly one.
+    return runProcess({ binary: this.opts.binary, ...TOOL_PROGRAMS.terraform }, args, {
+      cwd: this.opts.dir,
+      env: { ...process.env, TF_IN_AUTOMATION: '1', TF_INPUT: '0', CHECKPOINT_DISABLE: '1', ...this.opts.env },
+      onLine: sink,
     });
   }
 

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BddaError } from '../../config/errors';
 import { writeFileAtomic } from '../support/fs-atomic';
+import type { Program } from '../support/process';
 
 export interface Tools {
   /** `TERRAFORM_BINARY`: terraform or tofu. @default terraform */
@@ -26,6 +27,12 @@ export function tools(env: NodeJS.ProcessEnv = process.env): Tools {
     motoServer: env.MOTO_SERVER_BINARY || 'moto_server',
   };
 }
+
+/** For the tools bdda runs through support/process.ts: what to install, and the variable that chooses the binary. */
+export const TOOL_PROGRAMS = {
+  terraform: { name: 'terraform', install: 'terraform 1.11 (or OpenTofu)', variable: 'TERRAFORM_BINARY' },
+  kubectl: { name: 'kubectl', install: 'kubectl 1.27 or later', variable: 'KUBECTL_BINARY' },
+} as const satisfies Record<string, Omit<Program, 'binary'>>;
 
 /** The provider every layer needs, as laid out in an unpacked mirror. */
 const AWS_PROVIDER = { source: 'registry.terraform.io/hashicorp/aws', version: '5.100.0' };

@@ -3,28 +3,39 @@
  * `<env path>/claim.json` in the environment's state bucket saying who uses it, from which
  * branch, and until when. It replaces "I'm on dev2" in the team channel.
  *
- * The lease is written with a conditional write: `If-None-Match: *` when there is none, `If-Match`
- * on the ETag just read when replacing an expired or one's own lease (S3 and moto 5.2.1, checked,
- * honour both on PutObject). Two people claiming at once: one write wins, the other is refused.
+ * The lease is written with a compare-and-swap (json-objects.ts): created only if there is none,
+ * replaced (an expired or one's own lease) only if it is still the one read. Two people claiming at
+ * once: one write wins, the other is refused.
  */
 import ms from 'ms';
+import { z } from 'zod';
 import { type Environment, listEnvironments, loadEnvironment } from '../../config/load';
 import { BddaError } from '../../config/errors';
+import { deleteJsonIf, type JsonKind, MalformedObjectError, readJson, type Stored, swapJson } from '../state/json-objects';
 import type { StateBackend } from '../state/state-backend';
 import { prepareTarget } from '../engines/target';
 import type { Workspace } from '../support/workspace';
 import { readLedger } from './backend';
-import { currentBranch, whoAmI } from './who';
+import { Git } from '../support/git';
+import { whoAmI } from './who';
 
-export interface Lease {
-  readonly who: string;
-  readonly branch: string;
+const leaseSchema = z.object({
+  who: z.string(),
+  branch: z.string(),
   /** ISO time the holder first claimed it (kept on renewal). */
-  readonly since: string;
+  since: z.string(),
   /** ISO time the lease ends; after it, anyone may claim. */
-  readonly until: string;
-  readonly note?: string;
-}
+  until: z.string(),
+  note: z.string().optional(),
+});
+
+export type Lease = z.infer<typeof leaseSchema>;
+
+const leaseKind = (envPath: string): JsonKind<Lease> => ({
+  name: 'claim',
+  schema: leaseSchema,
+  whenMalformed: `Release it with \`npm run claim -- --env ${envPath} --release --force\`.`,
+});
 
 export const claimKey = (envPath: string) => `${envPath}/claim.json`;
 
@@ -48,40 +59,37 @@ export async function claimEnvironment(ws: Workspace, env: Environment, opts: Cl
   assertClaimable(env);
   // Validated before any AWS call: bad input changes nothing.
   const duration = opts.release ? 0 : parseClaimDuration(env, opts.for);
-  const [who, branch] = await Promise.all([whoAmI(ws.root), currentBranch(ws.root)]);
+  const who = await whoAmI(ws.root);
+  const branch = new Git(ws.root).currentBranch();
   const target = await prepareTarget(ws, env);
   try {
     const { backend } = target;
     const now = opts.now ?? new Date();
-    const existing = await readLease(backend, env.path);
+    // A malformed claim can only be released, by force.
+    const existing = await readLease(backend, env.path).catch((err: unknown) => {
+      if (opts.release && opts.force && err instanceof MalformedObjectError) return 'malformed' as const;
+      throw err;
+    });
+    if (existing === 'malformed') {
+      await backend.deleteObject(claimKey(env.path));
+      return { action: 'released' };
+    }
     if (opts.release) return await release(backend, env, who, existing, opts.force === true, now);
 
-    const heldByOther = existing && existing.lease.who !== who && !isExpired(existing.lease, now);
-    if (heldByOther) throw refusal(env, existing.lease);
-    const renewing = existing !== undefined && existing.lease.who === who && !isExpired(existing.lease, now);
+    const heldByOther = existing && existing.value.who !== who && !isExpired(existing.value, now);
+    if (heldByOther) throw refusal(env, existing.value);
+    const renewing = existing !== undefined && existing.value.who === who && !isExpired(existing.value, now);
     const lease: Lease = {
       who,
       branch: branch ?? 'unknown',
-      since: renewing ? existing.lease.since : now.toISOString(),
+      since: renewing ? existing.value.since : now.toISOString(),
       until: new Date(now.getTime() + duration).toISOString(),
-      note: opts.note ?? (renewing ? existing.lease.note : undefined),
+      note: opts.note ?? (renewing ? existing.value.note : undefined),
     };
-    const body = `${JSON.stringify(lease, null, 2)}\n`;
-    let written: Awaited<ReturnType<StateBackend['putObjectIf']>>;
-    if (!existing) {
-      written = await backend.putObjectIf(claimKey(env.path), body, { ifNoneMatch: '*' });
-    } else if (existing.etag) {
-      written = await backend.putObjectIf(claimKey(env.path), body, { ifMatch: existing.etag });
-    } else {
-      // No ETag came back (a proxy stripped it): the best left is compare-then-write, with a
-      // window of one round trip in which another claim could be overwritten.
-      const again = await readLease(backend, env.path);
-      written = again && again.body === existing.body ? (await backend.putObject(claimKey(env.path), body), {}) : 'precondition-failed';
-    }
-    if (written === 'precondition-failed') {
+    if ((await swapJson(backend.objects, claimKey(env.path), existing, lease)) === 'lost') {
       const winner = await readLease(backend, env.path);
       throw winner
-        ? refusal(env, winner.lease)
+        ? refusal(env, winner.value)
         : new BddaError(`Someone changed the claim on ${env.path} while this one was being written. Nothing was claimed; run the command again.`);
     }
     return { action: renewing ? 'renewed' : 'claimed', lease };
@@ -102,20 +110,21 @@ async function release(
   backend: StateBackend,
   env: Environment,
   who: string,
-  existing: StoredLease | undefined,
+  existing: Stored<Lease> | undefined,
   force: boolean,
   now: Date,
 ): Promise<ClaimOutcome> {
   if (!existing) return { action: 'not-claimed' };
-  const { lease } = existing;
+  const lease = existing.value;
   if (lease.who !== who && !isExpired(lease, now) && !force) {
     throw new BddaError(
       `${env.path} is claimed by ${lease.who} (branch ${lease.branch}) until ${lease.until}, so only they can release it. Nothing was changed. ` +
         `Ask ${lease.who} to run \`npm run claim -- --env ${env.path} --release\`, or, if they are gone, release it with --force.`,
     );
   }
-  const gone = existing.etag ? await backend.deleteObjectIf(claimKey(env.path), existing.etag) : (await backend.deleteObject(claimKey(env.path)), true);
-  if (!gone)
+  const outcome = await deleteJsonIf(backend.objects, claimKey(env.path), existing);
+  if (outcome === 'gone') return { action: 'not-claimed' };
+  if (outcome === 'lost')
     throw new BddaError(
       `The claim on ${env.path} changed while it was being released. Nothing was changed; run \`npm run claim -- --env ${env.path}\` to see who holds it.`,
     );
@@ -134,7 +143,7 @@ export async function assertClaimAllows(
   operation: 'apply' | 'destroy' | 'sync',
 ): Promise<string | undefined> {
   if (!env.config.claims) return undefined;
-  const lease = (await readLease(backend, env.path))?.lease;
+  const lease = (await readLease(backend, env.path))?.value;
   if (!lease || lease.who === who || isExpired(lease, new Date())) return undefined;
   if (force) return lease.who;
   const nothing = operation === 'destroy' ? 'Nothing was destroyed.' : 'Nothing was applied.';
@@ -155,37 +164,16 @@ export async function claimedEnvironmentForBranch(ws: Workspace, branch: string)
   const now = new Date();
   const leases = await Promise.all(claimable.map(async (env) => ({ env, read: await readLedger(ws, env, (b) => readLease(b, env.path)) })));
   const held = leases.flatMap(({ env, read }) =>
-    'value' in read && read.value && read.value.lease.branch === branch && !isExpired(read.value.lease, now) ? [{ env, lease: read.value.lease }] : [],
+    'value' in read && read.value && read.value.value.branch === branch && !isExpired(read.value.value, now) ? [{ env, lease: read.value.value }] : [],
   );
   // Two environments claimed for one branch: the newest claim is the one meant.
   held.sort((a, b) => b.lease.since.localeCompare(a.lease.since));
   return held[0]?.env.path;
 }
 
-interface StoredLease {
-  readonly lease: Lease;
-  readonly body: string;
-  readonly etag?: string;
-}
-
-/** The lease with its ETag, or undefined when nobody holds one. */
-export async function readLease(backend: StateBackend, envPath: string): Promise<StoredLease | undefined> {
-  const got = await backend.getObjectWithEtag(claimKey(envPath));
-  if (!got) return undefined;
-  let v: Partial<Lease> = {};
-  try {
-    v = JSON.parse(got.body) as Partial<Lease>;
-  } catch {
-    // An unreadable lease counts as expired: it can be taken.
-  }
-  const lease: Lease = {
-    who: String(v.who ?? '?'),
-    branch: String(v.branch ?? '?'),
-    since: String(v.since ?? ''),
-    until: String(v.until ?? new Date(0).toISOString()),
-    note: typeof v.note === 'string' ? v.note : undefined,
-  };
-  return { lease, body: got.body, etag: got.etag };
+/** The lease with its ETag, or undefined when nobody holds one; a malformed one is a MalformedObjectError. */
+export function readLease(backend: StateBackend, envPath: string): Promise<Stored<Lease> | undefined> {
+  return readJson(backend.objects, claimKey(envPath), leaseKind(envPath));
 }
 
 export function isExpired(lease: Lease, now: Date): boolean {

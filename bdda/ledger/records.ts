@@ -4,14 +4,16 @@
  * environment's state bucket, then move the `current` pointer to it.
  *
  * A record's key is its start time and a random suffix, written with `If-None-Match: *`, so two
- * runs can never overwrite each other's record; the pointer is written after the record, with
- * `If-Match` on the ETag read, so it only ever points at a record that exists.
+ * runs can never overwrite each other's record; the pointer is moved after the record, by a
+ * compare-and-swap (json-objects.ts), so it only ever points at a record that exists.
  */
 import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
 import type { ChangesRecord } from '../diff/changes';
 import type { PlanContext } from '../workflow/context';
-import { BddaError } from '../../config/errors';
+import { BddaError, withNote } from '../../config/errors';
 import type { Layer } from '../../config/naming';
+import { type JsonKind, readJson, swapJson } from '../state/json-objects';
 import type { StateBackend } from '../state/state-backend';
 import { assertClaimAllows } from './claims';
 import { gitSource, whoAmI } from './who';
@@ -59,11 +61,16 @@ export interface DeploymentRecord {
   readonly tools: Readonly<Record<string, string>>;
 }
 
-/** The `current` pointer: the newest record and the one before it. */
-export interface CurrentPointer {
-  readonly current: string;
-  readonly previous?: string;
-}
+const currentPointerSchema = z.object({ current: z.string(), previous: z.string().optional() });
+
+/** The `current` pointer: the newest record's key and the one before it. */
+export type CurrentPointer = z.infer<typeof currentPointerSchema>;
+
+const POINTER: JsonKind<CurrentPointer> = {
+  name: 'deployment pointer',
+  schema: currentPointerSchema,
+  whenMalformed: 'Delete it: the next apply writes it again, and `npm run history` lists the records without it.',
+};
 
 /** Set by sync for the ref's own bdda it runs in a worktree: the ref the record names as its branch. */
 export const DEPLOY_REF_VARIABLE = 'BDDA_DEPLOY_REF';
@@ -82,8 +89,7 @@ export async function writeDeployment(backend: StateBackend, record: DeploymentR
   let key: string;
   for (let attempt = 0; ; attempt++) {
     key = recordKey(record.environment, new Date(record.startedAt));
-    const written = await backend.putObjectIf(key, `${JSON.stringify(record, null, 2)}\n`, { ifNoneMatch: '*' });
-    if (written !== 'precondition-failed') break;
+    if ((await swapJson(backend.objects, key, undefined, record)) !== 'lost') break;
     // Only a random-suffix collision gets here; another suffix is another key.
     if (attempt >= 2) throw new BddaError(`The deployment record s3://${backend.bucket}/${key} could not be written: the key was taken three times.`);
   }
@@ -94,31 +100,19 @@ export async function writeDeployment(backend: StateBackend, record: DeploymentR
 async function movePointer(backend: StateBackend, envPath: string, key: string): Promise<void> {
   const pointerKey = currentPointerKey(envPath);
   for (let attempt = 0; attempt < 5; attempt++) {
-    const now = await backend.getObjectWithEtag(pointerKey);
-    const pointer = now ? parsePointer(now.body) : undefined;
+    const now = await readJson(backend.objects, pointerKey, POINTER);
     // A newer record already took the pointer (keys sort by start time): leave it there.
-    if (pointer && pointer.current >= key) return;
-    const body = `${JSON.stringify({ current: key, previous: pointer?.current } satisfies CurrentPointer, null, 2)}\n`;
-    const condition = now?.etag ? { ifMatch: now.etag } : { ifNoneMatch: '*' as const };
-    if ((await backend.putObjectIf(pointerKey, body, condition)) !== 'precondition-failed') return;
+    if (now && now.value.current >= key) return;
+    if ((await swapJson(backend.objects, pointerKey, now, { current: key, previous: now?.value.current })) !== 'lost') return;
   }
   throw new BddaError(
     `The deployment pointer s3://${backend.bucket}/${pointerKey} kept changing under this run; the record ${key} was written, the pointer not.`,
   );
 }
 
-function parsePointer(text: string): CurrentPointer | undefined {
-  try {
-    const v = JSON.parse(text) as Partial<CurrentPointer>;
-    return typeof v.current === 'string' ? { current: v.current, previous: typeof v.previous === 'string' ? v.previous : undefined } : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
+/** The `current` pointer, or undefined when nothing was recorded; a malformed one is a MalformedObjectError. */
 export async function readPointer(backend: StateBackend, envPath: string): Promise<CurrentPointer | undefined> {
-  const text = await backend.getObject(currentPointerKey(envPath));
-  return text === undefined ? undefined : parsePointer(text);
+  return (await readJson(backend.objects, currentPointerKey(envPath), POINTER))?.value;
 }
 
 async function readRecord(backend: StateBackend, key: string): Promise<DeploymentRecord | undefined> {
@@ -208,14 +202,16 @@ export async function recordingDeployment<T>(
   try {
     result = await run(applied);
   } catch (err) {
-    await write('failed', err).catch((recordErr: Error) => {
-      if (err instanceof Error) err.message += `\n\nThe deployment record could not be written either: ${recordErr.message}`;
-    });
-    throw err;
+    const recorded = await write('failed', err).then(
+      () => undefined,
+      (recordErr: Error) => recordErr,
+    );
+    throw recorded ? withNote(err, `The deployment record could not be written either: ${recorded.message}`) : err;
   }
   await write('succeeded').catch((recordErr: Error) => {
     throw new BddaError(
       `${env.path} was applied, but its deployment record could not be written: ${recordErr.message} \`npm run history\` will not show this apply.`,
+      { cause: recordErr },
     );
   });
   return result;

@@ -13,7 +13,7 @@ import type { Workspace } from '../support/workspace';
 import { readLedger } from './backend';
 import { isExpired, type Lease, readLease } from './claims';
 import { currentDeployment, type DeploymentRecord } from './records';
-import { git } from './who';
+import { Git } from '../support/git';
 import { alignColumns } from '../support/columns';
 
 /** The folders whose changes change every environment's layers. */
@@ -53,7 +53,7 @@ export async function environmentStatuses(ws: Workspace, now = new Date()): Prom
 async function environmentStatus(ws: Workspace, env: Environment, now: Date): Promise<EnvironmentStatus> {
   const read = await readLedger(ws, env, async (backend) => {
     const [lease, deployment] = await Promise.all([readLease(backend, env.path), currentDeployment(backend, env.path)]);
-    return { lease: lease?.lease, deployment };
+    return { lease: lease?.value, deployment };
   });
   const ledger = 'value' in read ? read.value : undefined;
   const deployment = ledger?.deployment;
@@ -102,7 +102,7 @@ async function mainCommitsSince(ws: Workspace, env: Environment, sha: string): P
   if (!/^[0-9a-f]{7,40}$/.test(sha)) return undefined;
   const branch = env.config.protection.mainBranch;
   for (const ref of [branch, `origin/${branch}`]) {
-    const out = await git(ws.root, ['rev-list', '--count', `${sha}..${ref}`, '--', ...env.files, ...LAYER_CODE_PATHS]);
+    const out = await new Git(ws.root).output(['rev-list', '--count', `${sha}..${ref}`, '--', ...env.files, ...LAYER_CODE_PATHS]);
     if (out !== undefined) return { count: Number(out.trim()), ref };
   }
   return undefined;

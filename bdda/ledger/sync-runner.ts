@@ -5,7 +5,6 @@
  * the branch's. A repository of environments only (as the tests use) is run in this process.
  * Either way the emulator and the build folder are this checkout's, so state and init are shared.
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { applyEnvironment } from '../workflow/apply';
@@ -13,6 +12,8 @@ import { CHANGES_TXT } from '../diff/changes';
 import { loadEnvironment } from '../../config/load';
 import { BddaError } from '../../config/errors';
 import { planEnvironment } from '../workflow/plan';
+import { INTERRUPTED_EXIT_CODE } from '../support/interrupt';
+import { runProcess } from '../support/process';
 import type { Progress } from '../support/progress';
 import { repoRoot, type Workspace } from '../support/workspace';
 import { DEPLOY_REF_VARIABLE } from './records';
@@ -72,18 +73,19 @@ function shareWithWorktree(ws: Workspace, worktree: string): void {
 }
 
 /** `bdda <args>` of the ref's own code, with its output on this terminal; throws when it fails. */
-function runRefCli(worktree: string, ref: string, args: string[]): Promise<void> {
+async function runRefCli(worktree: string, ref: string, args: string[]): Promise<void> {
   const tsNode = require.resolve('ts-node/dist/bin.js');
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [tsNode, path.join(worktree, 'bdda', 'cli.ts'), ...args], {
-      cwd: worktree,
-      stdio: 'inherit',
-      env: { ...process.env, BDDA_ROOT: worktree, BDDA_REPO: worktree, TS_NODE_TRANSPILE_ONLY: '1', [DEPLOY_REF_VARIABLE]: ref },
-    });
-    child.on('error', (err) => reject(new BddaError(`Could not start the bdda of ${ref} in ${worktree}: ${err.message}.`)));
-    child.on('close', (code, signal) => {
-      if (code === 0) resolve();
-      else reject(new BddaError(`\`bdda ${args.join(' ')}\` of ${ref}, run in its worktree, failed (${signal ?? `exit ${code}`}); its output is above.`));
-    });
+  const node = { binary: process.execPath, install: 'Node.js 20' };
+  const result = await runProcess(node, [tsNode, path.join(worktree, 'bdda', 'cli.ts'), ...args], {
+    cwd: worktree,
+    output: 'inherit',
+    env: { ...process.env, BDDA_ROOT: worktree, BDDA_REPO: worktree, TS_NODE_TRANSPILE_ONLY: '1', [DEPLOY_REF_VARIABLE]: ref },
   });
+  if (result.code !== 0) {
+    throw new BddaError(
+      `\`bdda ${args.join(' ')}\` of ${ref}, run in its worktree, failed (${result.signal ?? `exit ${result.code}`}); its output is above.`,
+      // The ref's bdda exits 130 when interrupted; so does this run.
+      { exitCode: result.code === INTERRUPTED_EXIT_CODE ? INTERRUPTED_EXIT_CODE : 1 },
+    );
+  }
 }

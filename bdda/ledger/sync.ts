@@ -12,24 +12,21 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Environment } from '../../config/load';
 import { BddaError } from '../../config/errors';
-import { confirm } from '../workflow/guards';
+import { confirm, type ConfirmOptions, requireYesOffTerminal } from '../support/terminal';
 import { LAYERS } from '../../config/naming';
 import type { Progress } from '../support/progress';
 import type { Workspace } from '../support/workspace';
 import { readLedger } from './backend';
 import { isExpired, readLease } from './claims';
 import { SHARED_WITH_WORKTREE, syncRunner } from './sync-runner';
-import { git, whoAmI } from './who';
+import { Git } from '../support/git';
+import { whoAmI } from './who';
 
-export interface SyncOptions {
+export interface SyncOptions extends ConfirmOptions {
   /** The ref to deploy. @default origin/<main branch> when it exists, else <main branch> */
   readonly ref?: string;
-  /** Apply without asking. */
-  readonly yes?: boolean;
   /** Deploy although someone else holds the claim (recorded). */
   readonly force?: boolean;
-  /** Whether stdin is a terminal. @default process.stdin.isTTY */
-  readonly interactive?: boolean;
 }
 
 export type SyncOutcome = 'in-sync' | 'applied';
@@ -40,12 +37,9 @@ export async function syncEnvironment(ws: Workspace, env: Environment, opts: Syn
       `${env.path} is protected; sync is for engineer environments. Nothing was changed. Protected environments are deployed from ${env.config.protection.mainBranch} with \`npm run apply -- --env ${env.path}\` after review.`,
     );
   }
-  const interactive = opts.interactive ?? Boolean(process.stdin.isTTY);
-  if (!interactive && !opts.yes) {
-    throw new BddaError(`sync of ${env.path} needs --yes when stdin is not a terminal (as in CI). Nothing was changed.`);
-  }
+  requireYesOffTerminal(opts, `sync of ${env.path}`, 'Nothing was changed.');
   const ref = opts.ref ?? (await defaultRef(ws, env));
-  const sha = (await git(ws.root, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]))?.trim();
+  const sha = (await new Git(ws.root).output(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]))?.trim();
   if (!sha) {
     throw new BddaError(
       `sync of ${env.path}: "${ref}" is not a commit, branch or tag in ${ws.root}. Nothing was changed. Run \`git fetch\` if it is a remote branch, or pass another --ref.`,
@@ -55,7 +49,7 @@ export async function syncEnvironment(ws: Workspace, env: Environment, opts: Syn
 
   const worktree = fs.mkdtempSync(path.join(os.tmpdir(), 'bdda-sync-'));
   try {
-    if ((await git(ws.root, ['worktree', 'add', '--detach', worktree, sha])) === undefined) {
+    if ((await new Git(ws.root).output(['worktree', 'add', '--detach', worktree, sha])) === undefined) {
       throw new BddaError(`git worktree add ${worktree} ${sha} failed in ${ws.root}. Nothing was changed. Run \`git worktree prune\` and try again.`);
     }
     progress.step(env.path, 'SYNC', `${ref} (${sha.slice(0, 12)}) checked out in ${worktree}`);
@@ -88,14 +82,14 @@ export async function syncEnvironment(ws: Workspace, env: Environment, opts: Syn
 
 async function defaultRef(ws: Workspace, env: Environment): Promise<string> {
   const branch = env.config.protection.mainBranch;
-  const remote = await git(ws.root, ['rev-parse', '--verify', '--quiet', `origin/${branch}^{commit}`]);
+  const remote = await new Git(ws.root).output(['rev-parse', '--verify', '--quiet', `origin/${branch}^{commit}`]);
   return remote?.trim() ? `origin/${branch}` : branch;
 }
 
 async function assertNotClaimedByOther(ws: Workspace, env: Environment, force: boolean): Promise<void> {
   if (!env.config.claims || force) return;
   const read = await readLedger(ws, env, (b) => readLease(b, env.path));
-  const lease = 'value' in read ? read.value?.lease : undefined;
+  const lease = 'value' in read ? read.value?.value : undefined;
   if (!lease || isExpired(lease, new Date())) return;
   const who = await whoAmI(ws.root);
   if (lease.who === who) return;
@@ -111,7 +105,7 @@ async function removeWorktree(ws: Workspace, worktree: string): Promise<void> {
     const link = path.join(worktree, name);
     if (fs.lstatSync(link, { throwIfNoEntry: false })?.isSymbolicLink()) fs.unlinkSync(link);
   }
-  await git(ws.root, ['worktree', 'remove', '--force', worktree]);
+  await new Git(ws.root).output(['worktree', 'remove', '--force', worktree]);
   fs.rmSync(worktree, { recursive: true, force: true });
-  await git(ws.root, ['worktree', 'prune']);
+  await new Git(ws.root).output(['worktree', 'prune']);
 }

@@ -1,12 +1,9 @@
 /**
  * Who runs a command, and from which commit: what the ledger writes into claims and deployment
- * records. Git is asked with async calls so that `status` can ask about many environments at once.
+ * records.
  */
-import { execFile } from 'node:child_process';
 import * as os from 'node:os';
-import { promisify } from 'node:util';
-
-const execFileAsync = promisify(execFile);
+import { Git } from '../support/git';
 
 /** CI systems' variables naming the person who started the job, in the order they are tried. */
 const CI_ACTOR_VARIABLES = ['GITHUB_ACTOR', 'GITLAB_USER_LOGIN', 'BITBUCKET_STEP_TRIGGERER_UUID', 'bamboo_ManualBuildTriggerReason_userName'] as const;
@@ -23,7 +20,7 @@ export async function whoAmI(root: string, env: NodeJS.ProcessEnv = process.env)
     if (value) return value;
   }
   for (const key of ['user.email', 'user.name']) {
-    const value = (await git(root, ['config', '--get', key]))?.trim();
+    const value = (await new Git(root).output(['config', '--get', key]))?.trim();
     if (value) return value;
   }
   return `${os.userInfo().username}@${os.hostname()}`;
@@ -40,25 +37,8 @@ export interface GitSource {
 }
 
 export async function gitSource(root: string): Promise<GitSource> {
-  const [sha, branch, status] = await Promise.all([
-    git(root, ['rev-parse', 'HEAD']),
-    git(root, ['rev-parse', '--abbrev-ref', 'HEAD']),
-    git(root, ['status', '--porcelain']),
-  ]);
-  return { sha: sha?.trim() || 'unknown', branch: branch?.trim() || 'unknown', clean: status !== undefined && status.trim() === '' };
-}
-
-/** The current branch of `root`, or undefined outside a git repository. */
-export async function currentBranch(root: string): Promise<string | undefined> {
-  return (await git(root, ['rev-parse', '--abbrev-ref', 'HEAD']))?.trim() || undefined;
-}
-
-/** `git <args>` in `cwd`: its stdout, or undefined when git fails (not a repository, unknown ref). */
-export async function git(cwd: string, args: readonly string[]): Promise<string | undefined> {
-  try {
-    const { stdout } = await execFileAsync('git', args, { cwd, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
-    return stdout;
-  } catch {
-    return undefined;
-  }
+  const git = new Git(root);
+  const [sha, status] = await Promise.all([git.output(['rev-parse', 'HEAD']), git.output(['status', '--porcelain'])]);
+  if (!sha?.trim()) return { sha: 'unknown', branch: 'unknown', clean: false };
+  return { sha: sha.trim(), branch: git.currentBranch() ?? 'HEAD', clean: status !== undefined && status.trim() === '' };
 }

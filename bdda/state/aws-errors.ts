@@ -1,12 +1,17 @@
 /** Reading the AWS SDK's errors: their name, HTTP status, and a one-paragraph message for users. */
 import { BddaError } from '../../config/errors';
 
+/** The SDK error's name, also through one {@link awsFailure} that explains it. */
 export function errName(err: unknown): string {
-  return (err as { name?: string } | undefined)?.name ?? '';
+  const e = err as { name?: string; cause?: { name?: string } } | undefined;
+  return (e?.name === 'Error' ? e.cause?.name : e?.name) ?? e?.name ?? '';
 }
 
+/** The SDK error's HTTP status, also through one {@link awsFailure} that explains it. */
 export function httpStatus(err: unknown): number | undefined {
-  return (err as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+  type WithStatus = { $metadata?: { httpStatusCode?: number } };
+  const e = err as (WithStatus & { cause?: WithStatus }) | undefined;
+  return e?.$metadata?.httpStatusCode ?? e?.cause?.$metadata?.httpStatusCode;
 }
 
 /** True for the SDK's "no such object" answers (404, NoSuchKey, NotFound). */
@@ -30,11 +35,10 @@ function isConnectionError(err: unknown): boolean {
 export function awsFailure(err: unknown, doing: string): Error {
   const name = errName(err);
   if (name === 'CredentialsProviderError' || name === 'ExpiredToken' || name === 'ExpiredTokenException') {
-    return new BddaError(`No valid AWS credentials while ${doing}: ${messageOf(err)}. Log in (e.g. aws sso login) and run again.`);
+    return new BddaError(`No valid AWS credentials while ${doing}: ${messageOf(err)}. Log in (e.g. aws sso login) and run again.`, { cause: err });
   }
   if (isConnectionError(err)) {
-    return new BddaError(`Could not reach AWS while ${doing}: ${messageOf(err)}.`);
+    return new BddaError(`Could not reach AWS while ${doing}: ${messageOf(err)}.`, { cause: err });
   }
-  if (err instanceof Error) err.message = `${doing}: ${err.message}`;
-  return err instanceof Error ? err : new Error(`${doing}: ${String(err)}`);
+  return new Error(`${doing}: ${messageOf(err)}`, { cause: err });
 }

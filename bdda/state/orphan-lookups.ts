@@ -68,6 +68,25 @@ function parseArn(arn: string): { kind: string; resource: string } | undefined {
   return { kind: `${service}:${kind}`, resource };
 }
 
+/** A look-up call that failed, named as IAM names its action, e.g. `ec2:DescribeAddresses in eu-west-1`. */
+export class LookupFailure extends Error {
+  constructor(
+    /** The call, e.g. `ec2:DescribeAddresses in eu-west-1`. */
+    readonly call: string,
+    cause: unknown,
+  ) {
+    super(`${call} failed: ${(cause instanceof Error ? cause.message : String(cause)).split('\n')[0]}`, { cause });
+    this.name = 'LookupFailure';
+  }
+}
+
+/** `promise`, failing with a {@link LookupFailure} that names `call`. */
+function naming<T>(call: string, promise: Promise<T>): Promise<T> {
+  return promise.catch((err: unknown) => {
+    throw new LookupFailure(call, err);
+  });
+}
+
 /** AWS SDK clients aimed where the environment's terraform is aimed. */
 export class AwsClients {
   readonly ec2: EC2Client;
@@ -104,8 +123,9 @@ export async function taggedResources(clients: AwsClients, env: Environment, typ
 
   let token: string | undefined;
   do {
-    const out = await clients.tagging.send(
-      new GetResourcesCommand({ TagFilters: [{ Key: 'environment', Values: [envPath] }], PaginationToken: token || undefined }),
+    const out = await naming(
+      `tag:GetResources in ${env.config.aws.region}`,
+      clients.tagging.send(new GetResourcesCommand({ TagFilters: [{ Key: 'environment', Values: [envPath] }], PaginationToken: token || undefined })),
     );
     for (const m of out.ResourceTagMappingList ?? ([] as ResourceTagMapping[])) if (m.ResourceARN) add(m.ResourceARN, tagMap(m.Tags));
     token = out.PaginationToken;
@@ -118,14 +138,14 @@ export async function taggedResources(clients: AwsClients, env: Environment, typ
   const lookups: Array<Promise<void>> = [];
   if (types.has('aws_eip')) {
     lookups.push(
-      clients.ec2.send(new DescribeAddressesCommand({ Filters: byTag })).then((out) => {
+      naming(`ec2:DescribeAddresses in ${region}`, clients.ec2.send(new DescribeAddressesCommand({ Filters: byTag }))).then((out) => {
         for (const a of out.Addresses ?? []) if (a.AllocationId) add(ec2Arn('elastic-ip', a.AllocationId), tagMap(a.Tags));
       }),
     );
   }
   if (types.has('aws_vpc_endpoint')) {
     lookups.push(
-      clients.ec2.send(new DescribeVpcEndpointsCommand({ Filters: byTag })).then((out) => {
+      naming(`ec2:DescribeVpcEndpoints in ${region}`, clients.ec2.send(new DescribeVpcEndpointsCommand({ Filters: byTag }))).then((out) => {
         for (const e of out.VpcEndpoints ?? []) {
           if (e.VpcEndpointId && e.State?.toLowerCase() !== 'deleted') add(ec2Arn('vpc-endpoint', e.VpcEndpointId), tagMap(e.Tags));
         }
@@ -134,7 +154,7 @@ export async function taggedResources(clients: AwsClients, env: Environment, typ
   }
   if (types.has('aws_launch_template')) {
     lookups.push(
-      clients.ec2.send(new DescribeLaunchTemplatesCommand({ Filters: byTag })).then((out) => {
+      naming(`ec2:DescribeLaunchTemplates in ${region}`, clients.ec2.send(new DescribeLaunchTemplatesCommand({ Filters: byTag }))).then((out) => {
         for (const t of out.LaunchTemplates ?? []) if (t.LaunchTemplateId) add(ec2Arn('launch-template', t.LaunchTemplateId), tagMap(t.Tags));
       }),
     );
@@ -152,10 +172,11 @@ export async function orphanRoles(clients: AwsClients, env: Environment, known: 
   const out: Orphan[] = [];
   let marker: string | undefined;
   do {
-    const page = await clients.iam.send(new ListRolesCommand({ Marker: marker }));
+    const page = await naming('iam:ListRoles', clients.iam.send(new ListRolesCommand({ Marker: marker })));
     for (const role of page.Roles ?? []) {
       if (!role.RoleName?.startsWith(prefix) || !role.Arn || known.has(role.RoleName) || known.has(role.Arn)) continue;
-      const tags = Object.fromEntries(((await clients.iam.send(new ListRoleTagsCommand({ RoleName: role.RoleName }))).Tags ?? []).map((t) => [t.Key, t.Value]));
+      const listed = await naming(`iam:ListRoleTags on ${role.RoleName}`, clients.iam.send(new ListRoleTagsCommand({ RoleName: role.RoleName })));
+      const tags = Object.fromEntries((listed.Tags ?? []).map((t) => [t.Key, t.Value]));
       const layer = tags.layer as TerraformLayer;
       if (tags.environment !== env.naming.envPath || !TERRAFORM_LAYERS.includes(layer)) continue;
       out.push({ layer, type: 'aws_iam_role', id: role.RoleName, arn: role.Arn, name: tags.Name });

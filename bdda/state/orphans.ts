@@ -184,21 +184,27 @@ export function adoptCommand(env: Environment): string {
 
 /**
  * The check plan and apply run after synthesis: plan warns, apply (`refuse`) stops before
- * applying anything, since applying would create the orphans a second time.
+ * applying anything, since applying would create the orphans a second time. A look-up that fails
+ * stops apply too (it fails closed: an unchecked apply could create them twice); plan only warns,
+ * so that the look-up cannot hide what terraform has to say.
  */
-export async function checkOrphans(ctx: PlanContext, opts: { refuse: boolean }): Promise<void> {
+export async function checkOrphans(ctx: PlanContext, opts: OrphanCheckOptions): Promise<void> {
   const { env, progress } = ctx;
-  const { AwsClients } = await import('./orphan-lookups');
-  const clients = new AwsClients(env, ctx.target.terraformEnv);
   let report: OrphanReport;
   try {
-    report = await findOrphans(clients, ctx.target.backend, env, terraformDirs(ctx.synth));
+    report = await (opts.lookUp ?? lookUpOrphans)(ctx);
   } catch (err) {
-    // The check is a safety net; a failed look-up must not hide what terraform has to say.
-    progress.warn(env.path, `Could not look for resources outside the state (${(err as Error).message}).`);
+    const failed = (err instanceof Error ? err.message : String(err)).split('\n')[0];
+    if (opts.refuse) {
+      throw new BddaError(
+        `Could not look for resources of ${env.path} outside its terraform state: ${failed}. Apply does not go on unchecked, since a resource ` +
+          `left by a killed run would be created a second time. Give the credentials that call's permission (or start the emulator again), ` +
+          `then run apply again. Nothing was applied.`,
+        { cause: err },
+      );
+    }
+    progress.warn(env.path, `Could not look for resources outside the state (${failed}); plan goes on without that check, apply will not.`);
     return;
-  } finally {
-    clients.destroy();
   }
   if (report.adopting.length > 0) {
     progress.step(env.path, 'ADOPT', `${report.adopting.length} resource(s) outside the state will be imported by this plan (${ADOPT_FILE}).`);
@@ -207,6 +213,23 @@ export async function checkOrphans(ctx: PlanContext, opts: { refuse: boolean }):
   const message = orphanMessage(env, report.orphans);
   if (opts.refuse) throw new BddaError(`${message} Nothing was applied.`);
   progress.warn(env.path, message);
+}
+
+export interface OrphanCheckOptions {
+  /** Apply: orphans, or a look-up that fails, stop the run. Plan: they are warned about. */
+  readonly refuse: boolean;
+  /** Finds the orphans. @default the look-up in AWS (or the emulator) the environment's terraform uses */
+  readonly lookUp?: (ctx: PlanContext) => Promise<OrphanReport>;
+}
+
+async function lookUpOrphans(ctx: PlanContext): Promise<OrphanReport> {
+  const { AwsClients } = await import('./orphan-lookups');
+  const clients = new AwsClients(ctx.env, ctx.target.terraformEnv);
+  try {
+    return await findOrphans(clients, ctx.target.backend, ctx.env, terraformDirs(ctx.synth));
+  } finally {
+    clients.destroy();
+  }
 }
 
 function orphanMessage(env: Environment, orphans: readonly Orphan[]): string {

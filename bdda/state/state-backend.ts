@@ -9,7 +9,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EMULATOR_CREDENTIALS } from '../engines/aws-env';
 import { acquireLock, type HeldLock, type LockHolder, type LockInfo, readLock, releaseOwnLock } from './apply-lock';
 import { ensureLockTable, ensureStateBucket } from './bucket';
-import { StateObjects, type WriteCondition } from './objects';
+import { StateObjects } from './objects';
 import { readTerraformLock, type TerraformLockInfo } from './terraform-locks';
 
 // The SDK warns, on every run, that its 2027 releases will need Node 22; the lockfile pins this one.
@@ -35,7 +35,8 @@ export class StateBackend {
   readonly lockTable?: string;
   private readonly s3: S3Client;
   private readonly dynamodb: DynamoDBClient;
-  private readonly objects: StateObjects;
+  /** The bucket's objects, for the compare-and-swap of json-objects.ts. */
+  readonly objects: StateObjects;
 
   constructor(opts: StateBackendOptions) {
     this.bucket = opts.bucket;
@@ -76,21 +77,6 @@ export class StateBackend {
   /** Deletes the object (its current version; a versioned bucket keeps the older ones). */
   deleteObject(key: string): Promise<void> {
     return this.objects.delete(key);
-  }
-
-  /** The object's text and ETag (for a later `putObjectIf` with `ifMatch`), or undefined when there is none. */
-  getObjectWithEtag(key: string): Promise<{ body: string; etag?: string } | undefined> {
-    return this.objects.getWithEtag(key);
-  }
-
-  /** A conditional write (see StateObjects.putIf): the new ETag, or 'precondition-failed'. */
-  putObjectIf(key: string, body: string, condition: WriteCondition): Promise<{ etag?: string } | 'precondition-failed'> {
-    return this.objects.putIf(key, body, condition);
-  }
-
-  /** Deletes the object only while its ETag is `etag`; false when it changed or is gone. */
-  async deleteObjectIf(key: string, etag: string): Promise<boolean> {
-    return (await this.objects.deleteIf(key, etag)) === 'deleted';
   }
 
   /** The keys under `prefix`, every page. */

@@ -3,8 +3,8 @@
  * the signal arrives: a terminal's Ctrl-C (the whole foreground process group), a CI runner's
  * `kill` of the group, `kill` of node alone, or npm forwarding what it got.
  *
- * Terraform runs in a process group of its own (`spawn({ detached: true })`), so no group signal
- * reaches it directly; this module forwards one SIGINT to every running terraform and lets the
+ * Terraform, like every program bdda runs (process.ts), runs in a process group of its own, so no
+ * group signal reaches it directly; this module forwards one SIGINT to every running child and lets the
  * command stop at its next safe point (no new terraform starts), release its locks and exit 130.
  * Signals within {@link SAME_PRESS_MS} of each other are one press (npm forwards the group signal
  * that node got too). A second press is only reported; a third forwards a second SIGINT, which
@@ -26,7 +26,7 @@ export const INTERRUPTED_EXIT_CODE = 130;
 /** Thrown at a safe point after an interrupt: nothing more is started. */
 class InterruptedError extends BddaError {
   constructor(signal: NodeJS.Signals) {
-    super(`Interrupted (${signal}) before the next step started; nothing more was started.`, INTERRUPTED_EXIT_CODE);
+    super(`Interrupted (${signal}) before the next step started; nothing more was started.`, { exitCode: INTERRUPTED_EXIT_CODE });
     this.name = 'InterruptedError';
   }
 }
@@ -46,7 +46,7 @@ export function throwIfInterrupted(): void {
   if (received) throw new InterruptedError(received);
 }
 
-/** Registers a running terraform (spawned detached) to receive the run's interrupt; returns the unregister function. */
+/** Registers a running child (started in its own process group) to receive the run's interrupt; returns the unregister function. */
 export function trackChild(child: ChildProcess): () => void {
   children.add(child);
   // An interrupt that came in while it was being spawned still reaches it, once.

@@ -7,7 +7,7 @@ import type { PlanContext } from './context';
 import { LABEL } from '../layers/index';
 import { emulatorStatus } from '../engines/emulator';
 import { BddaError } from '../../config/errors';
-import { interruptSignal } from '../support/interrupt';
+import { INTERRUPTED_EXIT_CODE, interruptSignal } from '../support/interrupt';
 import type { Layer } from '../../config/naming';
 
 /** Runs one layer's apply; a failure is rethrown with what it means for the environment first. */
@@ -26,7 +26,7 @@ async function explainApplyFailure(ctx: PlanContext, layer: Layer, err: unknown)
     return new BddaError(
       `${LABEL[layer]}'s apply of ${env.path} was interrupted (${interruptSignal()}); terraform saved what it had done. ` +
         `${LABEL[layer]} and the layers after it are still in changes.txt. Run \`npm run plan -- --env ${env.path}\` and apply again to converge.\n\n${detail}`,
-      130,
+      { exitCode: INTERRUPTED_EXIT_CODE, cause: err },
     );
   }
   if (env.config.emulated && !(await emulatorStatus(ctx.ws.emulatorDir)).running) {
@@ -35,10 +35,14 @@ async function explainApplyFailure(ctx: PlanContext, layer: Layer, err: unknown)
         `and since the emulator keeps nothing across restarts, everything it held (state, locks, resources) is gone. ` +
         `Run \`npm run plan -- --env ${env.path}\`: it starts a fresh emulator, where every layer plans as new; review and apply that. ` +
         `The emulator's log is under .bdda/emulator/.\n\nterraform said:\n${detail}`,
+      { cause: err },
     );
   }
   if (err instanceof BddaError) {
-    err.message = `${LABEL[layer]}'s apply of ${env.path} failed; ${LABEL[layer]} may be partly applied and stays in changes.txt with the layers after it. ${err.message}`;
+    return new BddaError(
+      `${LABEL[layer]}'s apply of ${env.path} failed; ${LABEL[layer]} may be partly applied and stays in changes.txt with the layers after it. ${err.message}`,
+      { exitCode: err.exitCode, cause: err },
+    );
   }
   return err;
 }

@@ -8,7 +8,8 @@ import type { Environment } from '../../config/load';
 import { BddaError } from '../../config/errors';
 import { removeFile } from '../support/fs-atomic';
 import { layerEngines } from '../layers/index';
-import { assertGuards, confirm, type GuardOptions } from './guards';
+import { assertGuards, type GuardOptions } from './guards';
+import { confirm, requireYesOffTerminal } from '../support/terminal';
 import { type PlanContext, withContext } from './context';
 import type { Progress } from '../support/progress';
 import type { Workspace } from '../support/workspace';
@@ -21,10 +22,7 @@ export async function destroyEnvironment(
   progress: Progress,
 ): Promise<'destroyed' | 'nothing-to-destroy'> {
   await assertGuards(ws, env, 'destroy', guards);
-  const interactive = guards.interactive ?? Boolean(process.stdin.isTTY);
-  if (!interactive && !guards.yes) {
-    throw new BddaError(`destroy of ${env.path} needs --yes when stdin is not a terminal. Nothing was destroyed.`);
-  }
+  requireYesOffTerminal(guards, `destroy of ${env.path}`, 'Nothing was destroyed.');
   return withContext(ws, env, progress, 'destroy', (ctx) => recordingDestroy(ctx, guards, () => destroyAll(ctx, guards.yes === true)));
 }
 

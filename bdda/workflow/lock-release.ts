@@ -4,7 +4,7 @@
  */
 import * as os from 'node:os';
 import type { Environment } from '../../config/load';
-import { BddaError } from '../../config/errors';
+import { BddaError, withNote } from '../../config/errors';
 import type { HeldLock } from '../state/apply-lock';
 import type { Target } from '../engines/target';
 import type { Progress } from '../support/progress';
@@ -24,8 +24,7 @@ export async function releasingLock<T>(target: Target, env: Environment, progres
     result = await fn();
   } catch (primary) {
     const note = await releaseNote(target, env, held);
-    if (note && primary instanceof Error) primary.message = `${primary.message}\n\n${note.text}`;
-    throw primary;
+    throw note ? withNote(primary, note.text) : primary;
   }
   const note = await releaseNote(target, env, held);
   if (note?.fatal) throw new BddaError(note.text);

@@ -1,13 +1,18 @@
 /**
- * The few git operations CI needs, through the `git` CLI that every CI image has. Plain
- * `child_process` rather than a wrapper library: each call is one git command whose exit code and
- * stderr we classify (a rejected push is retried, no push rights is an error), which a wrapper
- * would only hide.
+ * Every git call bdda makes, through the `git` CLI that every CI image has: CI's commits and
+ * pushes, the guards' clean-tree and branch checks, the ledger's commit and author, sync's
+ * worktree. Each call is one git command whose exit code and stderr the caller classifies (a
+ * rejected push is retried, no push rights is an error), which a wrapper library would only hide.
+ *
+ * CI and the guards call git synchronously; the ledger asks with `output`, asynchronously, so that
+ * `status` can ask about many environments at once.
  */
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BddaError } from '../../config/errors';
+import { type Program, runProcess, runProcessSync } from './process';
+
+const GIT: Program = { binary: 'git', install: 'git' };
 
 export interface GitResult {
   readonly status: number;
@@ -29,15 +34,21 @@ export class Git {
 
   /** Runs git; never throws on a non-zero exit. */
   tryRun(args: readonly string[], env: Readonly<Record<string, string>> = {}): GitResult {
-    const result = spawnSync('git', args, {
-      cwd: this.cwd,
-      encoding: 'utf8',
-      // No prompt for credentials: CI has no terminal, and a prompt would hang the job.
-      env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    if (result.error) throw new BddaError(`git could not be run in ${this.cwd} (${result.error.message}). Install git and put it on the PATH.`);
-    return { status: result.status ?? 1, stdout: result.stdout ?? '', stderr: result.stderr ?? '' };
+    const result = runProcessSync(GIT, args, { cwd: this.cwd, env: gitEnv(env) });
+    return { status: result.code, stdout: result.stdout, stderr: result.stderr };
+  }
+
+  /**
+   * Runs git without blocking: its stdout, or undefined when git fails (not a repository, an
+   * unknown ref) or cannot be run. For what is only reported, never relied on.
+   */
+  async output(args: readonly string[]): Promise<string | undefined> {
+    try {
+      const result = await runProcess(GIT, args, { cwd: this.cwd, env: gitEnv(), onInterrupt: 'finish' });
+      return result.code === 0 ? result.stdout : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Runs git and returns stdout without its final newline; throws a BddaError naming the command. */
@@ -97,6 +108,11 @@ export class Git {
     this.run(['commit', '--quiet', '--no-verify', '-m', message, '--', ...paths], 'committing the diff files', env);
     return this.head();
   }
+}
+
+// No prompt for credentials: CI has no terminal, and a prompt would hang the job.
+function gitEnv(env: Readonly<Record<string, string>> = {}): NodeJS.ProcessEnv {
+  return { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', ...env };
 }
 
 function firstLines(text: string, n = 6): string {
