@@ -79,6 +79,7 @@ export class GoliathChart extends Chart {
       namespace: platformNamespace,
       controlPlaneCidrs: props.controlPlaneCidrs,
       nodeCidrs: props.nodeCidrs,
+      apiServerClusterIp: props.apiServerClusterIp,
       clusterAutoscalerName: 'cluster-autoscaler',
       metricsServerName: 'metrics-server',
     });
