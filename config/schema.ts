@@ -156,6 +156,24 @@ const teamSchema = z
       })
       .strict()
       .default({ cpu: '100m', memory: '128Mi' }),
+    allowOpenNetworkPolicies: z
+      .boolean()
+      .optional()
+      .describe(
+        "Let the team create NetworkPolicies with a rule open to every address on every port (no peers, or 0.0.0.0/0, and no ports), which undoes the namespace's default-deny. Off by default.",
+      ),
+    allowPublicLoadBalancers: z
+      .boolean()
+      .optional()
+      .describe(
+        'Let the team create internet-facing LoadBalancer Services (the public subnets are tagged for load balancers). Off by default: a LoadBalancer Service must be annotated internal.',
+      ),
+    allowSystemPriority: z
+      .boolean()
+      .optional()
+      .describe(
+        "Let the team's pods use the system- priority classes (system-cluster-critical, system-node-critical), which preempt the platform's. Off by default.",
+      ),
   })
   .strict();
 
