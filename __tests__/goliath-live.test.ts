@@ -19,6 +19,8 @@ import { writeLayerApps } from '../bdda/workflow/synth-apps';
 import { manifestFile } from '../bdda/workflow/synth-output';
 import { REPO_ROOT } from './support/scratch';
 
+const FAKE_KUBECTL = path.join(__dirname, 'support', 'fake-kubectl.js');
+
 // What `kubectl diff` prints: temp folders and file times that differ on every run.
 const KUBECTL_DIFF = `diff -u -N /tmp/LIVE-2871/v1.ResourceQuota.payments.team-quota /tmp/MERGED-2871/v1.ResourceQuota.payments.team-quota
 --- /tmp/LIVE-2871/v1.ResourceQuota.payments.team-quota\t2026-11-25 10:00:00.000000000 +0000
@@ -39,6 +41,7 @@ diff -u -N /tmp/LIVE-2871/v1.Namespace.payments /tmp/MERGED-2871/v1.Namespace.pa
 `;
 
 describe('Goliath against a live cluster', () => {
+  let aws: string;
   const env = loadEnvironment(REPO_ROOT, 'stg1');
   const leaving = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'retired-team' } };
   const objects = new Map<string, string>();
@@ -53,12 +56,12 @@ describe('Goliath against a live cluster', () => {
   let synth: ReturnType<typeof writeLayerApps>;
   let ctx: PlanContext;
   const engine = layerEngine(env, 'goliath') as KubectlGoliathEngine;
-  const saved = process.env.KUBECTL_BINARY;
+  const saved = { ...process.env };
 
   beforeAll(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bdda-live-'));
-    calls = path.join(dir, 'kubectl-calls.log');
-    const kubectl = path.join(dir, 'kubectl');
+    calls = path.join(dir, 'calls.log');
+    aws = path.join(dir, 'aws');
     synth = writeLayerApps(env, path.join(dir, 'build'));
     ctx = {
       ws: { root: dir, buildDir: path.join(dir, 'build'), emulatorDir: path.join(dir, 'emulator') },
@@ -69,22 +72,14 @@ describe('Goliath against a live cluster', () => {
       timings: [],
     };
     fs.writeFileSync(path.join(dir, 'diff.txt'), KUBECTL_DIFF);
-    fs.writeFileSync(
-      kubectl,
-      [
-        '#!/bin/sh',
-        `echo "$KUBECONFIG $*" >> ${calls}`,
-        'case "$1" in',
-        `  diff) cat ${path.join(dir, 'diff.txt')}; exit 1 ;;`,
-        '  apply) echo "namespace/payments serverside-applied"; exit 0 ;;',
-        `  delete) cp "$5" ${path.join(dir, 'deleted.yaml')}; echo "namespace \\"retired-team\\" deleted"; exit 0 ;;`,
-        `  version) echo '{"clientVersion":{"major":"1","minor":"31","gitVersion":"v1.31.2"}}'; exit 0 ;;`,
-        'esac',
-        'exit 3',
-      ].join('\n'),
-      { mode: 0o755 },
-    );
-    process.env.KUBECTL_BINARY = kubectl;
+    // A cluster that has every namespace of the chart.
+    const namespaces = [
+      'kube-system',
+      ...parseManifests(fs.readFileSync(manifestFile(synth, 'goliath'), 'utf8')).flatMap((o) => (o.kind === 'Namespace' ? [o.metadata.name] : [])),
+    ];
+    fs.writeFileSync(path.join(dir, 'cluster.json'), JSON.stringify({ namespaces, objects: {} }));
+    fs.writeFileSync(aws, '#!/bin/sh\necho "aws-cli/2.27.0 Python/3.13.3 Linux/6.8.0"\n', { mode: 0o755 });
+    Object.assign(process.env, { KUBECTL_BINARY: FAKE_KUBECTL, FAKE_KUBECTL_DIR: dir, AWS_CLI_BINARY: aws });
     const outputs = {
       cluster_name: { value: 'staging-stg1' },
       cluster_endpoint: { value: 'https://ABC.gr7.eu-west-1.eks.amazonaws.com' },
@@ -95,7 +90,7 @@ describe('Goliath against a live cluster', () => {
   });
 
   afterAll(() => {
-    process.env.KUBECTL_BINARY = saved;
+    process.env = saved;
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -122,7 +117,7 @@ describe('Goliath against a live cluster', () => {
   test("a live environment plans Goliath with kubectl, waiting for KARR, and records kubectl's client version", async () => {
     expect(engine).toBeInstanceOf(KubectlGoliathEngine);
     expect({ upstream: engine.upstream, waits: engine.waitsForUpstream }).toEqual({ upstream: 'karr', waits: true });
-    expect(await engine.versions()).toEqual({ kubectl: 'v1.31.2' });
+    expect(await engine.versions()).toEqual({ kubectl: 'v1.35.1' });
   });
 
   test('a preview before KARR has a cluster is the whole chart as additions, without asking kubectl', async () => {
@@ -159,15 +154,29 @@ describe('Goliath against a live cluster', () => {
   test('apply: server-side apply, then deletion of what left the chart, then the new record', async () => {
     await engine.apply(ctx);
     const log = fs.readFileSync(calls, 'utf8');
-    expect(log).toContain(`apply --server-side --field-manager=bdda --force-conflicts -f ${manifestFile(synth, 'goliath')}`);
-    expect(log.indexOf(' apply ')).toBeLessThan(log.indexOf(' delete '));
+    expect(log).toContain(`apply --server-side --field-manager=bdda --force-conflicts -f ${manifestFile(synth, 'goliath')}.cluster-scoped.yaml`);
+    expect(log.indexOf('.cluster-scoped.yaml')).toBeLessThan(log.indexOf('.namespaced.yaml'));
+    expect(log.indexOf('.namespaced.yaml')).toBeLessThan(log.indexOf(' delete '));
     expect(parseManifests(fs.readFileSync(path.join(dir, 'deleted.yaml'), 'utf8'))).toEqual([leaving]);
     expect(objects.get(env.naming.stateKey('goliath'))).toBe(fs.readFileSync(manifestFile(synth, 'goliath'), 'utf8'));
   });
 
   test('a failing kubectl diff is an error, not an empty diff', async () => {
     fs.writeFileSync(path.join(dir, 'diff.txt'), '');
-    fs.writeFileSync(path.join(dir, 'kubectl'), '#!/bin/sh\necho "error: You must be logged in to the server (Unauthorized)" >&2\nexit 2\n', { mode: 0o755 });
+    const kubectl = path.join(dir, 'unauthorized-kubectl');
+    fs.writeFileSync(
+      kubectl,
+      [
+        '#!/bin/sh',
+        'case "$1" in',
+        `  version|get) exec ${FAKE_KUBECTL} "$@" ;;`,
+        'esac',
+        'echo "error: You must be logged in to the server (Unauthorized)" >&2',
+        'exit 2',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
+    process.env.KUBECTL_BINARY = kubectl;
     await expect(engine.diff(ctx, undefined)).rejects.toThrow(/kubectl diff against staging-stg1 failed: error: You must be logged in/);
   });
 });

@@ -152,8 +152,8 @@ describe.each(environments)('Goliath for %s', (envPath) => {
       expect(labels['pod-security.kubernetes.io/warn-version']).toBe(psaVersion());
     };
 
-    test('the platform namespace enforces baseline and warns restricted', () => {
-      expectLevels(one('Namespace', platformNs()), 'baseline');
+    test('the platform namespace enforces and warns restricted', () => {
+      expectLevels(one('Namespace', platformNs()), 'restricted');
     });
 
     test('every team namespace enforces and warns restricted', () => {

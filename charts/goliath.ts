@@ -1,13 +1,15 @@
 /**
  * Goliath: everything applied to the Kubernetes API to make it a platform.
  *
- * - the platform namespace (Pod Security `baseline` enforced, `restricted` warned) with
- *   cluster-autoscaler and metrics-server in it;
+ * - the platform namespace (Pod Security `restricted` enforced) with cluster-autoscaler and
+ *   metrics-server in it;
  * - one namespace per team (`restricted` enforced), each with default-deny network policies,
  *   DNS let out, a quota, container defaults and edit rights for the team's group;
  * - cluster-wide read-only access for the viewers group (its IAM roles mapped by KARR);
  * - the platform namespace's own default-deny and the allows its add-ons need;
- * - a ValidatingAdmissionPolicy keeping teams off the platform's objects;
+ * - a ValidatingAdmissionPolicy keeping teams off the platform's objects, and others refusing
+ *   what would undo the platform in a team namespace (open network policies, internet-facing
+ *   load balancers, system priority), unless the team's config allows it;
  * - the default StorageClass, encrypted gp3 on the EBS CSI driver.
  *
  * Object names are chosen here, not hashed, so they are stable across runs and releases.
@@ -24,6 +26,7 @@ import { podSecurityLabels } from './pod-security-labels';
 import { MetricsServer } from './metrics-server';
 import { PlatformGuard } from './platform-guard';
 import { PlatformNetworkPolicies } from './platform-network';
+import { TeamGuards } from './team-guards';
 import { TeamNamespace } from './team-namespace';
 
 /** The label on every Goliath object; the platform guard keeps teams' hands off what has it. */
@@ -54,7 +57,7 @@ export class GoliathChart extends Chart {
         name: platformNamespace,
         labels: {
           'app.kubernetes.io/managed-by': 'goliath',
-          ...podSecurityLabels({ enforce: 'baseline', warn: 'restricted', version: podSecurityVersion }),
+          ...podSecurityLabels({ enforce: 'restricted', warn: 'restricted', version: podSecurityVersion }),
         },
       },
     });
@@ -79,10 +82,12 @@ export class GoliathChart extends Chart {
       namespace: platformNamespace,
       controlPlaneCidrs: props.controlPlaneCidrs,
       nodeCidrs: props.nodeCidrs,
+      apiServerClusterIp: props.apiServerClusterIp,
       clusterAutoscalerName: 'cluster-autoscaler',
       metricsServerName: 'metrics-server',
     });
     new PlatformGuard(this, 'platform-guard', { deployersGroup: PLATFORM_DEPLOYERS_GROUP, label: MANAGED_BY });
+    new TeamGuards(this, 'team-guards', { teams, deployersGroup: PLATFORM_DEPLOYERS_GROUP, labels: { [MANAGED_BY.key]: MANAGED_BY.value } });
     new EbsStorage(this, 'ebs-storage');
 
     const { systemNodes } = props;

@@ -162,7 +162,8 @@ export class MetricsServer extends Construct {
     if (replicas > 1) {
       new k8s.KubePodDisruptionBudget(this, 'disruption-budget', {
         metadata: { name, namespace, labels },
-        spec: { minAvailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: labels } },
+        // An unready replica may always be evicted, so a broken metrics-server never blocks a drain.
+        spec: { minAvailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: labels }, unhealthyPodEvictionPolicy: 'AlwaysAllow' },
       });
     }
 

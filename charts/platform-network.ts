@@ -7,6 +7,10 @@
  *   interface endpoints, whose addresses are not known here);
  * - metrics-server: HTTPS out to the API server's ENIs (intra subnets), the kubelets' port on the
  *   nodes (private subnets), and its own port in from the API server's ENIs.
+ *
+ * Every add-on that talks to the API is also let out to the `kubernetes` Service's ClusterIP on
+ * 443: clients dial that address, and the VPC CNI's policy agent judges a packet before kube-proxy
+ * translates it to the API server's ENIs.
  */
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
@@ -20,6 +24,8 @@ export interface PlatformNetworkPolicyProps {
   readonly controlPlaneCidrs: string[];
   /** Private subnet CIDRs, where the nodes live. */
   readonly nodeCidrs: string[];
+  /** The `kubernetes` Service's ClusterIP, e.g. `172.20.0.1`. */
+  readonly apiServerClusterIp: string;
   /** `app.kubernetes.io/name` of cluster-autoscaler's pods. */
   readonly clusterAutoscalerName: string;
   /** `app.kubernetes.io/name` of metrics-server's pods. */
@@ -46,6 +52,7 @@ export class PlatformNetworkPolicies extends Construct {
     const blocks = (cidrs: string[]) => cidrs.map((cidr) => ({ ipBlock: { cidr } }));
     const policy = (name: string, spec: kplus.k8s.NetworkPolicySpec) => new k8s.KubeNetworkPolicy(this, name, { metadata: { name, namespace, labels }, spec });
     const app = (name: string) => ({ matchLabels: { 'app.kubernetes.io/name': name } });
+    const toApiService = { to: [{ ipBlock: { cidr: `${props.apiServerClusterIp}/32` } }], ports: [tcp(443)] };
 
     policy(PLATFORM_POLICY_NAMES.denyAll, { podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
     policy(PLATFORM_POLICY_NAMES.allowDns, {
@@ -66,16 +73,13 @@ export class PlatformNetworkPolicies extends Construct {
     policy(PLATFORM_POLICY_NAMES.clusterAutoscaler, {
       podSelector: app(props.clusterAutoscalerName),
       policyTypes: ['Egress'],
-      egress: [{ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [tcp(443)] }],
+      egress: [toApiService, { to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [tcp(443)] }],
     });
     policy(PLATFORM_POLICY_NAMES.metricsServer, {
       podSelector: app(props.metricsServerName),
       policyTypes: ['Ingress', 'Egress'],
       ingress: [{ from: blocks(props.controlPlaneCidrs), ports: [tcp(METRICS_SERVER_PORT)] }],
-      egress: [
-        { to: blocks(props.controlPlaneCidrs), ports: [tcp(443)] },
-        { to: blocks(props.nodeCidrs), ports: [tcp(KUBELET_PORT)] },
-      ],
+      egress: [toApiService, { to: blocks(props.controlPlaneCidrs), ports: [tcp(443)] }, { to: blocks(props.nodeCidrs), ports: [tcp(KUBELET_PORT)] }],
     });
   }
 }

@@ -73,8 +73,22 @@ function subnetProblems({ aws, vpc }: EnvironmentConfig): KeyProblem[] {
   return problems;
 }
 
-function kubernetesProblems({ kubernetes, protected: isProtected }: EnvironmentConfig): KeyProblem[] {
+/** The private ranges EKS takes a service CIDR from. */
+const SERVICE_CIDR_RANGES = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'].map(parseCidr);
+
+function kubernetesProblems({ kubernetes, vpc, protected: isProtected }: EnvironmentConfig): KeyProblem[] {
   const problems: KeyProblem[] = [];
+  const service = parseCidr(kubernetes.serviceCidr);
+  const serviceProblem = !isNetworkAddress(service)
+    ? 'has host bits set; use the network address'
+    : service.prefix < 12 || service.prefix > 24
+      ? 'must be between /12 and /24, as EKS requires'
+      : !SERVICE_CIDR_RANGES.some((range) => contains(range, service))
+        ? 'must lie in 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16, as EKS requires'
+        : overlaps(service, parseCidr(vpc.cidr))
+          ? `overlaps vpc.cidr ${vpc.cidr}; Service addresses would shadow addresses in the VPC. Pick another private range (EKS picks 10.100.0.0/16 or 172.20.0.0/16)`
+          : undefined;
+  if (serviceProblem) problems.push({ key: 'kubernetes.serviceCidr', message: `"${kubernetes.serviceCidr}" ${serviceProblem}` });
   for (const [name, group] of Object.entries(kubernetes.nodeGroups)) {
     if (!(group.minSize <= group.desiredSize && group.desiredSize <= group.maxSize)) {
       problems.push({

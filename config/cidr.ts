@@ -22,6 +22,12 @@ export function isNetworkAddress(c: Cidr): boolean {
   return c.start % 2 ** (32 - c.prefix) === 0;
 }
 
+/** The first host address of a block, e.g. 172.20.0.1 for 172.20.0.0/16. */
+export function firstHostAddress(c: Cidr): string {
+  const n = c.start + 1;
+  return [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join('.');
+}
+
 export function contains(outer: Cidr, inner: Cidr): boolean {
   return inner.start >= outer.start && inner.end <= outer.end;
 }

@@ -4,6 +4,7 @@
  * outputs are), Goliath the platform (and KARR's outputs). No stack or chart sees the whole
  * `EnvironmentConfig`, so what a layer depends on is written in its props.
  */
+import { firstHostAddress, parseCidr } from './cidr';
 import { addonVersions, clusterAutoscalerImage, type EksAddonVersions, metricsServerImage, type PinnedImage } from './eks-versions';
 import { IRSA_ADDONS, type IrsaAddon, type Layer, type Naming } from './naming';
 import type { EnvironmentConfig, NodeGroupConfig, TeamConfig } from './schema';
@@ -71,6 +72,8 @@ export interface KarrInputs extends TerraformLayerInputs {
   readonly nodeGroups: Readonly<Record<string, NodeGroupConfig>>;
   /** The node group kept for platform add-ons. @default - none */
   readonly systemNodeGroup?: string;
+  /** The cluster's Service CIDR (EKS's service_ipv4_cidr). */
+  readonly serviceCidr: string;
   /** CIDRs allowed to a public API endpoint; empty keeps it private only. */
   readonly publicAccessCidrs: string[];
   /** CIDRs and security groups allowed to the private API endpoint on 443. */
@@ -135,6 +138,8 @@ export interface GoliathInputs {
   /** Intra subnet CIDRs (the control plane's ENIs) and private subnet CIDRs (nodes), for network policies. */
   readonly controlPlaneCidrs: string[];
   readonly nodeCidrs: string[];
+  /** The `kubernetes` Service's ClusterIP (the first address of the Service CIDR), for network policies. */
+  readonly apiServerClusterIp: string;
   /** The images of the add-ons. */
   readonly clusterAutoscalerImage: PinnedImage;
   readonly metricsServerImage: PinnedImage;
@@ -180,6 +185,7 @@ export function karrInputs(config: EnvironmentConfig, naming: Naming): KarrInput
     kubernetesVersion: kubernetes.version,
     nodeGroups: kubernetes.nodeGroups,
     ...(kubernetes.systemNodeGroup !== undefined ? { systemNodeGroup: kubernetes.systemNodeGroup } : {}),
+    serviceCidr: kubernetes.serviceCidr,
     publicAccessCidrs: kubernetes.publicAccessCidrs,
     apiAccessCidrs: kubernetes.deployer.apiAccessCidrs,
     apiAccessSecurityGroupIds: kubernetes.deployer.apiAccessSecurityGroupIds,
@@ -217,6 +223,7 @@ export function goliathInputs(config: EnvironmentConfig, naming: Naming): Goliat
     systemNodes: kubernetes.systemNodeGroup !== undefined,
     controlPlaneCidrs: vpc.subnets.intra,
     nodeCidrs: vpc.subnets.private,
+    apiServerClusterIp: firstHostAddress(parseCidr(kubernetes.serviceCidr)),
     clusterAutoscalerImage: clusterAutoscalerImage(config),
     metricsServerImage: metricsServerImage(config),
     karr: karrOutputs(naming),

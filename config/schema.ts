@@ -95,6 +95,11 @@ const kubernetesSchema = z
       .string()
       .regex(/^1\.\d{1,3}$/, { error: (i) => `${JSON.stringify(i.input)} is not a Kubernetes minor version like 1.35` })
       .describe('Kubernetes minor version of the control plane and the node groups; add-on versions follow it (config/eks-versions.ts).'),
+    serviceCidr: cidr
+      .default('172.20.0.0/16')
+      .describe(
+        "The cluster's Service CIDR (EKS's service_ipv4_cidr), /12 to /24 in 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16, not overlapping vpc.cidr. Its first address is the `kubernetes` Service's ClusterIP, which the platform add-ons' network policies let them reach.",
+      ),
     publicAccessCidrs: z.array(cidr).default([]).describe('CIDRs allowed to reach a public API endpoint. Empty keeps the endpoint private only.'),
     adminRoleArns: z.array(iamRoleArn).default([]).describe('IAM roles given cluster-admin through EKS access entries.'),
     nodeGroups: z.record(dns1123, nodeGroupSchema).describe('Managed node groups by name.'),
@@ -151,6 +156,24 @@ const teamSchema = z
       })
       .strict()
       .default({ cpu: '100m', memory: '128Mi' }),
+    allowOpenNetworkPolicies: z
+      .boolean()
+      .optional()
+      .describe(
+        "Let the team create NetworkPolicies with a rule open to every address on every port (no peers, or 0.0.0.0/0, and no ports), which undoes the namespace's default-deny. Off by default.",
+      ),
+    allowPublicLoadBalancers: z
+      .boolean()
+      .optional()
+      .describe(
+        'Let the team create internet-facing LoadBalancer Services (the public subnets are tagged for load balancers). Off by default: a LoadBalancer Service must be annotated internal.',
+      ),
+    allowSystemPriority: z
+      .boolean()
+      .optional()
+      .describe(
+        "Let the team's pods use the system- priority classes (system-cluster-critical, system-node-critical), which preempt the platform's. Off by default.",
+      ),
   })
   .strict();
 

@@ -207,6 +207,8 @@ export class KarrStack extends LayerStack {
         endpointPublicAccess: publicAccess,
         ...(publicAccess ? { publicAccessCidrs } : {}),
       },
+      // Set rather than left to EKS, so Goliath knows the API's ClusterIP for its network policies.
+      kubernetesNetworkConfig: { serviceIpv4Cidr: this.props.serviceCidr },
       encryptionConfig: { resources: ['secrets'], provider: { keyArn: secretsKey.arn } },
       // Only access entries grant access; whoever runs the apply gets nothing implicitly.
       accessConfig: { authenticationMode: 'API', bootstrapClusterCreatorAdminPermissions: false },

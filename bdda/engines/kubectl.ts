@@ -40,7 +40,7 @@ export async function writeKubeconfig(ctx: PlanContext, upstream: Layer, file: s
         user: {
           exec: {
             apiVersion: 'client.authentication.k8s.io/v1beta1',
-            command: 'aws',
+            command: tools().aws,
             args: ['eks', 'get-token', '--cluster-name', name, '--region', ctx.env.config.aws.region],
             interactiveMode: 'Never',
           },

@@ -17,6 +17,8 @@ export interface Tools {
   readonly kubectl: string;
   /** `MOTO_SERVER_BINARY`. @default moto_server */
   readonly motoServer: string;
+  /** `AWS_CLI_BINARY`: the AWS CLI, which live kubeconfigs run for a token. @default aws */
+  readonly aws: string;
 }
 
 export function tools(env: NodeJS.ProcessEnv = process.env): Tools {
@@ -25,6 +27,7 @@ export function tools(env: NodeJS.ProcessEnv = process.env): Tools {
     providerMirror: env.BDDA_PROVIDER_MIRROR || '/opt/tf-plugins',
     kubectl: env.KUBECTL_BINARY || 'kubectl',
     motoServer: env.MOTO_SERVER_BINARY || 'moto_server',
+    aws: env.AWS_CLI_BINARY || 'aws',
   };
 }
 

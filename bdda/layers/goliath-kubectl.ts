@@ -1,6 +1,8 @@
 /**
  * Goliath on a live cluster, through kubectl: `kubectl diff --server-side` for the content of
- * what the chart holds, server-side apply with our own field manager, then deletion of the
+ * what the chart holds (objects in namespaces the cluster does not have yet shown as created,
+ * bdda/engines/kubectl-namespaces.ts), server-side apply with our own field manager (namespaces
+ * and other cluster-scoped objects first, then what lives in them), then deletion of the
  * objects that left the chart (those come from the manifest record, kubectl's inventory being the
  * chart alone). The record in the state bucket is updated last, so an interrupted apply leaves
  * the old record and re-plans the rest.
@@ -13,6 +15,9 @@ import type { Layer } from '../../config/naming';
 import { type LayerPlan, layerPlan } from '../diff/changes';
 import { diffManifests, type K8sObject, kubectlDiffName, objectAddress, objectChange, parseManifests } from '../diff/kubernetes-diff';
 import { FIELD_MANAGER, kubectlVersion, normalizeKubectlDiff, runKubectl, writeKubeconfig } from '../engines/kubectl';
+import { checkLiveTools } from '../engines/live-tools';
+import { applyPhases, byNamespacePresence, createdObjectsDiff, existingNamespaces, manifestStream } from '../engines/kubectl-namespaces';
+import { writeFileAtomic } from '../support/fs-atomic';
 import type { PlanContext } from '../workflow/plan-context';
 import { manifestFile } from '../workflow/synth-output';
 import type { DestroyPlan, LayerEngine, UpstreamForPreview } from './engine';
@@ -43,18 +48,30 @@ export class KubectlGoliathEngine implements LayerEngine {
     return timedPlan(ctx, this, async () => ({ ...manifestPlan(this, undefined, desiredManifests(ctx, this.layer)), preview }));
   }
 
-  /** The plan against the cluster, given the record of the last apply. */
+  /**
+   * The plan against the cluster, given the record of the last apply. Objects in a namespace the
+   * cluster does not have yet are shown as created: the server's dry run would refuse them.
+   */
   async diff(ctx: PlanContext, recorded: string | undefined): Promise<LayerPlan> {
     const kubeconfig = await this.kubeconfig(ctx);
-    const result = await runKubectl(
-      ['diff', '--server-side', `--field-manager=${FIELD_MANAGER}`, '--force-conflicts', '-f', manifestFile(ctx.synth, this.layer)],
-      kubeconfig,
-    );
-    if (result.code > 1) throw new BddaError(`kubectl diff against ${ctx.env.naming.clusterName} failed: ${result.stderr.trim()}`);
-    const body = normalizeKubectlDiff(result.stdout);
+    const clusterName = ctx.env.naming.clusterName;
+    const manifest = manifestFile(ctx.synth, this.layer);
     const desired = parseManifests(desiredManifests(ctx, this.layer));
     const byDiffName = new Map(desired.map((o) => [kubectlDiffName(o), o]));
     const recordedObjects = new Map(parseManifests(recorded).map((o) => [objectAddress(o), o]));
+    const { onCluster, inNewNamespaces } = byNamespacePresence(desired, await existingNamespaces(kubeconfig, clusterName));
+    let serverDiff = '';
+    if (onCluster.length) {
+      let file = manifest;
+      if (inNewNamespaces.length) {
+        file = `${manifest}.on-cluster.yaml`;
+        writeFileAtomic(file, manifestStream(onCluster));
+      }
+      const result = await runKubectl(['diff', '--server-side', `--field-manager=${FIELD_MANAGER}`, '--force-conflicts', '-f', file], kubeconfig);
+      if (result.code > 1) throw new BddaError(`kubectl diff against ${clusterName} failed: ${result.stderr.trim()}`);
+      serverDiff = normalizeKubectlDiff(result.stdout);
+    }
+    const body = [serverDiff, createdObjectsDiff(inNewNamespaces)].filter(Boolean).join('\n');
     const wanted = new Set(desired.map(objectAddress));
     const leaving = [...recordedObjects.values()].filter((o) => !wanted.has(objectAddress(o)));
     const deletions = leaving.length ? diffManifests(leaving.map((o) => stringify(o)).join('---\n'), '') : undefined;
@@ -77,15 +94,21 @@ export class KubectlGoliathEngine implements LayerEngine {
     });
   }
 
+  /**
+   * Server-side apply in two steps: namespaces and the other cluster-scoped objects, then the
+   * objects that live in a namespace, so that a new namespace exists before what goes in it.
+   */
   async apply(ctx: PlanContext): Promise<void> {
     const desired = desiredManifests(ctx, this.layer);
     const kubeconfig = await this.kubeconfig(ctx);
-    const applied = await runKubectl(
-      ['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '--force-conflicts', '-f', manifestFile(ctx.synth, this.layer)],
-      kubeconfig,
-    );
-    if (applied.code !== 0) throw new BddaError(`kubectl apply to ${ctx.env.naming.clusterName} failed: ${applied.stderr.trim()}`);
-    applied.stdout.split('\n').filter(Boolean).forEach(ctx.progress.passthrough);
+    for (const phase of applyPhases(parseManifests(desired))) {
+      const file = `${manifestFile(ctx.synth, this.layer)}.${phase.name}.yaml`;
+      writeFileAtomic(file, manifestStream(phase.objects));
+      const applied = await runKubectl(['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '--force-conflicts', '-f', file], kubeconfig);
+      if (applied.code !== 0)
+        throw new BddaError(`kubectl apply of the ${phase.name} objects to ${ctx.env.naming.clusterName} failed: ${applied.stderr.trim()}`);
+      applied.stdout.split('\n').filter(Boolean).forEach(ctx.progress.passthrough);
+    }
     const wanted = new Set(parseManifests(desired).map(objectAddress));
     const leaving = parseManifests(await recordedManifests(ctx, this.layer)).filter((o) => !wanted.has(objectAddress(o)));
     await deleteObjects(ctx, this.layer, kubeconfig, leaving);
@@ -103,9 +126,13 @@ export class KubectlGoliathEngine implements LayerEngine {
     await ctx.target.backend.deleteObject(ctx.env.naming.stateKey(this.layer));
   }
 
-  /** A kubeconfig for the cluster whose outputs the upstream layer's state holds, beside the manifests. */
-  private kubeconfig(ctx: PlanContext): Promise<string> {
+  /**
+   * A kubeconfig for the cluster whose outputs the upstream layer's state holds, beside the
+   * manifests, once the machine's AWS CLI and kubectl are known to fit the cluster.
+   */
+  private async kubeconfig(ctx: PlanContext): Promise<string> {
     if (!this.upstream) throw new Error(`${this.label} reaches its cluster through an upstream layer's outputs, and has none (bdda/layers/list.ts)`);
+    await checkLiveTools(ctx.env.naming.clusterName, ctx.env.config.kubernetes.version);
     return writeKubeconfig(ctx, this.upstream, path.join(path.dirname(manifestFile(ctx.synth, this.layer)), 'kubeconfig'));
   }
 
