@@ -13,7 +13,7 @@ import type { Layer } from '../../config/naming';
 import type { LayerPlan } from '../diff/changes';
 import { diffManifests, type K8sObject, kubectlDiffName, objectAddress, type ObjectAction, parseManifests } from '../diff/kubernetes-diff';
 import { summaryLine } from '../diff/summary';
-import { FIELD_MANAGER, kubectlVersion, normalizeKubectlDiff, runKubectl, writeKubeconfig } from '../engines/kubectl';
+import { FIELD_MANAGER, kubectlFailure, kubectlVersion, normalizeKubectlDiff, runKubectl, writeKubeconfig } from '../engines/kubectl';
 import type { PlanContext } from '../workflow/plan-context';
 import { manifestFile } from '../workflow/synth-output';
 import type { DestroyPlan, LayerEngine, UpstreamForPreview } from './engine';
@@ -51,7 +51,7 @@ export class KubectlGoliathEngine implements LayerEngine {
       ['diff', '--server-side', `--field-manager=${FIELD_MANAGER}`, '--force-conflicts', '-f', manifestFile(ctx.synth, this.layer)],
       kubeconfig,
     );
-    if (result.code > 1) throw new BddaError(`kubectl diff against ${ctx.env.naming.clusterName} failed: ${result.stderr.trim()}`);
+    if (result.code > 1) throw kubectlFailure(ctx.env.config, `kubectl diff against ${ctx.env.naming.clusterName}`, result.stderr);
     const body = normalizeKubectlDiff(result.stdout);
     const desired = parseManifests(desiredManifests(ctx, this.layer));
     const addressOf = new Map(desired.map((o) => [kubectlDiffName(o), objectAddress(o)]));
@@ -83,7 +83,7 @@ export class KubectlGoliathEngine implements LayerEngine {
       ['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '--force-conflicts', '-f', manifestFile(ctx.synth, this.layer)],
       kubeconfig,
     );
-    if (applied.code !== 0) throw new BddaError(`kubectl apply to ${ctx.env.naming.clusterName} failed: ${applied.stderr.trim()}`);
+    if (applied.code !== 0) throw kubectlFailure(ctx.env.config, `kubectl apply to ${ctx.env.naming.clusterName}`, applied.stderr);
     applied.stdout.split('\n').filter(Boolean).forEach(ctx.progress.passthrough);
     const wanted = new Set(parseManifests(desired).map(objectAddress));
     const leaving = parseManifests(await recordedManifests(ctx, this.layer)).filter((o) => !wanted.has(objectAddress(o)));
@@ -132,6 +132,6 @@ async function deleteObjects(ctx: PlanContext, layer: Layer, kubeconfig: string,
   const file = `${manifestFile(ctx.synth, layer)}.delete.yaml`;
   fs.writeFileSync(file, stream);
   const deleted = await runKubectl(['delete', '--ignore-not-found', '--wait=false', '-f', file], kubeconfig);
-  if (deleted.code !== 0) throw new BddaError(`kubectl delete on ${ctx.env.naming.clusterName} failed: ${deleted.stderr.trim()}`);
+  if (deleted.code !== 0) throw kubectlFailure(ctx.env.config, `kubectl delete on ${ctx.env.naming.clusterName}`, deleted.stderr);
   deleted.stdout.split('\n').filter(Boolean).forEach(ctx.progress.passthrough);
 }
