@@ -123,7 +123,12 @@ describe('a one-minor upgrade (1.34 to 1.35), synthesized both ways', () => {
   }
 
   /** Attributes the AWS provider changes without replacing the resource. */
-  const IN_PLACE = [/^aws_eks_cluster\.[^.]+\.version$/, /^aws_eks_addon\.[^.]+\.addon_version$/, /^aws_eks_node_group\.[^.]+\.version$/];
+  const IN_PLACE = [
+    /^aws_eks_cluster\.[^.]+\.version$/,
+    /^aws_eks_addon\.[^.]+\.addon_version$/,
+    /^aws_eks_node_group\.[^.]+\.version$/,
+    /^aws_eks_node_group\.[^.]+\.release_version$/,
+  ];
 
   test.each(['dev/dev2', 'prod/us1'])('%s: the same resources, and only in-place attributes change', (envPath) => {
     const env = environments.find((e) => e.path === envPath) as Environment;

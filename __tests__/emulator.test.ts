@@ -161,7 +161,7 @@ describe('StateBackend against the emulator', () => {
     await expect(backend.ensure()).resolves.toEqual({ created: false });
   });
 
-  it('creates the bucket versioned, encrypted and private', async () => {
+  it('creates the bucket versioned, KMS-encrypted and private', async () => {
     const { S3Client, GetBucketVersioningCommand, GetBucketEncryptionCommand, GetPublicAccessBlockCommand } = await import('@aws-sdk/client-s3');
     const s3 = new S3Client({
       region: 'eu-west-1',
@@ -173,7 +173,7 @@ describe('StateBackend against the emulator', () => {
       const Bucket = backend.bucket;
       expect((await s3.send(new GetBucketVersioningCommand({ Bucket }))).Status).toBe('Enabled');
       const enc = await s3.send(new GetBucketEncryptionCommand({ Bucket }));
-      expect(enc.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm).toBe('AES256');
+      expect(enc.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm).toBe('aws:kms');
       const pab = await s3.send(new GetPublicAccessBlockCommand({ Bucket }));
       expect(pab.PublicAccessBlockConfiguration).toEqual({
         BlockPublicAcls: true,

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { listEnvironments, loadEnvironment, type Environment } from '../config/load';
-import { addonVersions } from '../config/eks-versions';
+import { addonVersions, EKS_MINORS } from '../config/eks-versions';
 import { buildTerraformApp } from '../bdda/workflow/synth-apps';
 import { FLAG_OUTPUTS } from '../config/layer-inputs';
 
@@ -91,6 +91,22 @@ describe.each(environments.map((env) => [env.path, env] as const))('KARR of %s',
       const groups = Object.values(all(json, 'aws_eks_node_group'));
       expect(groups).toHaveLength(Object.keys(config.kubernetes.nodeGroups).length);
       for (const group of groups) expect(group.subnet_ids).toBe('${data.terraform_remote_state.flag.outputs.private_subnet_ids}');
+    });
+
+    it("runs every node group on the version table's AMI type and release for the minor, so raising the release rolls the nodes", () => {
+      const ami = EKS_MINORS[config.kubernetes.version].nodeAmi;
+      expect(ami?.releaseVersion.startsWith(`${config.kubernetes.version}.`)).toBe(true);
+      for (const group of Object.values(all(json, 'aws_eks_node_group'))) {
+        expect(group.ami_type).toBe(ami?.amiType);
+        expect(group.release_version).toBe(ami?.releaseVersion);
+      }
+    });
+
+    it("allows the operators' networks and security groups on 443 of the cluster security group", () => {
+      const rules = Object.values(all(json, 'aws_vpc_security_group_ingress_rule')).filter((r) => /operators/.test(String(r.description)));
+      const { cidrs, securityGroupIds } = config.kubernetes.operatorAccess;
+      expect(rules.map((r) => r.cidr_ipv4 ?? r.referenced_security_group_id).sort()).toEqual([...cidrs, ...securityGroupIds].sort());
+      for (const rule of rules) expect([rule.from_port, rule.to_port, rule.ip_protocol]).toEqual([443, 443, 'tcp']);
     });
 
     it("reads FLAG only through that one remote state, and only outputs FLAG declares as lists, so an added AZ cannot break KARR's plan", () => {

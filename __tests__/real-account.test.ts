@@ -12,7 +12,7 @@ import { listEnvironments, loadEnvironment, type Environment } from '../config/l
 import { PLATFORM_DEPLOYERS_GROUP, SYSTEM_NODE_LABEL, SYSTEM_NODE_TAINT } from '../config/naming';
 import { buildTerraformApp, synthesizeGoliath } from '../bdda/workflow/synth-apps';
 import { INTERFACE_ENDPOINT_SERVICES } from '../stacks/private-endpoints';
-import { KEY_ADMIN_ACTIONS } from '../stacks/kms-keys';
+import { KEY_ADMIN_ACTIONS, KEY_RECOVERY_ACTIONS } from '../stacks/kms-keys';
 
 const root = path.resolve(__dirname, '..');
 const environments = listEnvironments(root).map((ref) => loadEnvironment(root, ref.path));
@@ -90,7 +90,7 @@ describe.each(environments.map((env) => [env.path, env] as const))('%s', (_name,
     test("the secrets key's policy separates administrators (no use) from users (the cluster role, no administration)", () => {
       const key = karr.resource.aws_kms_key['secrets-key'];
       const policy = statements(key.policy);
-      const admins = policy.filter((s) => asList(s.Action).includes('kms:ScheduleKeyDeletion'));
+      const admins = policy.filter((s) => s.Sid === 'KeyAdministrators');
       const users = policy.filter((s) => asList(s.Action).includes('kms:Decrypt'));
       expect(admins).toHaveLength(1);
       expect(users).toHaveLength(1);
@@ -104,6 +104,21 @@ describe.each(environments.map((env) => [env.path, env] as const))('%s', (_name,
       expect(new Set(asList(admins[0].Principal.AWS))).toEqual(new Set(expectedAdmins));
       // Nothing gives the whole account the key.
       for (const s of policy) expect(asList(s.Action)).not.toContain('kms:*');
+    });
+    test('every key lets the account root recover it (administration, no use) and allows grants only for AWS resources', () => {
+      const keys = [...all(flag, 'aws_kms_key'), ...all(karr, 'aws_kms_key')];
+      expect(keys.length).toBeGreaterThanOrEqual(3);
+      for (const [, key] of keys) {
+        const policy = statements(key.policy);
+        const recovery = policy.filter((s) => s.Sid === 'AccountRootRecovery');
+        expect(recovery).toHaveLength(1);
+        expect(recovery[0].Principal).toEqual({ AWS: `arn:aws:iam::${config.aws.accountId}:root` });
+        expect(asList(recovery[0].Action).sort()).toEqual([...KEY_RECOVERY_ACTIONS].sort());
+        expect(asList(recovery[0].Action).some((a) => /Encrypt|Decrypt|GenerateDataKey|Grant|^kms:\*$/.test(String(a)))).toBe(false);
+        const grants = policy.filter((s) => asList(s.Action).some((a) => /^kms:(Create\*|CreateGrant)$/.test(String(a))));
+        expect(grants).toHaveLength(1);
+        expect(grants[0].Condition).toEqual({ Bool: { 'kms:GrantIsForAWSResource': 'true' } });
+      }
     });
   });
 
@@ -152,7 +167,7 @@ describe.each(environments.map((env) => [env.path, env] as const))('%s', (_name,
       expect(routes[0][1].nat_gateway_id).toMatch(/^\$\{aws_nat_gateway\./);
     });
 
-    test('port 443 of the cluster security group admits exactly the deployer CIDRs, security groups and runner subnet', () => {
+    test("port 443 of the cluster security group admits exactly the deployer CIDRs, security groups, runner subnet and operators' path", () => {
       const sg = ref('aws_eks_cluster', clusterName(), 'vpc_config[0].cluster_security_group_id');
       const rules = all(karr, 'aws_vpc_security_group_ingress_rule').map(([, r]) => r);
       for (const rule of rules) expect(rule).toMatchObject({ security_group_id: sg, from_port: 443, to_port: 443, ip_protocol: 'tcp' });
@@ -161,6 +176,8 @@ describe.each(environments.map((env) => [env.path, env] as const))('%s', (_name,
         ...config.kubernetes.deployer.apiAccessCidrs,
         ...config.kubernetes.deployer.apiAccessSecurityGroupIds,
         ...(config.vpc.runnerSubnet ? [config.vpc.runnerSubnet] : []),
+        ...config.kubernetes.operatorAccess.cidrs,
+        ...config.kubernetes.operatorAccess.securityGroupIds,
       ].sort();
       expect(sources).toEqual(expected);
       // A real cluster without a public endpoint must be reachable some way.

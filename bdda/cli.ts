@@ -206,6 +206,19 @@ function buildProgram(): Command {
       console.log(`Wrote ${displayPath(file)}`);
     });
 
+  program
+    .command('versions')
+    .description(
+      'Compare the EKS version table (config/eks-versions.ts) with AWS: the newest build of each managed add-on per minor ' +
+        '(eks describe-addon-versions) and the recommended EKS-optimized AMI release (public SSM parameters), and print what is newer. ' +
+        'Needs AWS credentials of any account.',
+    )
+    .option('--region <region>', 'the region to ask', 'us-east-1')
+    .action(async (opts: { region: string }) => {
+      const { versionsCommand } = await import('./commands/versions');
+      await versionsCommand(opts);
+    });
+
   // `npm run bench` (bdda/bench.ts): figures, compiled through the same launcher as every command.
   program
     .command('bench', { hidden: true })

@@ -158,6 +158,12 @@ function versionProblems({ kubernetes, platform }: EnvironmentConfig): KeyProble
       });
     }
   }
+  if (!row.nodeAmi) {
+    problems.push({
+      key: 'kubernetes.version',
+      message: `${kubernetes.version} has no node AMI (ami_type and release_version) in config/eks-versions.ts; add them, or move to a minor the table covers`,
+    });
+  }
   const kubeProxy = kubernetes.addons.kubeProxy;
   if (kubeProxy && !matchesClusterMinor(kubeProxy, kubernetes.version)) {
     problems.push({
@@ -192,7 +198,7 @@ function versionProblems({ kubernetes, platform }: EnvironmentConfig): KeyProble
  * endpoints and a system node group where the environment is protected. The emulator has no API to
  * reach and no access entries, so the deploy-path checks apply to real accounts only.
  */
-function realAccountProblems({ emulated, protected: isProtected, kubernetes, platform, vpc }: EnvironmentConfig): KeyProblem[] {
+function realAccountProblems({ emulated, protected: isProtected, kubernetes, platform, vpc, backend, ci }: EnvironmentConfig): KeyProblem[] {
   const problems: KeyProblem[] = [];
   platform.teams.forEach((team, i) => {
     if (team.roleArns.length === 0) {
@@ -257,6 +263,40 @@ function realAccountProblems({ emulated, protected: isProtected, kubernetes, pla
           'gives no way to the private-only API endpoint: set apiAccessCidrs or apiAccessSecurityGroupIds, or vpc.runnerSubnet for a runner inside the VPC (or publicAccessCidrs)',
       });
     }
+    problems.push(...privateApiProblems({ kubernetes, ci }));
+  }
+  const keyRegion = backend.kmsKeyArn?.split(':')[3];
+  if (keyRegion !== undefined && keyRegion !== backend.region) {
+    problems.push({
+      key: 'backend.kmsKeyArn',
+      message: `is a key in ${keyRegion}, but the state bucket is in ${backend.region}; S3 encrypts only with a key of the bucket's region`,
+    });
+  }
+  return problems;
+}
+
+/**
+ * A private API endpoint (no public CIDRs) is reached only from inside the network: CI needs a
+ * runner of its own there, named by its label, and people need a path of their own, since the
+ * runner subnet admits the runner and nothing else.
+ */
+function privateApiProblems({ kubernetes, ci }: Pick<EnvironmentConfig, 'kubernetes' | 'ci'>): KeyProblem[] {
+  if (kubernetes.publicAccessCidrs.length > 0) return [];
+  const problems: KeyProblem[] = [];
+  if (ci.runnerLabel === undefined) {
+    problems.push({
+      key: 'ci.runnerLabel',
+      message:
+        "is missing: the API is private (kubernetes.publicAccessCidrs is empty), so CI can plan and apply this environment only from a self-hosted runner inside its network; give that runner a label of this environment's own (e.g. bdda-<environment>) and name it here",
+    });
+  }
+  const { cidrs, securityGroupIds } = kubernetes.operatorAccess;
+  if (cidrs.length === 0 && securityGroupIds.length === 0) {
+    problems.push({
+      key: 'kubernetes.operatorAccess',
+      message:
+        'gives people no way to the private API: only CI reaches it, so admins, teams, viewers and break-glass roles have access entries but no network path. Add cidrs (a VPN or transit range) or securityGroupIds (e.g. an SSM bastion) allowed to port 443',
+    });
   }
   return problems;
 }

@@ -5,9 +5,11 @@
  * Dates are from the EKS Kubernetes version calendar (docs.aws.amazon.com/eks/latest/userguide/
  * kubernetes-versions.html). A version is out of standard support ON its end date.
  *
- * Add-on versions are EKS managed add-on builds seen deployed on clusters of that minor (public
- * terraform configurations); before a first real apply, confirm each with
- * `aws eks describe-addon-versions --kubernetes-version <minor>`. cluster-autoscaler's
+ * Add-on versions are the EKS managed add-on builds of January 2026 (launch builds for 1.35, seen
+ * deployed on clusters of that minor in public terraform configurations), and the node AMIs the
+ * EKS-optimized Amazon Linux 2023 releases of that month. `npm run versions` compares the table
+ * with `aws eks describe-addon-versions` and the AMI release parameters in SSM and prints what is
+ * newer; run it before a first real apply and every month. cluster-autoscaler's
  * minor equals the cluster's, and its image is pinned by the digest registry.k8s.io serves for the
  * tag (from the image promotions in kubernetes/k8s.io).
  */
@@ -31,6 +33,14 @@ export interface EksAddonVersions {
   readonly ebsCsiDriver: string;
 }
 
+/** The EKS-optimized AMI managed node groups run for one cluster minor. */
+export interface EksNodeAmi {
+  /** `ami_type` of the node groups, e.g. `AL2023_x86_64_STANDARD`. */
+  readonly amiType: string;
+  /** `release_version` of that AMI for the minor, e.g. `1.35.0-20260120`; raise it to roll nodes onto a patched AMI. */
+  readonly releaseVersion: string;
+}
+
 /** An image pinned by tag and by digest. */
 export interface PinnedImage {
   /** Version, the tag without its `v`. */
@@ -48,6 +58,8 @@ export interface EksMinor {
   readonly addons?: EksAddonVersions;
   /** cluster-autoscaler for this minor, pinned. */
   readonly clusterAutoscaler?: PinnedImage;
+  /** The node AMI for this minor; absent for minors this project no longer deploys. */
+  readonly nodeAmi?: EksNodeAmi;
 }
 
 export const EKS_MINORS: Readonly<Record<string, EksMinor>> = {
@@ -67,6 +79,7 @@ export const EKS_MINORS: Readonly<Record<string, EksMinor>> = {
       podIdentityAgent: 'v1.3.10-eksbuild.2',
       ebsCsiDriver: 'v1.57.1-eksbuild.1',
     },
+    nodeAmi: { amiType: 'AL2023_x86_64_STANDARD', releaseVersion: '1.34.2-20260120' },
     clusterAutoscaler: { version: '1.34.5', digest: 'sha256:5c3a56440ffc76eac79e7d7e840153c1fbe7b6e02d415e76a45ba2e0ef99a266' },
   },
   '1.35': {
@@ -79,6 +92,7 @@ export const EKS_MINORS: Readonly<Record<string, EksMinor>> = {
       podIdentityAgent: 'v1.3.10-eksbuild.3',
       ebsCsiDriver: 'v1.57.1-eksbuild.1',
     },
+    nodeAmi: { amiType: 'AL2023_x86_64_STANDARD', releaseVersion: '1.35.0-20260120' },
     clusterAutoscaler: { version: '1.35.2', digest: 'sha256:aac369dc283927a623deb1af54696efcc722ae79255aa07788422e495bab887d' },
   },
 };
@@ -123,6 +137,13 @@ export function addonVersions(config: Pick<EnvironmentConfig, 'kubernetes'>): Ek
     podIdentityAgent: pick('podIdentityAgent'),
     ebsCsiDriver: pick('ebsCsiDriver'),
   };
+}
+
+/** The node AMI a config's node groups run: the table's row for its minor. */
+export function nodeAmi(config: Pick<EnvironmentConfig, 'kubernetes'>): EksNodeAmi {
+  const ami = EKS_MINORS[config.kubernetes.version]?.nodeAmi;
+  if (!ami) throw new Error(`no node AMI for Kubernetes ${config.kubernetes.version}; the config checks should have refused this`);
+  return ami;
 }
 
 /** The cluster-autoscaler image a config runs: an override with its digest, or the table's pin. */

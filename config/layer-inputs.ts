@@ -5,7 +5,7 @@
  * `EnvironmentConfig`, so what a layer depends on is written in its props.
  */
 import { firstHostAddress, parseCidr } from './cidr';
-import { addonVersions, clusterAutoscalerImage, type EksAddonVersions, metricsServerImage, type PinnedImage } from './eks-versions';
+import { addonVersions, clusterAutoscalerImage, type EksAddonVersions, type EksNodeAmi, metricsServerImage, nodeAmi, type PinnedImage } from './eks-versions';
 import { IRSA_ADDONS, type IrsaAddon, type Layer, type Naming } from './naming';
 import type { EnvironmentConfig, NodeGroupConfig, TeamConfig } from './schema';
 import { layerTags } from './tags';
@@ -81,6 +81,10 @@ export interface KarrInputs extends TerraformLayerInputs {
   readonly apiAccessSecurityGroupIds: string[];
   /** The CI runner subnet's CIDR, allowed to the private API endpoint. @default - no runner */
   readonly runnerSubnetCidr?: string;
+  /** The operators' networks and security groups (VPN, transit, bastion), allowed to the private API endpoint on 443. */
+  readonly operatorAccess: { readonly cidrs: string[]; readonly securityGroupIds: string[] };
+  /** The AMI type and release every node group runs, from the version table's row for the minor. */
+  readonly nodeAmi: EksNodeAmi;
   /** Access entries. */
   readonly access: ClusterAccess;
   /** The EKS add-on versions. */
@@ -190,6 +194,8 @@ export function karrInputs(config: EnvironmentConfig, naming: Naming): KarrInput
     apiAccessCidrs: kubernetes.deployer.apiAccessCidrs,
     apiAccessSecurityGroupIds: kubernetes.deployer.apiAccessSecurityGroupIds,
     ...(vpc.runnerSubnet ? { runnerSubnetCidr: vpc.runnerSubnet } : {}),
+    operatorAccess: kubernetes.operatorAccess,
+    nodeAmi: nodeAmi(config),
     access: {
       ...(kubernetes.deployer.roleArn ? { deployerRoleArn: kubernetes.deployer.roleArn } : {}),
       adminRoleArns: kubernetes.adminRoleArns,

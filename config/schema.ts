@@ -23,6 +23,7 @@ const semver = z.string().regex(/^\d+\.\d+\.\d+$/, { error: (i) => `${JSON.strin
 const imageDigest = z
   .string()
   .regex(/^sha256:[0-9a-f]{64}$/, { error: (i) => `${JSON.stringify(i.input)} is not an image digest like sha256:<64 hex digits>` });
+const securityGroupId = z.string().regex(/^sg-[0-9a-f]+$/, { error: (i) => `${JSON.stringify(i.input)} is not a security group id` });
 const iamRoleArn = z.string().regex(/^arn:aws:iam::\d{12}:role\/[\w+=,.@/-]+$/, { error: (i) => `${JSON.stringify(i.input)} is not an IAM role ARN` });
 
 const awsSchema = z
@@ -121,13 +122,29 @@ const kubernetesSchema = z
           .describe('The IAM role CI assumes to plan and apply; it gets cluster-admin through an access entry. Required in real accounts.'),
         apiAccessCidrs: z.array(cidr).default([]).describe('CIDRs (e.g. a VPN or a peered CI network) allowed to the private API endpoint on port 443.'),
         apiAccessSecurityGroupIds: z
-          .array(z.string().regex(/^sg-[0-9a-f]+$/, { error: (i) => `${JSON.stringify(i.input)} is not a security group id` }))
+          .array(securityGroupId)
           .default([])
           .describe('Security groups (e.g. of a CI runner in a peered VPC) allowed to the private API endpoint on port 443.'),
       })
       .strict()
       .default({ apiAccessCidrs: [], apiAccessSecurityGroupIds: [] })
       .describe('How the machine that runs apply reaches and is trusted by the cluster API.'),
+    operatorAccess: z
+      .object({
+        cidrs: z
+          .array(cidr)
+          .default([])
+          .describe("CIDRs of the operators' network path (a VPN or a transit gateway's range) allowed to the private API endpoint on port 443."),
+        securityGroupIds: z
+          .array(securityGroupId)
+          .default([])
+          .describe("Security groups (e.g. an SSM bastion's) allowed to the private API endpoint on port 443, for admins, teams and viewers."),
+      })
+      .strict()
+      .default({ cidrs: [], securityGroupIds: [] })
+      .describe(
+        'How people (admins, teams, viewers, break-glass) reach a private API endpoint. A real account whose API is private needs at least one path here: the CI runner is no way in for people.',
+      ),
     systemNodeGroup: dns1123
       .optional()
       .describe('The node group, from nodeGroups, kept for platform add-ons: tainted CriticalAddonsOnly, and the add-ons select it.'),
@@ -205,6 +222,13 @@ const backendSchema = z
       .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: (i) => `${JSON.stringify(i.input)} is not an S3 bucket name` })
       .describe("S3 bucket holding every layer's state."),
     region: z.string().describe('Region of the state bucket.'),
+    kmsKeyArn: z
+      .string()
+      .regex(/^arn:aws:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[\w/-]+$/, { error: (i) => `${JSON.stringify(i.input)} is not a KMS key or alias ARN` })
+      .optional()
+      .describe(
+        'The KMS key that encrypts the state bucket (SSE-KMS). Leave out to have bdda create one, with the alias `alias/<bucket>`, when it creates the bucket.',
+      ),
     lockTable: z
       .string()
       .min(3)
@@ -256,6 +280,21 @@ export const environmentConfigSchema = z
     kubernetes: kubernetesSchema,
     platform: platformSchema,
     backend: backendSchema,
+    ci: z
+      .object({
+        runnerLabel: z
+          .string()
+          .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, {
+            error: (i) => `${JSON.stringify(i.input)} is not a runner label (letters, digits, '.', '_' and '-')`,
+          })
+          .optional()
+          .describe(
+            "The self-hosted CI runner label the pipeline's jobs for this environment run on (`npm run ci -- matrix`). Required where the API is private: that runner must sit in this environment's vpc.runnerSubnet. @default bdda",
+          ),
+      })
+      .strict()
+      .default({})
+      .describe('How CI runs this environment.'),
     tags: z.record(z.string(), z.string()).default({}).describe('Tags on every AWS resource.'),
   })
   .strict();

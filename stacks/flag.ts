@@ -204,6 +204,7 @@ export class FlagStack extends LayerStack {
     const { accountId, region, vpc: net } = this.props;
     const logGroupName = `/aws/vpc-flow-log/${this.naming.prefix}`;
     const key = customerManagedKey(this, 'flow-log-key', {
+      accountId: this.props.accountId,
       administrators: this.props.keyAdministrators,
       description: `Encryption of the VPC flow logs of ${this.naming.prefix}`,
       alias: this.naming.resource('flow-logs'),

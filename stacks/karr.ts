@@ -156,6 +156,7 @@ export class KarrStack extends LayerStack {
     });
     // Envelope encryption of Kubernetes secrets: the cluster role uses the key, admins administer it.
     const secretsKey = customerManagedKey(this, 'secrets-key', {
+      accountId: this.props.accountId,
       administrators: this.props.keyAdministrators,
       description: `Envelope encryption of Kubernetes secrets in EKS cluster ${clusterName}`,
       alias: this.naming.resource('eks-secrets'),
@@ -181,6 +182,7 @@ export class KarrStack extends LayerStack {
     // the security trail (flow logs, API audit) kept equally long.
     const logGroupName = `/aws/eks/${clusterName}/cluster`;
     const logsKey = customerManagedKey(this, 'control-plane-log-key', {
+      accountId: this.props.accountId,
       administrators: this.props.keyAdministrators,
       description: `Encryption of the control-plane logs of EKS cluster ${clusterName}`,
       alias: this.naming.resource('control-plane-logs'),
@@ -222,10 +224,11 @@ export class KarrStack extends LayerStack {
 
   /**
    * Port 443 of the cluster security group (which EKS puts on the API's private ENIs) for the
-   * deployer's CIDRs and security groups and the runner subnet: how apply reaches a private API.
+   * deployer's CIDRs and security groups and the runner subnet, how apply reaches a private API,
+   * and for the operators' networks and security groups, how people reach it.
    */
   private apiAccess(): void {
-    const { apiAccessCidrs, apiAccessSecurityGroupIds, runnerSubnetCidr } = this.props;
+    const { apiAccessCidrs, apiAccessSecurityGroupIds, runnerSubnetCidr, operatorAccess } = this.props;
     const sg = this.cluster.vpcConfig.clusterSecurityGroupId;
     const rule = (id: string, description: string, source: { cidrIpv4: string } | { referencedSecurityGroupId: string }) =>
       new VpcSecurityGroupIngressRule(this, id, { securityGroupId: sg, description, ipProtocol: 'tcp', fromPort: 443, toPort: 443, ...source });
@@ -233,6 +236,10 @@ export class KarrStack extends LayerStack {
     for (const group of apiAccessSecurityGroupIds)
       rule(`api-from-${group}`, `Kubernetes API from deployer security group ${group}`, { referencedSecurityGroupId: group });
     if (runnerSubnetCidr) rule('api-from-runner-subnet', 'Kubernetes API from the CI runner subnet', { cidrIpv4: runnerSubnetCidr });
+    for (const cidr of operatorAccess.cidrs)
+      rule(`api-from-operators-${cidr.replace(/[./]/g, '-')}`, `Kubernetes API from operators' network ${cidr}`, { cidrIpv4: cidr });
+    for (const group of operatorAccess.securityGroupIds)
+      rule(`api-from-operators-${group}`, `Kubernetes API from operators' security group ${group}`, { referencedSecurityGroupId: group });
   }
 
   /**
@@ -352,6 +359,9 @@ export class KarrStack extends LayerStack {
       nodeGroupName: this.naming.resource(name),
       // The cluster's version: upgrading the control plane then rolls the nodes, in place.
       version: this.cluster.version,
+      // The AMI release from the version table: raising it there rolls the nodes onto the patched AMI.
+      amiType: this.props.nodeAmi.amiType,
+      releaseVersion: this.props.nodeAmi.releaseVersion,
       nodeRoleArn: role.arn,
       subnetIds: network.privateSubnetIds,
       instanceTypes: group.instanceTypes,

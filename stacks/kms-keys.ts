@@ -4,16 +4,20 @@
  * not use it) from whoever uses it (a service or a role: encrypt and decrypt only).
  *
  * No statement gives the account root `kms:*`: that would let any IAM policy in the account use
- * the key and make the separation decorative.
+ * the key and make the separation decorative. The account root gets key administration only (no
+ * use, no grants), so that deleting every listed administrator does not orphan the key: an IAM
+ * principal of the account with the right IAM policy can still recover it. Grants, which hand
+ * use of the key onwards, are allowed only for AWS services acting for a principal
+ * (`kms:GrantIsForAWSResource`).
  */
 import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import type { Construct } from 'constructs';
 
-/** What a key administrator may do: everything but use the key. */
+/** What a key administrator may do: everything but use the key or grant its use. */
 export const KEY_ADMIN_ACTIONS = [
   'kms:CancelKeyDeletion',
-  'kms:Create*',
+  'kms:CreateAlias',
   'kms:Delete*',
   'kms:Describe*',
   'kms:Disable*',
@@ -23,6 +27,22 @@ export const KEY_ADMIN_ACTIONS = [
   'kms:Put*',
   'kms:Revoke*',
   'kms:RotateKeyOnDemand',
+  'kms:ScheduleKeyDeletion',
+  'kms:TagResource',
+  'kms:UntagResource',
+  'kms:Update*',
+];
+
+/** What the account root may do with a key whose administrators are gone: administer, never use. */
+export const KEY_RECOVERY_ACTIONS = [
+  'kms:CancelKeyDeletion',
+  'kms:Delete*',
+  'kms:Describe*',
+  'kms:Disable*',
+  'kms:Enable*',
+  'kms:Get*',
+  'kms:Put*',
+  'kms:Revoke*',
   'kms:ScheduleKeyDeletion',
   'kms:TagResource',
   'kms:UntagResource',
@@ -46,6 +66,8 @@ export function logsServiceStatement(where: { readonly region: string; readonly 
 }
 
 export interface CustomerManagedKeyProps {
+  /** The account the key lives in; its root gets the recovery statement. */
+  readonly accountId: string;
   /** IAM principals that administer the key: everything but use it. */
   readonly administrators: string[];
   /** What the key protects, for the console. */
@@ -68,6 +90,21 @@ export function customerManagedKey(scope: Construct, id: string, props: Customer
       Version: '2012-10-17',
       Statement: [
         { Sid: 'KeyAdministrators', Effect: 'Allow', Principal: { AWS: props.administrators }, Action: KEY_ADMIN_ACTIONS, Resource: '*' },
+        {
+          Sid: 'AdministratorGrantsForAwsResources',
+          Effect: 'Allow',
+          Principal: { AWS: props.administrators },
+          Action: 'kms:CreateGrant',
+          Resource: '*',
+          Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+        },
+        {
+          Sid: 'AccountRootRecovery',
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${props.accountId}:root` },
+          Action: KEY_RECOVERY_ACTIONS,
+          Resource: '*',
+        },
         ...props.usage,
       ],
     }),

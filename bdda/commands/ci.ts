@@ -1,5 +1,5 @@
 /**
- * `npm run ci -- <build|commit-applied|role>`: the commands a CI pipeline calls. Any CI calls the
+ * `npm run ci -- <build|commit-applied|role|matrix>`: the commands a CI pipeline calls. Any CI calls the
  * same ones; the workflows in .github/workflows/ contain nothing else.
  */
 import * as fs from 'node:fs';
@@ -8,6 +8,7 @@ import type { CiBuildOptions } from '../ci/build';
 import { parseShard } from '../ci/shard';
 import { listEnvironments, loadEnvironment } from '../../config/load';
 import { environmentsNamed } from '../../config/tiers';
+import { ciMatrix, environmentsOf } from '../ci/matrix';
 import { BddaError } from '../../config/errors';
 import { consoleProgress } from '../support/progress';
 import { workspace } from '../support/workspace';
@@ -21,7 +22,7 @@ const botOptions = (cmd: Command) =>
 
 /** Adds `ci` to the program (through `program.command`, so that it inherits the program's error handling). */
 export function addCiCommand(program: Command, setExitCode: (code: number) => void): void {
-  const ci = program.command('ci').description('What a CI pipeline runs: build (plan and commit the diff back), commit-applied, role.');
+  const ci = program.command('ci').description('What a CI pipeline runs: build (plan and commit the diff back), commit-applied, role, matrix.');
 
   botOptions(
     ci
@@ -64,12 +65,28 @@ export function addCiCommand(program: Command, setExitCode: (code: number) => vo
       // The region only signs the STS call; each layer's provider has its own.
       if (process.env.GITHUB_OUTPUT) fs.appendFileSync(process.env.GITHUB_OUTPUT, `role-arn=${arn}\nregion=${region}\n`);
     });
+
+  ci.command('matrix')
+    .description(
+      'Print the job matrix of the environments (default: planOnMain in environments/ci.yaml), one entry per environment with the runner label its ' +
+        'ci.runnerLabel names (bdda when unset), as JSON {"include":[{environment,name,runner}]}; with $GITHUB_OUTPUT set, write it there as matrix ' +
+        '(for fromJSON), and for one environment its label as runner. Two environments with a private API on one label are refused.',
+    )
+    .option('-e, --env <names...>', 'environments or tiers (prod: all its leaves)')
+    .action((opts: { env?: string[] }) => {
+      const entries = ciMatrix(workspace().root, opts.env);
+      const matrix = JSON.stringify({ include: entries });
+      console.log(matrix);
+      if (process.env.GITHUB_OUTPUT) {
+        const runner = entries.length === 1 ? `runner=${entries[0].runner}\n` : '';
+        fs.appendFileSync(process.env.GITHUB_OUTPUT, `matrix=${matrix}\n${runner}`);
+      }
+    });
 }
 
 /** The one deploy role of an environment or of all a tier's leaves; empty when emulated. */
 function deployRole(root: string, name: string): { arn: string; region: string } {
-  const named = environmentsNamed(listEnvironments(root), name);
-  const envs = (named.tier ? named.leaves.map((l) => l.path) : [name]).map((p) => loadEnvironment(root, p));
+  const envs = environmentsOf(root, name);
   const roles = [...new Set(envs.map((e) => (e.config.emulated ? '' : (e.config.kubernetes.deployer.roleArn ?? ''))))];
   if (roles.length > 1)
     throw new BddaError(`The environments of ${name} assume different deploy roles (${roles.join(', ')}); run CI per environment (--env <leaf>).`);

@@ -4,6 +4,7 @@
  */
 import { stringify } from 'yaml';
 import { BddaError } from '../../config/errors';
+import type { EnvironmentConfig } from '../../config/schema';
 import type { Layer } from '../../config/naming';
 import { LABEL } from '../layers/list';
 import { writeFileAtomic } from '../support/fs-atomic';
@@ -72,4 +73,25 @@ export async function kubectlVersion(): Promise<string> {
   const result = await runKubectl(['version', '--client', '-o', 'json'], '');
   if (result.code !== 0) throw new BddaError(`\`${tools().kubectl} version --client\` failed: ${result.stderr.trim()}`);
   return (JSON.parse(result.stdout) as { clientVersion: { gitVersion: string } }).clientVersion.gitVersion;
+}
+
+/** kubectl's words for a connection that never reached the API server. */
+const UNREACHABLE = /i\/o timeout|connection refused|no route to host|context deadline exceeded|Unable to connect to the server|TLS handshake timeout/i;
+
+/**
+ * The error for a failed kubectl call: when the cluster endpoint could not be reached, one
+ * paragraph saying where the API is, that it is private, and which runner reaches it; otherwise
+ * kubectl's own words after `doing`.
+ */
+export function kubectlFailure(config: Pick<EnvironmentConfig, 'emulated' | 'kubernetes' | 'ci'>, doing: string, stderr: string): BddaError {
+  const text = stderr.trim();
+  if (!UNREACHABLE.test(text)) return new BddaError(`${doing} failed: ${text}`);
+  const endpoint = /https:\/\/[^\s"/]+/.exec(text)?.[0] ?? 'the cluster endpoint (KARR output cluster_endpoint)';
+  const isPrivate = config.kubernetes.publicAccessCidrs.length === 0;
+  const where = isPrivate
+    ? `The API is private (kubernetes.publicAccessCidrs is empty): it answers on 443 only inside its VPC, from the runner subnet and the operators' ` +
+      `path (kubernetes.operatorAccess). Run this on the self-hosted runner labelled ${config.ci.runnerLabel ?? '(ci.runnerLabel is not set)'}, ` +
+      `in the environment's vpc.runnerSubnet, or from a network kubernetes.operatorAccess allows.`
+    : `The API is public only to ${config.kubernetes.publicAccessCidrs.join(', ')} (kubernetes.publicAccessCidrs); run this from one of those networks.`;
+  return new BddaError(`${doing} failed: the Kubernetes API at ${endpoint} could not be reached from here (${text.split('\n')[0]}). ${where}`);
 }

@@ -28,7 +28,7 @@ export async function prepareTarget(ws: Workspace, env: Environment): Promise<Ta
   const cliConfig = writeTerraformCliConfig(ws.buildDir, tools().providerMirror);
   if (config.emulated) {
     const emulator = await ensureEmulator(ws.emulatorDir);
-    const backend = new StateBackend({ ...config.backend, endpoint: emulator.endpoint });
+    const backend = new StateBackend({ ...config.backend, accountId: config.aws.accountId, endpoint: emulator.endpoint });
     await backend.ensure();
     return {
       terraformEnv: { TF_CLI_CONFIG_FILE: cliConfig, ...emulatorAwsEnv(emulator.endpoint) },
@@ -43,7 +43,7 @@ export async function prepareTarget(ws: Workspace, env: Environment): Promise<Ta
     'or a role to assume (AWS_ROLE_ARN with AWS_WEB_IDENTITY_TOKEN_FILE, as in CI), then run the command again.';
   // First of all, before the backend or terraform is touched: see the comment of assertCallerAccount.
   await assertCallerAccount(env, credentialsHint);
-  const backend = new StateBackend(config.backend);
+  const backend = new StateBackend({ ...config.backend, accountId: config.aws.accountId });
   try {
     await backend.ensure();
   } catch (err) {

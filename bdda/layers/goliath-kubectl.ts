@@ -14,7 +14,7 @@ import { BddaError } from '../../config/errors';
 import type { Layer } from '../../config/naming';
 import { type LayerPlan, layerPlan } from '../diff/changes';
 import { diffManifests, type K8sObject, kubectlDiffName, objectAddress, objectChange, parseManifests } from '../diff/kubernetes-diff';
-import { FIELD_MANAGER, kubectlVersion, normalizeKubectlDiff, runKubectl, writeKubeconfig } from '../engines/kubectl';
+import { FIELD_MANAGER, kubectlVersion, kubectlFailure, normalizeKubectlDiff, runKubectl, writeKubeconfig } from '../engines/kubectl';
 import { checkLiveTools } from '../engines/live-tools';
 import { applyPhases, byNamespacePresence, createdObjectsDiff, existingNamespaces, manifestStream } from '../engines/kubectl-namespaces';
 import { writeFileAtomic } from '../support/fs-atomic';
@@ -68,7 +68,7 @@ export class KubectlGoliathEngine implements LayerEngine {
         writeFileAtomic(file, manifestStream(onCluster));
       }
       const result = await runKubectl(['diff', '--server-side', `--field-manager=${FIELD_MANAGER}`, '--force-conflicts', '-f', file], kubeconfig);
-      if (result.code > 1) throw new BddaError(`kubectl diff against ${clusterName} failed: ${result.stderr.trim()}`);
+      if (result.code > 1) throw kubectlFailure(ctx.env.config, `kubectl diff against ${clusterName}`, result.stderr);
       serverDiff = normalizeKubectlDiff(result.stdout);
     }
     const body = [serverDiff, createdObjectsDiff(inNewNamespaces)].filter(Boolean).join('\n');
@@ -106,7 +106,7 @@ export class KubectlGoliathEngine implements LayerEngine {
       writeFileAtomic(file, manifestStream(phase.objects));
       const applied = await runKubectl(['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '--force-conflicts', '-f', file], kubeconfig);
       if (applied.code !== 0)
-        throw new BddaError(`kubectl apply of the ${phase.name} objects to ${ctx.env.naming.clusterName} failed: ${applied.stderr.trim()}`);
+        throw kubectlFailure(ctx.env.config, `kubectl apply of the ${phase.name} objects to ${ctx.env.naming.clusterName}`, applied.stderr);
       applied.stdout.split('\n').filter(Boolean).forEach(ctx.progress.passthrough);
     }
     const wanted = new Set(parseManifests(desired).map(objectAddress));
@@ -160,6 +160,6 @@ async function deleteObjects(ctx: PlanContext, layer: Layer, kubeconfig: string,
   const file = `${manifestFile(ctx.synth, layer)}.delete.yaml`;
   fs.writeFileSync(file, stream);
   const deleted = await runKubectl(['delete', '--ignore-not-found', '--wait=false', '-f', file], kubeconfig);
-  if (deleted.code !== 0) throw new BddaError(`kubectl delete on ${ctx.env.naming.clusterName} failed: ${deleted.stderr.trim()}`);
+  if (deleted.code !== 0) throw kubectlFailure(ctx.env.config, `kubectl delete on ${ctx.env.naming.clusterName}`, deleted.stderr);
   deleted.stdout.split('\n').filter(Boolean).forEach(ctx.progress.passthrough);
 }

@@ -14,7 +14,7 @@ type ReadableBackend = { readonly backend: StateBackend } | { readonly unavailab
 /** A backend to read the environment's ledger from, or why there is none. Destroy it after use. */
 async function readOnlyBackend(ws: Workspace, env: Environment): Promise<ReadableBackend> {
   const { bucket, region, lockTable } = env.config.backend;
-  if (!env.config.emulated) return { backend: new StateBackend({ bucket, region, lockTable }) };
+  if (!env.config.emulated) return { backend: new StateBackend({ bucket, region, lockTable, accountId: env.config.aws.accountId }) };
   const emulator = await emulatorStatus(ws.emulatorDir);
   // The emulator keeps nothing across restarts: when it is not running, nothing is deployed or claimed.
   if (!emulator.running || !emulator.endpoint) return { unavailable: 'emulator not running' };

@@ -6,10 +6,11 @@
  */
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { KMSClient } from '@aws-sdk/client-kms';
 import { EMULATOR_CREDENTIALS } from '../engines/aws-env';
 import { acquireLock, type HeldLock, type LockHolder, type LockInfo, readLock, releaseOwnLock } from './apply-lock';
-import { ensureLockTable, ensureStateBucket } from './bucket';
-import { StateObjects } from './objects';
+import { ensureLockTable, ensureStateBucket, expectBucketOwner } from './bucket';
+import { StateObjects, type WriteCondition } from './objects';
 import { readTerraformLock, type TerraformLockInfo } from './terraform-locks';
 
 // The SDK warns, on every run, that its 2027 releases will need Node 22; the lockfile pins this one.
@@ -20,6 +21,16 @@ export interface StateBackendOptions {
   readonly region: string;
   /** The DynamoDB table terraform locks state in; none when the backend uses S3 lock files. */
   readonly lockTable?: string;
+  /**
+   * The account the bucket must belong to: every request for it carries `ExpectedBucketOwner`.
+   * @default - not checked
+   */
+  readonly accountId?: string;
+  /**
+   * The KMS key that encrypts a bucket this backend creates.
+   * @default - a key bdda creates for the bucket
+   */
+  readonly kmsKeyArn?: string;
   /** The emulator's endpoint, e.g. `http://127.0.0.1:4599`. Unset for real AWS. */
   readonly endpoint?: string;
   /**
@@ -37,6 +48,8 @@ export class StateBackend {
   private readonly dynamodb: DynamoDBClient;
   /** The bucket's objects, for the compare-and-swap of json-objects.ts. */
   readonly objects: StateObjects;
+  private readonly options: StateBackendOptions;
+  private readonly clientConfig: { region: string; credentials?: StateBackendOptions['credentials']; endpoint?: string; maxAttempts: number };
 
   constructor(opts: StateBackendOptions) {
     this.bucket = opts.bucket;
@@ -45,6 +58,9 @@ export class StateBackend {
     const credentials = opts.credentials ?? (opts.endpoint ? { ...EMULATOR_CREDENTIALS } : undefined);
     const common = { region: opts.region, credentials, endpoint: opts.endpoint, maxAttempts: 3 };
     this.s3 = new S3Client({ ...common, forcePathStyle: opts.endpoint !== undefined });
+    if (opts.accountId) expectBucketOwner(this.s3, this.bucket, opts.accountId);
+    this.options = opts;
+    this.clientConfig = common;
     this.dynamodb = new DynamoDBClient(common);
     this.objects = new StateObjects(this.s3, this.bucket);
   }
@@ -56,11 +72,34 @@ export class StateBackend {
   }
 
   /**
-   * Creates what is missing: the bucket (versioned, encrypted by default, public access blocked)
-   * and the lock table, if one is configured. An existing bucket is left as it is.
+   * Creates what is missing: the bucket (versioned, KMS-encrypted, public access blocked, TLS
+   * only) and the lock table, if one is configured. An existing bucket must be this account's
+   * and versioned; it is otherwise left as it is.
    */
   async ensure(): Promise<{ created: boolean }> {
-    const bucketCreated = await ensureStateBucket(this.s3, this.bucket, this.region);
+    const { accountId, kmsKeyArn } = this.options;
+    // Loaded only to create a bucket's key: most runs find the bucket and never need KMS.
+    let kms: KMSClient | undefined;
+    const kmsClient = async (): Promise<KMSClient> => {
+      const { KMSClient } = await import('@aws-sdk/client-kms');
+      kms ??= new KMSClient(this.clientConfig);
+      return kms;
+    };
+    let bucketCreated: boolean;
+    try {
+      bucketCreated = await ensureStateBucket(
+        { s3: this.s3, kms: kmsClient },
+        {
+          bucket: this.bucket,
+          region: this.region,
+          ...(accountId ? { accountId } : {}),
+          ...(kmsKeyArn ? { kmsKeyArn } : {}),
+          requireTls: this.options.endpoint === undefined,
+        },
+      );
+    } finally {
+      kms?.destroy();
+    }
     const tableCreated = this.lockTable ? await ensureLockTable(this.dynamodb, this.lockTable) : false;
     return { created: bucketCreated || tableCreated };
   }
