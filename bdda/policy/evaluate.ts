@@ -59,8 +59,10 @@ export function evaluateSynthesized(synth: SynthesizedEnvironment, plans: Readon
       });
     }
   }
+  // Layer order, then code-point order, so that the same findings always give the same bytes.
+  const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   const order = (r: PolicyResult) => LAYERS.indexOf(r.layer);
-  return results.sort((a, b) => order(a) - order(b) || a.rule.localeCompare(b.rule) || a.address.localeCompare(b.address));
+  return results.sort((a, b) => order(a) - order(b) || compare(a.rule, b.rule) || compare(a.address, b.address));
 }
 
 /** The rule's severity in this environment; undefined when it is switched off. */
