@@ -15,7 +15,6 @@ export type Severity = 'error' | 'warning';
 
 /** What `policy.severity` may set a rule to in the environment hierarchy. */
 export const SEVERITY_SETTINGS = ['error', 'warning', 'off'] as const;
-export type SeveritySetting = (typeof SEVERITY_SETTINGS)[number];
 
 /** What synthesis produced for one environment, parsed. */
 export interface SynthesizedEnvironment {

@@ -6,7 +6,7 @@
 import type { Layer } from '../config/naming';
 
 /** A resource's attributes. */
-export type Attributes = Readonly<Record<string, unknown>>;
+type Attributes = Readonly<Record<string, unknown>>;
 
 /** The parts of a synthesized stack rules read. */
 export interface TerraformJson {
