@@ -21,6 +21,7 @@ import type { HistoryCommandOptions } from './commands/history';
 import { addCiCommand } from './commands/ci';
 import { addVerifyCommand } from './commands/verify';
 import type { SyncCommandOptions } from './commands/sync';
+import type { CheckCommandOptions } from './commands/check';
 
 /** Set by a command that finishes without throwing but has something to say in its exit code. */
 let exitCode = 0;
@@ -130,6 +131,19 @@ function buildProgram(): Command {
         deleteUnmatched: opts.deleteUnmatched === true,
         yes: opts.yes === true,
       });
+    });
+
+  program
+    .command('check')
+    .description(
+      'Run the configuration policy rules (policies/) on the synthesized layers of an environment, without terraform or the emulator: ' +
+        'one POLICY section per environment, then a summary. Exit 1 when an error is not waived in environments/<env>/waivers.yaml.',
+    )
+    .addOption(envOption())
+    .option('--all', 'check every environment')
+    .action(async (opts: CheckCommandOptions) => {
+      const { checkCommand } = await import('./commands/check');
+      exitCode = await checkCommand(workspace(), opts);
     });
 
   program

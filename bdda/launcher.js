@@ -5,7 +5,7 @@
  * ts-node spends about a second type-stripping on every start. esbuild turns the whole tree
  * (about 70 files) into CommonJS in well under 200 ms, so the launcher hashes the sources, and
  * when no compiled copy of exactly these sources exists under `build/js/<hash>/` it makes one.
- * An edit to anything under stacks/, charts/, config/ or bdda/ therefore takes effect on the
+ * An edit to anything under stacks/, charts/, policies/, config/ or bdda/ therefore takes effect on the
  * next command with no build step, and two commands started at once never see half a build: each
  * build is written to a temporary folder and renamed into place.
  *
@@ -18,7 +18,7 @@ const path = require('node:path');
 
 const REPO = path.resolve(__dirname, '..');
 /** The folders and files that make up the program (tests are jest's business). */
-const SOURCES = ['main.ts', 'bdda', 'config', 'stacks', 'charts'];
+const SOURCES = ['main.ts', 'bdda', 'config', 'stacks', 'charts', 'policies'];
 const OUT_ROOT = path.join(REPO, 'build', 'js');
 /** Compiled copies of older sources are kept this long, in case a command still runs from one. */
 const KEEP_OLD_MS = 24 * 60 * 60 * 1000;

@@ -7,6 +7,7 @@ import { isKnownRegion, unknownRegionMessage, zonesOf } from './regions';
 import { EKS_MINORS, METRICS_SERVER } from './eks-versions';
 import { matchesClusterMinor, RESERVED_NAMESPACES } from './kubernetes-rules';
 import type { EnvironmentConfig } from './schema';
+import { RULES } from '../policies';
 
 export interface KeyProblem {
   readonly key: string;
@@ -24,7 +25,16 @@ export function crossFieldProblems(config: EnvironmentConfig): KeyProblem[] {
     ...platformProblems(config),
     ...versionProblems(config),
     ...realAccountProblems(config),
+    ...policyProblems(config),
   ];
+}
+
+/** `policy.severity` names rules that exist, so that a typo cannot leave a rule on by mistake. */
+function policyProblems({ policy }: EnvironmentConfig): KeyProblem[] {
+  const ids = RULES.map((r) => r.id);
+  return Object.keys(policy.severity)
+    .filter((id) => !ids.includes(id))
+    .map((id) => ({ key: `policy.severity.${id}`, message: `"${id}" is not a policy rule; the rules are ${ids.join(', ')} (policies/index.ts)` }));
 }
 
 function awsProblems({ aws, emulated, backend }: EnvironmentConfig): KeyProblem[] {

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { DNS1123_LABEL } from './kubernetes-rules';
+import { SEVERITY_SETTINGS } from '../policies/rule';
 
 const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\/(3[0-2]|[12]?\d)$/;
 const K8S_QUANTITY = /^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/;
@@ -296,6 +297,18 @@ export const environmentConfigSchema = z
       .default({})
       .describe('How CI runs this environment.'),
     tags: z.record(z.string(), z.string()).default({}).describe('Tags on every AWS resource.'),
+    policy: z
+      .object({
+        severity: z
+          .record(z.string(), z.enum(SEVERITY_SETTINGS))
+          .default({})
+          .describe(
+            'Severity of policy rules by id (policies/index.ts, `npm run check`): `error` stops plan and apply unless waived, `warning` is reported, `off` skips the rule. Merged key by key down the hierarchy; unset rules keep their default.',
+          ),
+      })
+      .strict()
+      .default({ severity: {} })
+      .describe('Policy checks on the synthesized layers and on every plan.'),
   })
   .strict();
 

@@ -121,7 +121,19 @@ describe("in a checkout of the repository itself, sync deploys with the ref's ow
   beforeAll(() => {
     // A copy of the repository (code and environments; node_modules comes through a link sync makes).
     full = fs.mkdtempSync(path.join(os.tmpdir(), 'bdda-test-full-'));
-    for (const entry of ['bdda', 'config', 'stacks', 'charts', 'environments', 'main.ts', 'package.json', 'tsconfig.json', 'cdktf.json', '.gitignore']) {
+    for (const entry of [
+      'bdda',
+      'config',
+      'stacks',
+      'charts',
+      'policies',
+      'environments',
+      'main.ts',
+      'package.json',
+      'tsconfig.json',
+      'cdktf.json',
+      '.gitignore',
+    ]) {
       fs.cpSync(path.join(REPO_ROOT, entry), path.join(full, entry), { recursive: true, filter: (src) => !/changes\.(txt|json)$/.test(src) });
     }
     git(full, 'init', '-q', '-b', 'main');

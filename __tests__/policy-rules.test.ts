@@ -1,0 +1,310 @@
+/**
+ * Every shipped policy rule can fail: each configuration rule passes on the shipped synthesis of
+ * dev2 (emulated) and prod/us1 (real, protected), and finds its control missing once it is
+ * removed from the synthesized JSON or manifests (or from the config); each plan rule is tried
+ * on hand-built typed plans.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { loadEnvironment, type Environment } from '../config/load';
+import { RULES } from '../policies';
+import type { SynthesizedEnvironment } from '../policies/rule';
+import { evaluateSynthesized, readSynthesis } from '../bdda/policy/evaluate';
+import { policyGate } from '../bdda/policy/report';
+import type { Waivers } from '../bdda/policy/waivers';
+import type { ResourceChange, TypedPlan } from '../bdda/diff/typed-plan';
+import { synthesize } from '../bdda/workflow/synth';
+
+const root = path.resolve(__dirname, '..');
+const NO_WAIVERS: Waivers = { file: 'environments/x/waivers.yaml', entries: [], digest: '' };
+
+let tmp: string;
+const shipped: Record<string, SynthesizedEnvironment> = {};
+
+async function synthesized(env: Environment, label: string): Promise<SynthesizedEnvironment> {
+  const outdir = path.join(tmp, label);
+  return readSynthesis(env, await synthesize(env, outdir));
+}
+
+beforeAll(async () => {
+  fs.mkdirSync(path.join(root, 'build'), { recursive: true });
+  tmp = fs.mkdtempSync(path.join(root, 'build', 'policy-rules-test-'));
+  for (const name of ['dev2', 'us1']) shipped[name] = await synthesized(loadEnvironment(root, name), name);
+});
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+/** A deep copy of a shipped synthesis, to remove a control from. */
+const copy = (name: string): SynthesizedEnvironment => ({
+  ...shipped[name],
+  ...(structuredClone({ stacks: shipped[name].stacks, manifests: shipped[name].manifests }) as object),
+});
+const rulesFound = (synth: SynthesizedEnvironment, plans?: Record<string, TypedPlan>) =>
+  new Set(evaluateSynthesized(synth, plans, NO_WAIVERS).map((r) => r.rule));
+
+type Json = any;
+const resources = (synth: SynthesizedEnvironment, layer: 'flag' | 'karr', type: string): Record<string, Json> => (synth.stacks[layer] as Json).resource[type];
+const first = (synth: SynthesizedEnvironment, layer: 'flag' | 'karr', type: string): Json => Object.values(resources(synth, layer, type))[0];
+const objects = (synth: SynthesizedEnvironment, kind: string, namespace?: string): Json[] =>
+  synth.manifests.filter((o) => o.kind === kind && (namespace === undefined || o.metadata.namespace === namespace));
+const deployment = (synth: SynthesizedEnvironment): Json => objects(synth, 'Deployment')[0];
+
+test('the shipped environments break no rule', () => {
+  expect(evaluateSynthesized(shipped.dev2, {}, NO_WAIVERS)).toEqual([]);
+  expect(evaluateSynthesized(shipped.us1, {}, NO_WAIVERS)).toEqual([]);
+});
+
+test('rule ids are unique, upper-case kebab case, and described', () => {
+  const ids = RULES.map((r) => r.id);
+  expect(new Set(ids).size).toBe(ids.length);
+  for (const rule of RULES)
+    expect({ id: rule.id, ok: /^[A-Z0-9]+(-[A-Z0-9]+)*$/.test(rule.id) && rule.description.length > 20 }).toEqual({ id: rule.id, ok: true });
+});
+
+/** Each configuration rule, with the environment and the edit that removes its control. */
+const removals: Array<[string, string, (s: SynthesizedEnvironment) => void]> = [
+  ['FLOW-LOGS', 'dev2', (s) => delete (s.stacks.flag as Json).resource.aws_flow_log],
+  ['LOG-ENCRYPTION', 'dev2', (s) => delete first(s, 'karr', 'aws_cloudwatch_log_group').kms_key_id],
+  ['KMS-KEY-ROTATION', 'dev2', (s) => (resources(s, 'karr', 'aws_kms_key')['secrets-key'].enable_key_rotation = false)],
+  [
+    'KMS-KEY-POLICY',
+    'us1',
+    (s) =>
+      (resources(s, 'karr', 'aws_kms_key')['secrets-key'].policy = JSON.stringify({
+        Statement: [{ Effect: 'Allow', Principal: { AWS: '${aws_iam_role.cluster-role.arn}' }, Action: 'kms:*', Resource: '*' }],
+      })),
+  ],
+  ['EKS-SECRETS-ENCRYPTION', 'dev2', (s) => delete first(s, 'karr', 'aws_eks_cluster').encryption_config],
+  ['EBS-ENCRYPTION', 'dev2', (s) => (first(s, 'karr', 'aws_launch_template').block_device_mappings[0].ebs.encrypted = 'false')],
+  ['EBS-ENCRYPTION', 'us1', (s) => (objects(s, 'StorageClass')[0].parameters.encrypted = 'false')],
+  ['IMDSV2', 'dev2', (s) => (first(s, 'karr', 'aws_launch_template').metadata_options.http_tokens = 'optional')],
+  ['IMDSV2', 'us1', (s) => (first(s, 'karr', 'aws_launch_template').metadata_options.http_put_response_hop_limit = 2)],
+  ['EKS-PRIVATE-ENDPOINT', 'dev2', (s) => (first(s, 'karr', 'aws_eks_cluster').vpc_config.endpoint_private_access = false)],
+  [
+    'EKS-PRIVATE-ENDPOINT',
+    'us1',
+    (s) => Object.assign(first(s, 'karr', 'aws_eks_cluster').vpc_config, { endpoint_public_access: true, public_access_cidrs: ['203.0.113.0/24'] }),
+  ],
+  [
+    'INTERFACE-ENDPOINTS',
+    'us1',
+    (s) => {
+      const endpoints = resources(s, 'flag', 'aws_vpc_endpoint');
+      for (const [name, e] of Object.entries(endpoints)) if (String(e.service_name).endsWith('.sts')) delete endpoints[name];
+    },
+  ],
+  ['EKS-CONTROL-PLANE-LOGS', 'dev2', (s) => (first(s, 'karr', 'aws_eks_cluster').enabled_cluster_log_types = ['api'])],
+  ['EKS-ACCESS-ENTRIES', 'us1', (s) => (first(s, 'karr', 'aws_eks_cluster').access_config.authentication_mode = 'API_AND_CONFIG_MAP')],
+  [
+    'DEFAULT-SECURITY-GROUP',
+    'dev2',
+    (s) => (first(s, 'flag', 'aws_default_security_group').ingress = [{ protocol: '-1', from_port: 0, to_port: 0, self: true }]),
+  ],
+  [
+    'VPC-CNI-NETWORK-POLICY',
+    'us1',
+    (s) => (Object.values(resources(s, 'karr', 'aws_eks_addon')).find((a: Json) => a.addon_name === 'vpc-cni').configuration_values = '{}'),
+  ],
+  [
+    'POD-SECURITY-LABELS',
+    'dev2',
+    (s) => delete objects(s, 'Namespace').find((n) => n.metadata.name === 'payments').metadata.labels['pod-security.kubernetes.io/enforce'],
+  ],
+  [
+    'DEFAULT-DENY-NETWORK-POLICY',
+    'dev2',
+    (s) => {
+      const deny = objects(s, 'NetworkPolicy', 'payments').find((p) => Object.keys(p.spec.podSelector).length === 0 && !p.spec.ingress && !p.spec.egress);
+      (s as Json).manifests = s.manifests.filter((o) => o !== deny);
+    },
+  ],
+  ['PINNED-IMAGES', 'dev2', (s) => (deployment(s).spec.template.spec.containers[0].image = 'registry.k8s.io/metrics-server/metrics-server:latest')],
+  [
+    'CLUSTER-ADMIN-BINDINGS',
+    'dev2',
+    (s) =>
+      (s.manifests as Json[]).push({
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRoleBinding',
+        metadata: { name: 'payments-admin' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'acme:team-payments' }],
+      }),
+  ],
+  ['RBAC-WILDCARDS', 'dev2', (s) => objects(s, 'ClusterRole')[0].rules.push({ apiGroups: [''], resources: ['secrets'], verbs: ['*'] })],
+  ['WORKLOAD-SECURITY-CONTEXT', 'dev2', (s) => delete deployment(s).spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem],
+];
+
+test('every configuration rule has a removal below', () => {
+  const tested = new Set(removals.map(([id]) => id));
+  expect(RULES.filter((r) => r.kind === 'configuration' && !tested.has(r.id)).map((r) => r.id)).toEqual([]);
+});
+
+test.each(removals)('%s finds its control removed from %s', (id, name, remove) => {
+  const synth = copy(name);
+  remove(synth);
+  expect(rulesFound(synth)).toEqual(new Set([id]));
+});
+
+test('FLOW-LOGS finds flow logs switched off in the config', async () => {
+  const env = loadEnvironment(root, 'dev2');
+  const off = { ...env, config: { ...env.config, vpc: { ...env.config.vpc, flowLogs: { ...env.config.vpc.flowLogs, enabled: false } } } };
+  expect(rulesFound(await synthesized(off, 'flow-logs-off'))).toEqual(new Set(['FLOW-LOGS']));
+});
+
+test('EKS-PRIVATE-ENDPOINT lets a non-protected environment open its API to listed CIDRs, never to everyone', () => {
+  const listed = copy('dev2');
+  Object.assign(first(listed, 'karr', 'aws_eks_cluster').vpc_config, { endpoint_public_access: true, public_access_cidrs: ['203.0.113.0/24'] });
+  expect(rulesFound(listed)).toEqual(new Set());
+  first(listed, 'karr', 'aws_eks_cluster').vpc_config.public_access_cidrs = ['0.0.0.0/0'];
+  expect(rulesFound(listed)).toEqual(new Set(['EKS-PRIVATE-ENDPOINT']));
+});
+
+test('a waiver of the finding lets the gate pass', () => {
+  const synth = copy('dev2');
+  first(synth, 'karr', 'aws_launch_template').metadata_options.http_tokens = 'optional';
+  const address = Object.keys(resources(synth, 'karr', 'aws_launch_template')).map((n) => `aws_launch_template.${n}`)[0];
+  const waivers: Waivers = {
+    ...NO_WAIVERS,
+    entries: [
+      { index: 0, rule: 'IMDSV2', address: 'aws_launch_template.*', reason: 'a vendor agent needs IMDSv1', approvedBy: 'alice', expires: '2999-01-01' },
+    ],
+  };
+  const results = evaluateSynthesized(synth, {}, waivers);
+  expect(results.map((r) => [r.rule, r.address, r.waiver?.approvedBy])).toEqual([['IMDSV2', address, 'alice']]);
+  expect(policyGate(results, waivers).refused).toEqual([]);
+  expect(policyGate(results, NO_WAIVERS).refused.map((r) => r.rule)).toEqual(['IMDSV2']);
+});
+
+describe('plan rules', () => {
+  const change = (c: Partial<ResourceChange> & Pick<ResourceChange, 'address' | 'type' | 'action'>): ResourceChange => ({
+    name: c.address.split('.').pop()!,
+    before: null,
+    after: null,
+    ...c,
+  });
+  const plan = (...changes: ResourceChange[]): TypedPlan => ({ changes, outputs: [], drift: [] });
+  const found = (name: string, layer: string, ...changes: ResourceChange[]) =>
+    evaluateSynthesized(shipped[name], { [layer]: plan(...changes) }, NO_WAIVERS).map((r) => `${r.rule} ${r.layer} ${r.address}`);
+  const policy = (statement: object) => JSON.stringify({ Version: '2012-10-17', Statement: [statement] });
+
+  test('PROTECTED-DESTROY: a protected environment refuses to destroy or replace its vital resources, others may', () => {
+    const cluster = change({ address: 'aws_eks_cluster.cluster', type: 'aws_eks_cluster', action: 'replace', before: {}, after: {}, replacePaths: [['name']] });
+    const subnet = change({ address: 'aws_subnet.private-subnet-a', type: 'aws_subnet', action: 'delete', before: {} });
+    const bucket = change({
+      address: 'aws_s3_bucket.state',
+      type: 'aws_s3_bucket',
+      action: 'delete',
+      before: { bucket: shipped.us1.env.config.backend.bucket },
+    });
+    const otherBucket = change({ address: 'aws_s3_bucket.logs', type: 'aws_s3_bucket', action: 'delete', before: { bucket: 'logs' } });
+    const update = change({ address: 'aws_vpc.vpc', type: 'aws_vpc', action: 'update', before: {}, after: {} });
+    expect(found('us1', 'karr', cluster, subnet, bucket, otherBucket, update)).toEqual([
+      'PROTECTED-DESTROY karr aws_eks_cluster.cluster',
+      'PROTECTED-DESTROY karr aws_s3_bucket.state',
+      'PROTECTED-DESTROY karr aws_subnet.private-subnet-a',
+    ]);
+    expect(found('dev2', 'karr', cluster, subnet)).toEqual([]);
+  });
+
+  test('IAM-WIDENING: a new wildcard action or write on resource * is found in policies and inline policies; read-only or conditioned ones and unchanged ones are not', () => {
+    const wide = { Effect: 'Allow', Action: 's3:*', Resource: 'arn:aws:s3:::b/*' };
+    const write = { Effect: 'Allow', Action: ['ec2:TerminateInstances'], Resource: '*' };
+    const readOnly = { Effect: 'Allow', Action: ['ec2:DescribeInstances', 'eks:ListClusters'], Resource: '*' };
+    const conditioned = { ...write, Condition: { StringEquals: { 'aws:ResourceTag/owner': 'me' } } };
+    expect(
+      found(
+        'dev2',
+        'karr',
+        change({ address: 'aws_iam_role_policy.a', type: 'aws_iam_role_policy', action: 'create', after: { policy: policy(wide) } }),
+        change({
+          address: 'aws_iam_policy.b',
+          type: 'aws_iam_policy',
+          action: 'update',
+          before: { policy: policy(readOnly) },
+          after: { policy: policy(write) },
+        }),
+        change({
+          address: 'aws_iam_role.c',
+          type: 'aws_iam_role',
+          action: 'update',
+          before: { inline_policy: [] },
+          after: { inline_policy: [{ policy: policy({ Effect: 'Allow', NotAction: 'iam:*', Resource: '*' }) }] },
+        }),
+        change({ address: 'aws_iam_policy.d', type: 'aws_iam_policy', action: 'create', after: { policy: policy(readOnly) } }),
+        change({ address: 'aws_iam_policy.e', type: 'aws_iam_policy', action: 'create', after: { policy: policy(conditioned) } }),
+        change({ address: 'aws_iam_policy.f', type: 'aws_iam_policy', action: 'update', before: { policy: policy(wide) }, after: { policy: policy(wide) } }),
+        change({ address: 'aws_iam_policy.g', type: 'aws_iam_policy', action: 'delete', before: { policy: policy(wide) } }),
+      ),
+    ).toEqual(['IAM-WIDENING karr aws_iam_policy.b', 'IAM-WIDENING karr aws_iam_role.c', 'IAM-WIDENING karr aws_iam_role_policy.a']);
+  });
+
+  test('OPEN-INGRESS: ingress from 0.0.0.0/0 or ::/0 is found on groups and rules; private CIDRs and egress are not', () => {
+    expect(
+      found(
+        'dev2',
+        'flag',
+        change({
+          address: 'aws_security_group.a',
+          type: 'aws_security_group',
+          action: 'update',
+          before: { ingress: [] },
+          after: { ingress: [{ cidr_blocks: ['0.0.0.0/0'] }] },
+        }),
+        change({
+          address: 'aws_vpc_security_group_ingress_rule.b',
+          type: 'aws_vpc_security_group_ingress_rule',
+          action: 'create',
+          after: { cidr_ipv6: '::/0' },
+        }),
+        change({
+          address: 'aws_security_group_rule.c',
+          type: 'aws_security_group_rule',
+          action: 'create',
+          after: { type: 'egress', cidr_blocks: ['0.0.0.0/0'] },
+        }),
+        change({
+          address: 'aws_vpc_security_group_ingress_rule.d',
+          type: 'aws_vpc_security_group_ingress_rule',
+          action: 'create',
+          after: { cidr_ipv4: '10.0.0.0/8' },
+        }),
+        change({
+          address: 'aws_security_group_rule.e',
+          type: 'aws_security_group_rule',
+          action: 'create',
+          after: { type: 'ingress', cidr_blocks: ['0.0.0.0/0'] },
+        }),
+      ),
+    ).toEqual([
+      'OPEN-INGRESS flag aws_security_group.a',
+      'OPEN-INGRESS flag aws_security_group_rule.e',
+      'OPEN-INGRESS flag aws_vpc_security_group_ingress_rule.b',
+    ]);
+  });
+
+  test('PUBLIC-API-ENDPOINT: turning the public endpoint on is found; keeping it on is not', () => {
+    const on = { vpc_config: [{ endpoint_public_access: true, public_access_cidrs: ['203.0.113.0/24'] }] };
+    const off = { vpc_config: [{ endpoint_public_access: false }] };
+    expect(
+      found(
+        'dev2',
+        'karr',
+        change({ address: 'aws_eks_cluster.a', type: 'aws_eks_cluster', action: 'update', before: off, after: on }),
+        change({ address: 'aws_eks_cluster.b', type: 'aws_eks_cluster', action: 'update', before: on, after: on }),
+      ),
+    ).toEqual(['PUBLIC-API-ENDPOINT karr aws_eks_cluster.a']);
+  });
+
+  test('KUBERNETES-DATA-DELETE: deleting a Namespace or a PersistentVolumeClaim is found; other kinds are not', () => {
+    expect(
+      found(
+        'dev2',
+        'goliath',
+        change({ address: 'v1 Namespace payments', type: 'Namespace', action: 'delete', before: {} }),
+        change({ address: 'v1 PersistentVolumeClaim payments/data', type: 'PersistentVolumeClaim', action: 'delete', before: {} }),
+        change({ address: 'apps/v1 Deployment payments/api', type: 'Deployment', action: 'delete', before: {} }),
+        change({ address: 'v1 Namespace search', type: 'Namespace', action: 'update', before: {}, after: {} }),
+      ),
+    ).toEqual(['KUBERNETES-DATA-DELETE goliath v1 Namespace payments', 'KUBERNETES-DATA-DELETE goliath v1 PersistentVolumeClaim payments/data']);
+  });
+});
