@@ -18,7 +18,7 @@ const run = promisify(execFile);
 
 describe('terraform validate', () => {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bdda-validate-'));
-  const cliConfig = writeTerraformCliConfig(out, tools().providerMirror);
+  const cliConfig = writeTerraformCliConfig(out, tools().providers);
   const env = { ...process.env, TF_CLI_CONFIG_FILE: cliConfig, CHECKPOINT_DISABLE: '1', TF_IN_AUTOMATION: '1' };
   const dirs = listEnvironments(REPO_ROOT).flatMap((ref) => {
     const synth = writeLayerApps(loadEnvironment(REPO_ROOT, ref.path), path.join(out, ref.path));
@@ -50,7 +50,9 @@ describe('terraform validate', () => {
   test('the CLI config installs providers from the mirror only', () => {
     const text = fs.readFileSync(cliConfig, 'utf8');
     expect(text).toContain('filesystem_mirror');
-    expect(text).toContain(JSON.stringify(tools().providerMirror));
+    const providers = tools().providers;
+    expect(providers.kind).toBe('mirror');
+    expect(text).toContain(JSON.stringify(providers.kind === 'mirror' ? providers.path : ''));
     expect(text).not.toMatch(/direct\s*\{/);
   });
 
