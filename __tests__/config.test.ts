@@ -191,8 +191,8 @@ const badConfigs: BadConfig[] = [
   {
     name: 'a minor the table has no add-on versions for',
     edit: (r) => editFile(r, DEV2, 'vpc:', 'kubernetes:\n  version: "1.33"\nvpc:'),
-    expected: `${DEV2}: kubernetes.addons.vpcCni:`,
-    detail: /no version for Kubernetes 1\.33/,
+    expected: `${DEV2}: kubernetes.version: 1.33 is older than the minors this project deploys`,
+    detail: /1\.33 is older[^\n]*(past EKS|in EKS standard support)/,
   },
   {
     name: 'an unpinned cluster-autoscaler without a digest',

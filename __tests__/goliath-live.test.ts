@@ -67,7 +67,7 @@ describe('Goliath against a live cluster', () => {
       ws: { root: dir, buildDir: path.join(dir, 'build'), emulatorDir: path.join(dir, 'emulator') },
       env,
       synth,
-      target: { terraformEnv: {}, backend, freshEmulator: false, credentialsHint: '' },
+      target: { terraformEnv: {}, backend, freshEmulator: false, providers: { kind: 'mirror', path: '/opt/tf-plugins' }, credentialsHint: '' },
       progress: silentProgress,
       timings: [],
     };

@@ -141,7 +141,7 @@ test('status prints one table row per environment saying the same', async () => 
   expect(lines[0]).toMatch(/^ENVIRONMENT\s+TIER\s+TARGET\s+PROTECTED\s+UNDEPLOYED\s+CLAIMED BY\s+LAST DEPLOYMENT\s+MAIN SINCE$/);
   expect(line('dev/dev1')).toMatch(/in sync .* by carol .*up to date$/);
   expect(line('dev/dev2')).toMatch(/FLAG: 4 to add, 0 to change, 0 to destroy .* by bob .*1 commit on main$/);
-  expect(line('dev/dev3')).toMatch(/alice until \d{4}-\d\d-\d\dT/);
+  expect(line('dev/dev3')).toMatch(/^dev\/dev3 .*never deployed .*alice until \d{4}-\d\d-\d\dT/);
   expect(line('prod/us1')).toMatch(/real\s+yes .*no credentials/);
   expect(fs.existsSync(terraformMarker())).toBe(false);
 });

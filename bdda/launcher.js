@@ -19,7 +19,10 @@ const path = require('node:path');
 const REPO = path.resolve(__dirname, '..');
 /** The folders and files that make up the program (tests are jest's business). */
 const SOURCES = ['main.ts', 'bdda', 'config', 'stacks', 'charts', 'policies'];
-const OUT_ROOT = path.join(REPO, 'build', 'js');
+/** The build folder (compiled program, synthesized layers, plans): `BDDA_BUILD_DIR`, else the checkout's `build/`. */
+const BUILD_DIR = process.env.BDDA_BUILD_DIR ? path.resolve(process.env.BDDA_BUILD_DIR) : path.join(REPO, 'build');
+const OUT_ROOT = path.join(BUILD_DIR, 'js');
+const OUTSIDE_CHECKOUT = path.relative(REPO, BUILD_DIR).startsWith('..') || path.isAbsolute(path.relative(REPO, BUILD_DIR));
 /** Compiled copies of older sources are kept this long, in case a command still runs from one. */
 const KEEP_OLD_MS = 24 * 60 * 60 * 1000;
 
@@ -48,6 +51,8 @@ function compiled() {
   // The dependencies' exact versions too: the build's hash also keys the reuse of synthesized
   // output (bdda/workflow/synth.ts), which a new cdktf or provider binding must not reuse.
   hash.update(fs.readFileSync(path.join(REPO, 'package-lock.json')));
+  // A build folder outside the checkout may serve several: each has its own copy, linked to its node_modules.
+  if (OUTSIDE_CHECKOUT) hash.update(`checkout ${REPO}\n`);
   for (const file of files)
     hash
       .update(`${file}\n`)
@@ -56,6 +61,7 @@ function compiled() {
   const dir = path.join(OUT_ROOT, hash.digest('hex').slice(0, 16));
   if (fs.existsSync(dir)) return dir;
 
+  assertWritable(OUT_ROOT);
   const tmp = `${dir}.${process.pid}.tmp`;
   require('esbuild').buildSync({
     entryPoints: files.map((f) => path.join(REPO, f)),
@@ -69,6 +75,8 @@ function compiled() {
     supported: { 'dynamic-import': false },
     logLevel: 'error',
   });
+  // Node resolves packages from the compiled file's folder upwards, which outside the checkout never meets its node_modules.
+  if (OUTSIDE_CHECKOUT) fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(tmp, 'node_modules'), 'dir');
   // Several JS files sit beside the TypeScript (this launcher among them); nothing else needs copying.
   try {
     fs.renameSync(tmp, dir);
@@ -79,6 +87,28 @@ function compiled() {
   }
   removeOldBuilds(path.basename(dir));
   return dir;
+}
+
+/** Thrown when the build folder cannot be written: the CLI prints its message alone and exits 1. */
+class UnwritableBuildDir extends Error {}
+
+/**
+ * Makes `dir` and checks that files can be written in it, before esbuild reports the same problem
+ * once per source file. A read-only CI workspace or another user's clone fails here.
+ */
+function assertWritable(dir) {
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch (err) {
+    const where = process.env.BDDA_BUILD_DIR ? 'BDDA_BUILD_DIR' : 'the checkout';
+    throw new UnwritableBuildDir(
+      `bdda cannot write its build folder ${BUILD_DIR} (${where}; ${err.code || err.message} on ${err.path || dir}): ` +
+        'it compiles the program and synthesizes each environment there. Point BDDA_BUILD_DIR at a folder you can write, one per ' +
+        'checkout (e.g. `export BDDA_BUILD_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/bdda/build"`), or work in a clone of your own.',
+      { cause: err },
+    );
+  }
 }
 
 function removeOldBuilds(keep) {
@@ -97,7 +127,14 @@ if (require.main === module) {
   // start. A crash report's trace names the compiled files, whose lines follow the source closely.
   // The compiled copy lives under build/js/<hash>/, so the checkout is named here, once.
   process.env.BDDA_REPO = REPO;
-  const build = compiled();
+  let build;
+  try {
+    build = compiled();
+  } catch (err) {
+    if (!(err instanceof UnwritableBuildDir)) throw err;
+    console.error(`Error: ${err.message}`);
+    process.exit(1);
+  }
   process.env.BDDA_BUILD = path.basename(build);
   const cli = require(path.join(build, 'bdda', 'cli.js'));
   cli.run(process.argv);

@@ -4,7 +4,7 @@
  */
 import { contains, isNetworkAddress, overlaps, parseCidr } from './cidr';
 import { isKnownRegion, unknownRegionMessage, zonesOf } from './regions';
-import { EKS_MINORS, METRICS_SERVER } from './eks-versions';
+import { EKS_MINORS, METRICS_SERVER, supportStatus } from './eks-versions';
 import { matchesClusterMinor, RESERVED_NAMESPACES } from './kubernetes-rules';
 import type { EnvironmentConfig } from './schema';
 import { RULES } from '../policies';
@@ -17,13 +17,14 @@ export interface KeyProblem {
 /** The account moto answers as when no other is asked for. */
 const EMULATOR_ACCOUNT_ID = '123456789012';
 
-export function crossFieldProblems(config: EnvironmentConfig): KeyProblem[] {
+/** `today` places the Kubernetes minor on the EKS support calendar. */
+export function crossFieldProblems(config: EnvironmentConfig, today = new Date()): KeyProblem[] {
   return [
     ...awsProblems(config),
     ...subnetProblems(config),
     ...kubernetesProblems(config),
     ...platformProblems(config),
-    ...versionProblems(config),
+    ...versionProblems(config, today),
     ...realAccountProblems(config),
     ...policyProblems(config),
   ];
@@ -148,7 +149,7 @@ function platformProblems({ platform, kubernetes }: EnvironmentConfig): KeyProbl
  * Versions against the table in eks-versions.ts: a known minor, an add-on version for each add-on
  * (kube-proxy's minor the cluster's, as cluster-autoscaler's), and a digest for every image.
  */
-function versionProblems({ kubernetes, platform }: EnvironmentConfig): KeyProblem[] {
+function versionProblems({ kubernetes, platform }: EnvironmentConfig, today: Date): KeyProblem[] {
   const problems: KeyProblem[] = [];
   const row = EKS_MINORS[kubernetes.version];
   if (!row) {
@@ -160,14 +161,8 @@ function versionProblems({ kubernetes, platform }: EnvironmentConfig): KeyProble
       },
     ];
   }
-  for (const addon of ['vpcCni', 'coredns', 'kubeProxy', 'podIdentityAgent', 'ebsCsiDriver'] as const) {
-    if (!kubernetes.addons[addon] && !row.addons) {
-      problems.push({
-        key: `kubernetes.addons.${addon}`,
-        message: `has no version for Kubernetes ${kubernetes.version} in config/eks-versions.ts; set one, or move to a minor the table covers`,
-      });
-    }
-  }
+  // An older minor: the key to change is the version, not each add-on the table has no build for.
+  if (!row.addons && ADDON_KEYS.some((addon) => !kubernetes.addons[addon])) return [olderMinorProblem(kubernetes.version, today)];
   if (!row.nodeAmi) {
     problems.push({
       key: 'kubernetes.version',
@@ -201,6 +196,27 @@ function versionProblems({ kubernetes, platform }: EnvironmentConfig): KeyProble
     });
   }
   return problems;
+}
+
+const ADDON_KEYS = ['vpcCni', 'coredns', 'kubeProxy', 'podIdentityAgent', 'ebsCsiDriver'] as const;
+
+/** A minor the table keeps only for its support dates: name it, where it stands, and the minors to use. */
+function olderMinorProblem(version: string, today: Date): KeyProblem {
+  const row = EKS_MINORS[version];
+  const deployable = Object.keys(EKS_MINORS).filter((minor) => EKS_MINORS[minor].addons);
+  const support = {
+    standard: `still in EKS standard support until ${row.endOfStandardSupport}`,
+    extended: `past EKS standard support since ${row.endOfStandardSupport} (extended support, at extra cost, until ${row.endOfExtendedSupport})`,
+    ended: `past EKS support since ${row.endOfExtendedSupport}, when EKS upgrades such clusters by itself`,
+    unknown: 'not on the EKS calendar',
+  }[supportStatus(version, today)];
+  return {
+    key: 'kubernetes.version',
+    message:
+      `${version} is older than the minors this project deploys (${deployable.join(', ')}) and ${support}; ` +
+      `config/eks-versions.ts has no add-on versions or cluster-autoscaler for it. Set kubernetes.version to ${deployable[0]} or later ` +
+      '(one minor at a time from a running cluster), or set every version under kubernetes.addons and platform.addons.clusterAutoscaler.',
+  };
 }
 
 /**

@@ -28,7 +28,7 @@ describe('terraform validate', () => {
   // Synthesized and validated once for the whole file, two stacks at a time; each test awaits its own.
   beforeAll(() => {
     out = fs.mkdtempSync(path.join(os.tmpdir(), 'bdda-validate-'));
-    cliConfig = writeTerraformCliConfig(out, tools().providerMirror);
+    cliConfig = writeTerraformCliConfig(out, tools().providers);
     const env = { ...process.env, TF_CLI_CONFIG_FILE: cliConfig, CHECKPOINT_DISABLE: '1', TF_IN_AUTOMATION: '1' };
     for (const ref of listEnvironments(REPO_ROOT)) {
       const synth = writeLayerApps(loadEnvironment(REPO_ROOT, ref.path), path.join(out, ref.path));
@@ -59,7 +59,9 @@ describe('terraform validate', () => {
   test('the CLI config installs providers from the mirror only', () => {
     const text = fs.readFileSync(cliConfig, 'utf8');
     expect(text).toContain('filesystem_mirror');
-    expect(text).toContain(JSON.stringify(tools().providerMirror));
+    const providers = tools().providers;
+    expect(providers.kind).toBe('mirror');
+    expect(text).toContain(JSON.stringify(providers.kind === 'mirror' ? providers.path : ''));
     expect(text).not.toMatch(/direct\s*\{/);
   });
 

@@ -9,7 +9,7 @@ import type { Environment } from '../../config/load';
 import { ensureEmulator } from './emulator';
 import { BddaError } from '../../config/errors';
 import { StateBackend } from '../state/state-backend';
-import { tools, writeTerraformCliConfig } from './tools';
+import { type ProviderSource, tools, writeTerraformCliConfig } from './tools';
 import type { Workspace } from '../support/workspace';
 
 export interface Target {
@@ -19,13 +19,16 @@ export interface Target {
   readonly backend: StateBackend;
   /** True when the emulator was just started: it remembers nothing, so everything plans as new. */
   readonly freshEmulator: boolean;
+  /** Where terraform installs providers from (the CLI config file says the same to terraform). */
+  readonly providers: ProviderSource;
   /** What to do about missing credentials, naming the account. */
   readonly credentialsHint: string;
 }
 
 export async function prepareTarget(ws: Workspace, env: Environment): Promise<Target> {
   const { config } = env;
-  const cliConfig = writeTerraformCliConfig(ws.buildDir, tools().providerMirror);
+  const providers = tools().providers;
+  const cliConfig = writeTerraformCliConfig(ws.buildDir, providers);
   if (config.emulated) {
     const emulator = await ensureEmulator(ws.emulatorDir);
     const backend = new StateBackend({ ...config.backend, accountId: config.aws.accountId, endpoint: emulator.endpoint });
@@ -34,6 +37,7 @@ export async function prepareTarget(ws: Workspace, env: Environment): Promise<Ta
       terraformEnv: { TF_CLI_CONFIG_FILE: cliConfig, ...emulatorAwsEnv(emulator.endpoint) },
       backend,
       freshEmulator: emulator.fresh,
+      providers,
       credentialsHint: 'The emulator accepts any credentials; check the emulator log under .bdda/emulator/.',
     };
   }
@@ -50,5 +54,5 @@ export async function prepareTarget(ws: Workspace, env: Environment): Promise<Ta
     if (err instanceof BddaError) throw err;
     throw new BddaError(`Could not reach the state bucket ${config.backend.bucket}: ${(err as Error).message}. ${credentialsHint}`, { cause: err });
   }
-  return { terraformEnv: { TF_CLI_CONFIG_FILE: cliConfig }, backend, freshEmulator: false, credentialsHint };
+  return { terraformEnv: { TF_CLI_CONFIG_FILE: cliConfig }, backend, freshEmulator: false, providers, credentialsHint };
 }

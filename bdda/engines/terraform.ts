@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { committedLockFile, installCommittedLock, lockRefusal } from './dependency-lock';
 import { OVERRIDE_FILE } from './emulator-override';
 import { BddaError } from '../../config/errors';
 import { parsePlanJson, type TerraformPlanJson } from '../diff/terraform-plan-json';
@@ -30,6 +31,10 @@ export interface TerraformOptions {
    * @default no recovery
    */
   readonly recoverStateLock?: (forceUnlock: (lockId: string) => Promise<void>) => Promise<boolean>;
+  /** The dependency lock copied into the directory before init, which init verifies the providers against. @default stacks/.terraform.lock.hcl of the checkout */
+  readonly lockFile?: string;
+  /** Runs init with `-lockfile=readonly`, so that a provider the lock does not list is refused. @default true when `CI` is set */
+  readonly readonlyLock?: boolean;
 }
 
 /** What `terraform version -json` says. */
@@ -59,10 +64,14 @@ export class Terraform {
 
   /** Initializes the backend and providers, unless already done for this exact configuration. */
   async init(): Promise<{ skipped: boolean; seconds: number }> {
+    const lockFile = this.opts.lockFile ?? committedLockFile();
+    installCommittedLock(lockFile, this.opts.dir);
     const marker = path.join(this.opts.dir, '.terraform', 'bdda-init.sha256');
     if (fs.existsSync(marker) && fs.readFileSync(marker, 'utf8') === this.initFingerprint()) return { skipped: true, seconds: 0 };
-    const result = await this.run(['init', '-input=false', '-no-color', '-reconfigure']);
-    if (result.code !== 0) throw this.failure('init', result);
+    const readonlyLock = this.opts.readonlyLock ?? Boolean(process.env.CI);
+    const result = await this.run(['init', '-input=false', '-no-color', '-reconfigure', ...(readonlyLock ? ['-lockfile=readonly'] : [])]);
+    const where = `terraform init in ${path.relative(process.cwd(), this.opts.dir) || '.'}`;
+    if (result.code !== 0) throw lockRefusal(result.stderr || result.stdout, where, lockFile) ?? this.failure('init', result);
     // Taken after init, which writes the lock file that is part of the fingerprint.
     fs.writeFileSync(marker, this.initFingerprint());
     return { skipped: false, seconds: result.seconds };

@@ -28,10 +28,10 @@ export interface LedgerOptions {
 
 interface DeployedLayer {
   readonly layer: Layer;
-  /** The reviewed summary line, e.g. `FLAG: 31 to add, 0 to change, 0 to destroy.` */
+  /** The reviewed summary line, e.g. `FLAG: 31 to add, 0 to change, 0 to destroy.`; for a destroy, what was shown before it went. */
   readonly summary: string;
-  /** The reviewed plan's digest, as in changes.json. */
-  readonly digest: string;
+  /** The reviewed plan's digest, as in changes.json. @default none: a destroy has no reviewed plan */
+  readonly digest?: string;
   /** The reviewed plan's counts, e.g. `{ add: 31, change: 0, destroy: 0 }`, from its typed plan. @default not recorded */
   readonly counts?: Readonly<Record<string, number>>;
   /** `preview`: the review was a preview, and the real plan applied matched it. @default the real plan was reviewed */
@@ -192,7 +192,7 @@ export async function recordingDeployment<T>(
     if (layers.length === 0) return;
     const key = await entry({
       status,
-      error: error === undefined ? undefined : (error instanceof Error ? error.message : String(error)).split('\n')[0],
+      error: error === undefined ? undefined : firstLine(error),
       layers,
       tools: reviewed.tools,
     });
@@ -233,12 +233,39 @@ export function deployedLayers(reviewed: ChangesRecord, applied: ReadonlySet<Lay
     }));
 }
 
-/** Records a destroy that went through (no layers: everything went). */
-export async function recordingDestroy<T>(ctx: PlanContext, opts: LedgerOptions, run: () => Promise<T>): Promise<T> {
+/** What a destroy has done so far, filled in by the destroy as it goes. */
+export interface DestroyProgress {
+  /** Set once the first layer starts to go (after the confirmation). */
+  started: boolean;
+  /** The layers removed entirely, in the order they went. */
+  readonly removed: DeployedLayer[];
+}
+
+/**
+ * Records a destroy that went through (no layers: everything went), and one that failed after it
+ * began, marked failed with the layers it removed. A destroy refused before anything went (not
+ * confirmed, nothing deployed) records nothing.
+ */
+export async function recordingDestroy<T>(ctx: PlanContext, opts: LedgerOptions, run: (done: DestroyProgress) => Promise<T>): Promise<T> {
+  const { env } = ctx;
   const entry = await openEntry(ctx, opts, 'destroy');
-  const write = (status: DeploymentRecord['status']) => entry({ status, layers: [], tools: {} });
-  // A failed destroy is not recorded: it may have been refused before anything went (not confirmed).
-  const result = await run();
-  if (result !== 'nothing-to-destroy') await write('succeeded');
+  const done: DestroyProgress = { started: false, removed: [] };
+  let result: T;
+  try {
+    result = await run(done);
+  } catch (err) {
+    if (!done.started) throw err;
+    await entry({ status: 'failed', error: firstLine(err), layers: done.removed, tools: {} })
+      .then((key) => ctx.progress.step(env.path, 'LEDGER', `recorded the failed destroy ${key}`))
+      .catch((recordErr: Error) => {
+        if (err instanceof Error) err.message += `\n\nThe deployment record could not be written either: ${recordErr.message}`;
+      });
+    throw err;
+  }
+  if (result !== 'nothing-to-destroy') await entry({ status: 'succeeded', layers: [], tools: {} });
   return result;
+}
+
+function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0];
 }

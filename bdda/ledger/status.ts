@@ -91,6 +91,15 @@ function undeployedLayers(env: Environment): UndeployedLayer[] {
   return (record.layers ?? []).map(({ layer, status, counts, summary }) => ({ layer, status, counts, summary }));
 }
 
+/**
+ * The layers not yet deployed; with no diff, `in sync` only when the ledger records a deployment
+ * (an environment never planned nor deployed has neither) or cannot be read.
+ */
+function undeployedCell(r: EnvironmentStatus): string {
+  if (r.undeployed.length) return r.undeployed.map(describeUndeployed).join('; ');
+  return r.lastDeployment || r.backendUnavailable ? 'in sync' : 'never deployed';
+}
+
 /** `FLAG: 4 to add, 0 to change, 0 to destroy`, from the layer's counts. */
 function describeUndeployed(l: UndeployedLayer): string {
   const upstream = UPSTREAM[l.layer];
@@ -116,7 +125,7 @@ export function renderStatusTable(rows: readonly EnvironmentStatus[]): string {
     r.tier,
     r.emulated ? 'emulated' : 'real',
     r.protected ? 'yes' : 'no',
-    r.undeployed.length ? r.undeployed.map(describeUndeployed).join('; ') : 'in sync',
+    undeployedCell(r),
     r.backendUnavailable ? `? (${r.backendUnavailable})` : r.claim ? `${r.claim.who} until ${r.claim.until.replace(/\.\d+Z$/, 'Z')}` : '-',
     r.backendUnavailable
       ? `? (${r.backendUnavailable})`

@@ -6,7 +6,10 @@ import * as path from 'node:path';
 export interface Workspace {
   /** The repository root, holding `environments/`. */
   readonly root: string;
-  /** Git-ignored: synthesized code, terraform working directories, plan files. */
+  /**
+   * Synthesized code, terraform working directories, plan files: `BDDA_BUILD_DIR` (for a checkout
+   * that cannot be written), else the git-ignored `build/` of the root.
+   */
   readonly buildDir: string;
   /** Git-ignored: the emulator's pid, port and log. */
   readonly emulatorDir: string;
@@ -23,7 +26,7 @@ export function repoRoot(): string {
 export function workspace(root = process.env.BDDA_ROOT || repoRoot()): Workspace {
   return {
     root,
-    buildDir: path.join(root, 'build'),
+    buildDir: process.env.BDDA_BUILD_DIR ? path.resolve(process.env.BDDA_BUILD_DIR) : path.join(root, 'build'),
     emulatorDir: path.join(root, '.bdda', 'emulator'),
   };
 }

@@ -11,6 +11,7 @@ import type { HeldLock } from '../state/apply-lock';
 import { synthesize } from './synth';
 import { throwIfInterrupted } from '../support/interrupt';
 import { prepareTarget } from '../engines/target';
+import { describeProviderSource } from '../engines/tools';
 import { lockHolderName, releasingLock } from './lock-release';
 import { type StageTiming, timed } from './timing';
 import { displayPath, environmentBuildDir, type Workspace } from '../support/workspace';
@@ -32,6 +33,7 @@ export async function withContext<T>(
   const startedAt = new Date();
   const target = await timed(timings, 'engines', () => prepareTarget(ws, env));
   try {
+    progress.step(env.path, 'PROVIDERS', describeProviderSource(target.providers));
     if (target.freshEmulator) {
       progress.warn(env.path, 'A fresh emulator was started. It keeps nothing across restarts, so every layer plans as new.');
     }

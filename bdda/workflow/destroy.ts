@@ -13,7 +13,8 @@ import { confirm, requireYesOffTerminal } from '../support/terminal';
 import { type PlanContext, withContext } from './context';
 import type { Progress } from '../support/progress';
 import type { Workspace } from '../support/workspace';
-import { type LedgerOptions, recordingDestroy } from '../ledger/records';
+import { type DestroyProgress, type LedgerOptions, recordingDestroy } from '../ledger/records';
+import type { LayerEngine } from '../layers/engine';
 
 export async function destroyEnvironment(
   ws: Workspace,
@@ -23,12 +24,17 @@ export async function destroyEnvironment(
 ): Promise<'destroyed' | 'nothing-to-destroy'> {
   await assertGuards(ws, env, 'destroy', guards);
   requireYesOffTerminal(guards, `destroy of ${env.path}`, 'Nothing was destroyed.');
-  return withContext(ws, env, progress, 'destroy', (ctx) => recordingDestroy(ctx, guards, () => destroyAll(ctx, guards.yes === true)));
+  return withContext(ws, env, progress, 'destroy', (ctx) => recordingDestroy(ctx, guards, (done) => destroyAll(ctx, guards.yes === true, done)));
 }
 
-async function destroyAll(ctx: PlanContext, confirmed: boolean): Promise<'destroyed' | 'nothing-to-destroy'> {
+/** Destroys the layers `engines` (the environment's, bottom up), noting in `done` what went. */
+export async function destroyAll(
+  ctx: PlanContext,
+  confirmed: boolean,
+  done: DestroyProgress,
+  engines: readonly LayerEngine[] = layerEngines(ctx.env).reverse(),
+): Promise<'destroyed' | 'nothing-to-destroy'> {
   const { env, progress } = ctx;
-  const engines = layerEngines(env).reverse();
   const plans = await Promise.all(engines.map((engine) => engine.planDestroy(ctx)));
   if (plans.every((p) => !p.deployed)) {
     progress.step(env.path, 'DESTROY', 'nothing is deployed; nothing to destroy');
@@ -44,7 +50,9 @@ async function destroyAll(ctx: PlanContext, confirmed: boolean): Promise<'destro
   for (const [i, engine] of engines.entries()) {
     if (!plans[i].deployed) continue;
     progress.step(env.path, engine.label, plans[i].progressNote);
+    done.started = true;
     await engine.destroy(ctx);
+    done.removed.push({ layer: engine.layer, summary: plans[i].listing.split('\n')[0].trim() });
   }
   // The old diff described changes to what no longer exists.
   removeFile(path.join(env.dir, CHANGES_TXT));
