@@ -17,7 +17,9 @@ const NEXT = 'Review the new diff in changes.txt, commit it, and run apply again
 
 function plan(layer: Layer, status: LayerStatus, body = `${layer} ${status}`): LayerPlan {
   const counts: Record<string, number> = status === 'changes' || status === 'preview' ? { add: 1, change: 0, destroy: 0 } : {};
-  return { layer, engine: 'fake plan', status, body, summary: `${LABEL[layer]}: ${status}.`, actions: {}, counts };
+  // The typed plan tells the scripted plans apart, as the digest reads it.
+  const typed = { changes: [{ address: body, type: 'fake', name: body, action: 'create' as const, before: null, after: null }], outputs: [], drift: [] };
+  return { layer, engine: 'fake plan', status, body, summary: `${LABEL[layer]}: ${status}.`, actions: {}, counts, plan: typed };
 }
 
 const preview = (layer: Layer) => ({ ...plan(layer, 'preview'), preview: { upstream: UPSTREAM[layer] as Layer, placeholders: [] } });
@@ -25,10 +27,10 @@ const preview = (layer: Layer) => ({ ...plan(layer, 'preview'), preview: { upstr
 /** changes.json as plan writes it for `plans`. */
 function reviewOf(plans: readonly LayerPlan[]): ChangesRecord {
   return {
-    formatVersion: 1,
+    formatVersion: 2,
     environment: ENV,
     tools: { fake: '1' },
-    layers: plans.map(({ body, ...rest }) => ({ ...rest, digest: layerDigest({ ...rest, body }) })),
+    layers: plans.map(({ body: _body, ...rest }) => ({ ...rest, digest: layerDigest(rest) })),
     textDigest: 'not read by the run',
     digest: 'not read by the run',
   };

@@ -60,7 +60,7 @@ describe('Goliath on a cluster without the namespaces it needs', () => {
     ws: { root: dir, buildDir: path.join(dir, 'build'), emulatorDir: path.join(dir, 'emulator') },
     env,
     synth,
-    target: { terraformEnv: {}, backend, freshEmulator: false, credentialsHint: '' },
+    target: { terraformEnv: {}, backend, freshEmulator: false, providers: { kind: 'mirror', path: '/opt/tf-plugins' }, credentialsHint: '' },
     progress: silentProgress,
     timings: [],
   };

@@ -6,8 +6,6 @@ import * as fs from 'node:fs';
 import { type Command, Option } from 'commander';
 import type { CiBuildOptions } from '../ci/build';
 import { parseShard } from '../ci/shard';
-import { listEnvironments, loadEnvironment } from '../../config/load';
-import { environmentsNamed } from '../../config/tiers';
 import { ciMatrix, environmentsOf } from '../ci/matrix';
 import { BddaError } from '../../config/errors';
 import { consoleProgress } from '../support/progress';

@@ -10,7 +10,7 @@ import type { KMSClient } from '@aws-sdk/client-kms';
 import { EMULATOR_CREDENTIALS } from '../engines/aws-env';
 import { acquireLock, type HeldLock, type LockHolder, type LockInfo, readLock, releaseOwnLock } from './apply-lock';
 import { ensureLockTable, ensureStateBucket, expectBucketOwner } from './bucket';
-import { StateObjects, type WriteCondition } from './objects';
+import { StateObjects } from './objects';
 import { readTerraformLock, type TerraformLockInfo } from './terraform-locks';
 
 // The SDK warns, on every run, that its 2027 releases will need Node 22; the lockfile pins this one.
