@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 const REPO = path.resolve(__dirname, '..');
-const COPIED = ['main.ts', 'package.json', 'package-lock.json', 'tsconfig.json', 'bdda', 'config', 'stacks', 'charts', 'environments'];
+const COPIED = ['main.ts', 'package.json', 'package-lock.json', 'tsconfig.json', 'bdda', 'config', 'stacks', 'charts', 'policies', 'environments'];
 
 let scratch: string;
 

@@ -26,5 +26,23 @@ export function memoryBackend(): { backend: StateBackend; objects: Map<string, s
     listKeys: async (prefix: string) => [...objects.keys()].filter((k) => k.startsWith(prefix)),
     destroy: () => undefined,
   };
+  // The same bucket as the compare-and-swap of json-objects.ts reads it.
+  const conditional = {
+    get: backend.getObject,
+    getWithEtag: backend.getObjectWithEtag,
+    put: backend.putObject,
+    putIf: backend.putObjectIf,
+    delete: async (key: string) => void (objects.delete(key), etags.delete(key)),
+    deleteIf: async (key: string, etag: string) => {
+      if (!objects.has(key)) return 'gone' as const;
+      if (etags.get(key) !== etag) return 'changed' as const;
+      objects.delete(key);
+      etags.delete(key);
+      return 'deleted' as const;
+    },
+    listKeys: backend.listKeys,
+    url: (key: string) => `s3://memory/${key}`,
+  };
+  Object.assign(backend, { objects: conditional });
   return { backend: backend as unknown as StateBackend, objects };
 }
