@@ -252,8 +252,19 @@ describe('plan of Goliath on an emulated environment', () => {
         .map(([address]) => address);
       expect(deleted).toEqual(expect.arrayContaining(['v1 Namespace search', 'v1 ResourceQuota search/team-quota']));
       expect(deleted.every((address) => / search(\/|$)/.test(address))).toBe(true);
-      expect(goliath.counts).toEqual({ add: 0, change: 1, delete: deleted.length });
-      expect(summaries(text)[2]).toBe(`GOLIATH: 0 to add, 1 to change, ${deleted.length} to delete.`);
+      // The quota still changed, and the three team guards' bindings no longer list the removed team.
+      const changed = Object.entries(goliath.actions)
+        .filter(([, a]) => a === 'update')
+        .map(([address]) => address)
+        .sort();
+      expect(changed).toEqual([
+        'admissionregistration.k8s.io/v1 ValidatingAdmissionPolicyBinding goliath-team-open-network-policies',
+        'admissionregistration.k8s.io/v1 ValidatingAdmissionPolicyBinding goliath-team-public-load-balancers',
+        'admissionregistration.k8s.io/v1 ValidatingAdmissionPolicyBinding goliath-team-system-priority',
+        'v1 ResourceQuota payments/team-quota',
+      ]);
+      expect(goliath.counts).toEqual({ add: 0, change: 4, delete: deleted.length });
+      expect(summaries(text)[2]).toBe(`GOLIATH: 0 to add, 4 to change, ${deleted.length} to delete.`);
       const teamDiff = section(text, 'GOLIATH');
       expect(teamDiff).toContain('# v1 ResourceQuota search/team-quota will be deleted (it left the chart)');
       expect(teamDiff).toContain('+++ /dev/null');
