@@ -22,6 +22,7 @@ import { addCiCommand } from './commands/ci';
 import { addVerifyCommand } from './commands/verify';
 import type { SyncCommandOptions } from './commands/sync';
 import type { CheckCommandOptions } from './commands/check';
+import type { ReviewCommandOptions } from './commands/review';
 
 /** Set by a command that finishes without throwing but has something to say in its exit code. */
 let exitCode = 0;
@@ -144,6 +145,20 @@ function buildProgram(): Command {
     .action(async (opts: CheckCommandOptions) => {
       const { checkCommand } = await import('./commands/check');
       exitCode = await checkCommand(workspace(), opts);
+    });
+
+  program
+    .command('review')
+    .description(
+      "Write the review page of an environment's current diff (changes.json and each layer's typed plan) to build/review/ and print its path: " +
+        'the cake, counts, risks, destroys and replacements first, every resource, drift and the Kubernetes diffs, in one HTML file that needs no network.',
+    )
+    .addOption(envOption())
+    .option('--all', "every environment's page, and an index of them all")
+    .option('--open', 'open the page (the index with --all) in a browser, where one is available')
+    .action(async (opts: ReviewCommandOptions) => {
+      const { reviewCommand } = await import('./commands/review');
+      await reviewCommand(workspace(), opts);
     });
 
   program

@@ -18,6 +18,7 @@ import { BddaError } from '../../config/errors';
 import { writeFileAtomic } from '../support/fs-atomic';
 import { claimedEnvironmentForBranch } from '../ledger/claims';
 import { planEnvironment } from '../workflow/plan';
+import { writeReviewAfterPlan } from '../review/write';
 import type { Progress } from '../support/progress';
 import type { Workspace } from '../support/workspace';
 import { buildRef, type BuildRef } from './ci-vars';
@@ -115,6 +116,7 @@ export async function ciBuild(ws: Workspace, opts: CiBuildOptions, progress: Pro
         try {
           const env = loadEnvironment(ws.root, r.path);
           const plan = await planEnvironment(ws, env, progress);
+          await writeReviewAfterPlan(ws, env, progress);
           return { env, plan, error: undefined };
         } catch (error) {
           if (refs.length === 1) throw error;

@@ -10,6 +10,7 @@ import { LAYERS } from '../../config/naming';
 import { summaryWords } from '../diff/summary';
 import { LABEL, UPSTREAM } from '../layers/index';
 import { planEnvironment, type EnvironmentPlan } from '../workflow/plan';
+import { writeReviewAfterPlan } from '../review/write';
 import type { Progress } from '../support/progress';
 import { selectShard, type Shard } from '../ci/shard';
 import type { Workspace } from '../support/workspace';
@@ -36,6 +37,7 @@ export async function planCommand(ws: Workspace, opts: PlanCommandOptions, progr
   if (opts.shard && !opts.all) throw new BddaError('--shard i/n splits the list of --all; pass it with --all, not with --env.');
   if (opts.env) {
     const plan = await planEnvironment(ws, loadEnvironment(ws.root, opts.env), progress);
+    await writeReviewAfterPlan(ws, plan.env, progress);
     return { exitCode: opts.detailedExitcode && plan.outcome === 'written' ? 2 : 0, runs: [{ env: plan.env.path, plan }] };
   }
   const limit = pLimit(Math.max(1, opts.concurrency ?? 2));
@@ -43,7 +45,9 @@ export async function planCommand(ws: Workspace, opts: PlanCommandOptions, progr
     (opts.shard ? selectShard(listEnvironments(ws.root), opts.shard) : listEnvironments(ws.root)).map((ref) =>
       limit(async (): Promise<PlanRun> => {
         try {
-          return { env: ref.path, plan: await planEnvironment(ws, loadEnvironment(ws.root, ref.path), progress) };
+          const plan = await planEnvironment(ws, loadEnvironment(ws.root, ref.path), progress);
+          await writeReviewAfterPlan(ws, plan.env, progress);
+          return { env: ref.path, plan };
         } catch (error) {
           progress.warn(ref.path, `plan failed: ${(error as Error).message}`);
           return { env: ref.path, error: error as Error };

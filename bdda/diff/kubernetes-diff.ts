@@ -74,6 +74,34 @@ function toYaml(o: K8sObject | undefined): string {
   return o ? stringify(o, { sortMapEntries: true, lineWidth: 0 }) : '';
 }
 
+/** The unified diff of one object's YAML; an absent side is `/dev/null`. */
+function unifiedPatch(address: string, before: string | undefined, after: string | undefined): string {
+  return createTwoFilesPatch(
+    before === undefined ? '/dev/null' : address,
+    after === undefined ? '/dev/null' : address,
+    before ?? '',
+    after ?? '',
+    undefined,
+    undefined,
+    {
+      context: 3,
+    },
+  )
+    .split('\n')
+    .filter((line) => !/^={10,}$/.test(line))
+    .join('\n')
+    .trimEnd();
+}
+
+/**
+ * The unified diff of one object of a Kubernetes typed plan, from its recorded `before` and
+ * `after` (Secret data already masked there), as the review page shows it.
+ */
+export function objectPatch(change: Pick<ResourceChange, 'address' | 'before' | 'after'>): string {
+  const side = (o: unknown) => (o === null || o === undefined ? undefined : toYaml(o as K8sObject));
+  return unifiedPatch(change.address, side(change.before), side(change.after));
+}
+
 export function diffManifests(recorded: string | undefined, desired: string): ManifestDiff {
   const before = new Map(parseManifests(recorded).map((o) => [objectAddress(o), o]));
   const after = new Map(parseManifests(desired).map((o) => [objectAddress(o), o]));
@@ -89,12 +117,7 @@ export function diffManifests(recorded: string | undefined, desired: string): Ma
     const action: ObjectAction = !old ? 'create' : !now ? 'delete' : 'update';
     changes.push(objectChange(action, old, now));
     const verb = { create: 'will be created', update: 'will be changed', delete: 'will be deleted (it left the chart)' }[action];
-    const patch = createTwoFilesPatch(old ? address : '/dev/null', now ? address : '/dev/null', oldText, newText, undefined, undefined, { context: 3 })
-      .split('\n')
-      .filter((line) => !/^={10,}$/.test(line))
-      .join('\n')
-      .trimEnd();
-    patches.push(`# ${address} ${verb}\n${patch}`);
+    patches.push(`# ${address} ${verb}\n${unifiedPatch(address, old ? oldText : undefined, now ? newText : undefined)}`);
   }
   const count = (a: ObjectAction) => changes.filter((c) => c.action === a).length;
   const body = patches.length

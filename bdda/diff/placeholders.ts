@@ -71,6 +71,22 @@ export function renderPlaceholders(text: string, upstreamLabel: string): string 
 }
 
 /**
+ * A string cut at its placeholders, for a page that marks each one: plain text, and for each
+ * placeholder where it stands in its layer's outputs (`flag.private_subnet_ids[1]`).
+ */
+export function splitPlaceholders(text: string): Array<string | { readonly placeholder: string }> {
+  const parts: Array<string | { readonly placeholder: string }> = [];
+  let from = 0;
+  for (const match of text.matchAll(PLACEHOLDER)) {
+    if (match.index > from) parts.push(text.slice(from, match.index));
+    parts.push({ placeholder: match[0].slice(PREFIX.length) });
+    from = match.index + match[0].length;
+  }
+  if (from < text.length) parts.push(text.slice(from));
+  return parts;
+}
+
+/**
  * The real value behind each placeholder, once the upstream is applied: `where` (as in
  * `PreviewOutputs.placeholders`) looked up in the applied outputs. A part that is gone, or is not
  * a string, has none.
