@@ -30,7 +30,7 @@ function reviewDir(ws: Workspace): string {
 }
 
 /** Where an environment's page is written: `build/review/dev/dev2.html`. */
-export function reviewPageFile(ws: Workspace, envPath: string): string {
+function reviewPageFile(ws: Workspace, envPath: string): string {
   return path.join(reviewDir(ws), `${envPath}.html`);
 }
 
