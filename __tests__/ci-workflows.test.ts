@@ -71,6 +71,25 @@ test('the pipeline runs what the README promises: build tests and builds, main v
   expect(runs('drift.yml')).toContain('npm run ci -- build --env ${{ matrix.environment }} --detailed-exitcode');
 });
 
+test('every job that plans with ci build uploads the review pages it wrote, whatever its outcome', () => {
+  const planning = files.flatMap((file) =>
+    Object.entries(load(file).jobs)
+      .filter(([, job]) => (job.steps ?? []).some((s) => s.run?.startsWith('npm run ci -- build')))
+      .map(([name, job]) => ({ job: `${file} ${name}`, steps: job.steps ?? [] })),
+  );
+  expect(planning.map((p) => p.job).sort()).toEqual(['build.yml build', 'drift.yml plan', 'main.yml diff']);
+  for (const { job, steps } of planning) {
+    const build = steps.findIndex((s) => s.run?.startsWith('npm run ci -- build'));
+    const upload = steps.findIndex((s) => s.uses?.startsWith('actions/upload-artifact@'));
+    expect({ job, after: upload > build, path: steps[upload]?.with?.path, always: (steps[upload] as { if?: string } | undefined)?.if }).toEqual({
+      job,
+      after: true,
+      path: 'build/review/',
+      always: 'always()',
+    });
+  }
+});
+
 /**
  * The third-party actions a workflow text uses without a full commit SHA and its version in a
  * comment (`uses: owner/repo@<40 hex> # v1.2.3`); local workflows (`./`) are this repository's.

@@ -13,6 +13,7 @@ import type { EnvironmentStatus } from '../bdda/ledger/status';
 import { renderIndexPage } from '../bdda/review/index-page';
 import { type ReviewContext, reviewModel } from '../bdda/review/model';
 import { renderReviewPage } from '../bdda/review/page';
+import { reviewSummaryNote } from '../bdda/review/write';
 import { REPO_ROOT } from './support/scratch';
 
 const dev2 = loadEnvironment(REPO_ROOT, 'dev/dev2');
@@ -325,4 +326,16 @@ test('the index lists every environment with its undeployed layers, claim and la
   );
   expect(html).toContain('<tr data-env="prod/us1"><th scope="row">prod/us1</th><td>prod</td><td>real account, protected</td>');
   expect(html).toContain('<td>unknown (no credentials)</td>');
+});
+
+test("CI's summary points at the pages: the run's artifacts in GitHub Actions, the build folder elsewhere", () => {
+  const vars = { GITHUB_SERVER_URL: 'https://github.example', GITHUB_REPOSITORY: 'acme/infra', GITHUB_RUN_ID: '42' };
+  expect(reviewSummaryNote([{ path: 'dev/dev2' }], vars)).toBe(
+    '**Review page:** `build/review/dev/dev2.html`, uploaded as an artifact of [this run](https://github.example/acme/infra/actions/runs/42#artifacts): ' +
+      'download it and open the page in a browser.',
+  );
+  expect(reviewSummaryNote([{ path: 'dev/dev2' }], {})).toBe(
+    '**Review page:** `build/review/dev/dev2.html` (`npm run review -- --env <name>` writes it again).',
+  );
+  expect(reviewSummaryNote([], vars)).toBeUndefined();
 });

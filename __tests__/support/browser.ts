@@ -7,7 +7,11 @@ import * as path from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 import { REPO_ROOT } from './scratch';
 
-const DEFAULT_CHROMIUM = '/usr/bin/chromium';
+/** `chromium` on the PATH, where Debian's package puts it. */
+function chromiumOnPath(): string {
+  const dirs = (process.env.PATH ?? '').split(path.delimiter).filter(Boolean);
+  return dirs.map((dir) => path.join(dir, 'chromium')).find((file) => fs.existsSync(file)) ?? '/usr/bin/chromium';
+}
 
 /** Where the tests leave screenshots: `BDDA_TEST_ARTIFACTS`, else `build/test-artifacts/` of the checkout. */
 export function testArtifactsDir(suite: string): string {
@@ -17,7 +21,7 @@ export function testArtifactsDir(suite: string): string {
 }
 
 export async function launchChromium(): Promise<Browser> {
-  const executablePath = process.env.BDDA_CHROMIUM || DEFAULT_CHROMIUM;
+  const executablePath = process.env.BDDA_CHROMIUM || chromiumOnPath();
   if (!fs.existsSync(executablePath)) {
     throw new Error(
       `No Chromium at ${executablePath}: install Debian's package (apt-get install -y chromium; .ci/run does) or point BDDA_CHROMIUM at a Chromium executable.`,

@@ -18,7 +18,7 @@ import { BddaError } from '../../config/errors';
 import { writeFileAtomic } from '../support/fs-atomic';
 import { claimedEnvironmentForBranch } from '../ledger/claims';
 import { planEnvironment } from '../workflow/plan';
-import { writeReviewAfterPlan } from '../review/write';
+import { reviewSummaryNote, writeReviewAfterPlan } from '../review/write';
 import type { Progress } from '../support/progress';
 import type { Workspace } from '../support/workspace';
 import { buildRef, type BuildRef } from './ci-vars';
@@ -135,7 +135,7 @@ export async function ciBuild(ws: Workspace, opts: CiBuildOptions, progress: Pro
     record: readChanges(env.dir)?.record,
     changesFile: gitPath(path.join(env.dir, CHANGES_TXT)),
   }));
-  const summary = renderSummary(entries, { branch: ref.branch, commit: ref.commit });
+  const summary = renderSummary(entries, { branch: ref.branch, commit: ref.commit, reviewNote: reviewSummaryNote(planned, opts.vars ?? process.env) });
   writeFileAtomic(path.resolve(ws.root, opts.summaryFile ?? path.join('.bdda', 'ci', 'summary.md')), summary);
   const stepSummary = (opts.vars ?? process.env).GITHUB_STEP_SUMMARY;
   if (stepSummary) fs.appendFileSync(stepSummary, summary);

@@ -26,6 +26,8 @@ export interface SummaryOptions {
   readonly commit: string;
   /** @default SUMMARY_MAX_CHARS */
   readonly maxChars?: number;
+  /** A line under the heading saying where the review pages are. @default none */
+  readonly reviewNote?: string;
 }
 
 const FIRST = new Set(['delete', 'replace']);
@@ -35,6 +37,7 @@ export function renderSummary(entries: readonly SummaryEntry[], opts: SummaryOpt
   const head = [
     `## bdda Build-Diff of \`${opts.branch}\` at \`${opts.commit.slice(0, 7)}\``,
     '',
+    ...(opts.reviewNote ? [opts.reviewNote, ''] : []),
     '| environment | layer | add | change | destroy | summary |',
     '| --- | --- | ---: | ---: | ---: | --- |',
     ...entries.flatMap((e) =>

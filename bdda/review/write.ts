@@ -55,6 +55,19 @@ export async function writeReviewAfterPlan(ws: Workspace, env: Environment, prog
   }
 }
 
+/**
+ * The line of CI's summary that points at the pages: the CI uploads `build/review/` as an
+ * artifact of its run (see .github/workflows/), so a reviewer finds them there.
+ */
+export function reviewSummaryNote(envs: readonly Pick<Environment, 'path'>[], vars: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (!envs.length) return undefined;
+  const pages = envs.map((env) => `\`build/review/${env.path}.html\``).join(', ');
+  const run = ciRun(vars);
+  return run
+    ? `**Review page:** ${pages}, uploaded as an artifact of [this run](${run.href}${vars.GITHUB_RUN_ID ? '#artifacts' : ''}): download it and open the page in a browser.`
+    : `**Review page:** ${pages} (\`npm run review -- --env <name>\` writes it again).`;
+}
+
 /** Writes the index of every environment, from the rows `npm run status` shows; returns the file. */
 export function writeReviewIndex(ws: Workspace, rows: readonly EnvironmentStatus[]): string {
   const file = path.join(reviewDir(ws), 'index.html');
