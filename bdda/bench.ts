@@ -11,7 +11,8 @@
  *   4. `plan --all` over 1, 2, 4 and 8 APPLIED environments (all three layers plan), with the
  *      ratio to one environment;
  *   5. node's own peak RSS in each command (terraform's processes not counted);
- *   6. the phases of `npm run verify`, the release test from scratch.
+ *   6. the phases of `npm run verify`, the release test from scratch;
+ *   7. the review page of a new environment: the time `npm run review` takes and what the page weighs.
  *
  * Override the sizes with `BENCH_SIZES=1,2` and the port with `BDDA_EMULATOR_PORT`.
  */
@@ -227,6 +228,21 @@ function cpuSeconds(pid: number | 'self', children = false): number | undefined 
   }
 }
 
+/**
+ * The review page of the freshly planned bench1 (FLAG created, KARR previewed, GOLIATH created:
+ * the shape of a new dev2): the whole `review` command, best of 3, and what the page weighs.
+ */
+function benchReview(root: string, env: Record<string, string>): void {
+  console.log('\nreview --env bench1 (the page of a new environment; best of 3)');
+  const best = [0, 1, 2].map(() => must('review', cli(['review', '--env', 'bench1'], env))).sort((a, b) => a.seconds - b.seconds)[0];
+  const page = path.join(root, 'build', 'review', 'dev', 'bench1.html');
+  const bytes = fs.statSync(page, { throwIfNoEntry: false })?.size;
+  console.log(`  the command    ${fmt(best.seconds)} s  ${rss(best)}   (target: the page renders in < 1 s)`);
+  console.log(
+    `  the page       ${bytes === undefined ? '    n/a' : `${(bytes / 1024).toFixed(0).padStart(7)} KiB`}   (target < 1 MB; one HTML file, no other request)`,
+  );
+}
+
 /** Runs the bench; `npm run bench` calls it through the hidden `bench` command of the CLI. */
 export function runBench(): void {
   const sizes = (process.env.BENCH_SIZES ?? '1,2,4,8').split(',').map(Number);
@@ -255,6 +271,7 @@ export function runBench(): void {
     const warm = must('plan', cli(['plan', '--env', 'bench1'], env));
     console.log(`  warm (emulator running, init reused)         ${fmt(warm.seconds)} s  ${rss(warm)}`);
 
+    benchReview(root, env);
     benchStartup(root, env);
     benchLayerCpu(root, env);
 
