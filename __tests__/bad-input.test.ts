@@ -260,6 +260,7 @@ const cases: BadInput[] = [
   { name: 'destroy with --env but no value', args: ['destroy', '--env'], expected: ["option '-e, --env <name>' argument missing"] },
   { name: 'plan with both --env and --all', args: ['plan', '--env', 'dev2', '--all'], expected: ['--env <name>', '--all'] },
   { name: 'plan with neither --env nor --all', args: ['plan'], expected: ['--env <name>', '--all'] },
+  { name: 'review with neither --env nor --all', args: ['review'], expected: ['--env <name>', '--all'] },
   { name: 'an unknown command', args: ['deploy', '--env', 'dev2'], expected: ["unknown command 'deploy'"] },
   { name: 'an unknown flag', args: ['apply', '--env', 'dev2', '--forcefully'], expected: ["unknown option '--forcefully'"] },
   { name: 'an unknown emulator action', args: ['emulator', 'restart'], expected: ['Unknown emulator action "restart"'] },
@@ -268,6 +269,12 @@ const cases: BadInput[] = [
   {
     name: 'changes.json holding null',
     args: ['apply', '--env', 'dev2'],
+    edit: (r) => write(r, JSON_FILE, 'null\n'),
+    expected: [`${JSON_FILE} is not a diff record that plan writes`],
+  },
+  {
+    name: 'a review of changes.json holding null',
+    args: ['review', '--env', 'dev2'],
     edit: (r) => write(r, JSON_FILE, 'null\n'),
     expected: [`${JSON_FILE} is not a diff record that plan writes`],
   },
