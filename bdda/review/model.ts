@@ -10,7 +10,7 @@ import type { PlanRule } from '../../policies/rule';
 import type { ChangesRecord, LayerStatus } from '../diff/changes';
 import { summaryLine } from '../diff/summary';
 import { type ChangeAction, changeKey, type OutputChange, type ResourceChange } from '../diff/typed-plan';
-import { LABEL, UPSTREAM } from '../layers/list';
+import { LABEL, LAYER_LIST, UPSTREAM } from '../layers/list';
 
 /** How the cake draws a layer. */
 type LayerState = 'in-sync' | 'changes' | 'preview' | 'waiting';
@@ -167,7 +167,7 @@ function reviewLayer(layer: Layer, recorded: ChangesRecord['layers'][number] | u
       kubernetes: false,
     };
   }
-  const kubernetes = 'delete' in recorded.counts;
+  const kubernetes = LAYER_LIST.find((e) => e.layer === layer)?.engine === 'kubernetes';
   const rows = recorded.plan.changes.map((change) => ({ layer, group: groupOf(change), key: changeKey(change), change }));
   return {
     layer,

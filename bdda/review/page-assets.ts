@@ -101,7 +101,8 @@ export const PAGE_SCRIPT = `
   form.addEventListener('submit', function (e) { e.preventDefault(); });
   text.addEventListener('keydown', function (e) { if (e.key === 'Escape') { text.value = ''; apply(); } });
   document.addEventListener('keydown', function (e) {
-    var typing = /^(INPUT|TEXTAREA|SELECT)$/.test(document.activeElement && document.activeElement.tagName);
+    var el = document.activeElement;
+    var typing = el && (el.tagName === 'TEXTAREA' || (el.tagName === 'INPUT' && /^(text|search)$/.test(el.type)));
     if (e.key === '/' && !typing) { e.preventDefault(); text.focus(); }
   });
   Array.prototype.forEach.call(document.querySelectorAll('button[data-fold]'), function (button) {
