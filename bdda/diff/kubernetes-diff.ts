@@ -76,17 +76,8 @@ function toYaml(o: K8sObject | undefined): string {
 
 /** The unified diff of one object's YAML; an absent side is `/dev/null`. */
 function unifiedPatch(address: string, before: string | undefined, after: string | undefined): string {
-  return createTwoFilesPatch(
-    before === undefined ? '/dev/null' : address,
-    after === undefined ? '/dev/null' : address,
-    before ?? '',
-    after ?? '',
-    undefined,
-    undefined,
-    {
-      context: 3,
-    },
-  )
+  const [from, to] = [before === undefined ? '/dev/null' : address, after === undefined ? '/dev/null' : address];
+  return createTwoFilesPatch(from, to, before ?? '', after ?? '', undefined, undefined, { context: 3 })
     .split('\n')
     .filter((line) => !/^={10,}$/.test(line))
     .join('\n')
