@@ -4,7 +4,6 @@
  * how it reads the answers.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { loadEnvironment } from '../config/load';
@@ -12,11 +11,9 @@ import { parseManifests } from '../bdda/diff/kubernetes-diff';
 import { EMPTY_PLAN } from '../bdda/diff/typed-plan';
 import { KubectlGoliathEngine } from '../bdda/layers/goliath-kubectl';
 import { layerEngine } from '../bdda/layers/index';
-import type { PlanContext } from '../bdda/workflow/context';
-import { silentProgress } from '../bdda/support/progress';
-import type { StateBackend } from '../bdda/state/state-backend';
 import { writeLayerApps } from '../bdda/workflow/synth-apps';
 import { manifestFile } from '../bdda/workflow/synth-output';
+import { liveCluster } from './support/live-cluster';
 import { REPO_ROOT } from './support/scratch';
 
 const FAKE_KUBECTL = path.join(__dirname, 'support', 'fake-kubectl.js');
@@ -41,58 +38,26 @@ diff -u -N /tmp/LIVE-2871/v1.Namespace.payments /tmp/MERGED-2871/v1.Namespace.pa
 `;
 
 describe('Goliath against a live cluster', () => {
-  let aws: string;
   const env = loadEnvironment(REPO_ROOT, 'stg1');
   const leaving = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'retired-team' } };
-  const objects = new Map<string, string>();
-  const backend = {
-    getObject: async (key: string) => objects.get(key),
-    putObject: async (key: string, body: string) => void objects.set(key, body),
-    deleteObject: async (key: string) => void objects.delete(key),
-  } as unknown as StateBackend;
-  // A scratch folder with the synthesized chart and the stand-in kubectl, made in beforeAll.
-  let dir: string;
-  let calls: string;
-  let synth: ReturnType<typeof writeLayerApps>;
-  let ctx: PlanContext;
+  const cluster = liveCluster(env);
+  const { ctx, objects } = cluster;
+  const synth = ctx.synth;
+  const calls = path.join(cluster.dir, 'calls.log');
   const engine = layerEngine(env, 'goliath') as KubectlGoliathEngine;
-  const saved = { ...process.env };
 
   beforeAll(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bdda-live-'));
-    calls = path.join(dir, 'calls.log');
-    aws = path.join(dir, 'aws');
-    synth = writeLayerApps(env, path.join(dir, 'build'));
-    ctx = {
-      ws: { root: dir, buildDir: path.join(dir, 'build'), emulatorDir: path.join(dir, 'emulator') },
-      env,
-      synth,
-      target: { terraformEnv: {}, backend, freshEmulator: false, providers: { kind: 'mirror', path: '/opt/tf-plugins' }, credentialsHint: '' },
-      progress: silentProgress,
-      timings: [],
-    };
-    fs.writeFileSync(path.join(dir, 'diff.txt'), KUBECTL_DIFF);
+    writeLayerApps(env, synth.outdir);
+    fs.writeFileSync(path.join(cluster.dir, 'diff.txt'), KUBECTL_DIFF);
     // A cluster that has every namespace of the chart.
-    const namespaces = [
+    cluster.start([
       'kube-system',
       ...parseManifests(fs.readFileSync(manifestFile(synth, 'goliath'), 'utf8')).flatMap((o) => (o.kind === 'Namespace' ? [o.metadata.name] : [])),
-    ];
-    fs.writeFileSync(path.join(dir, 'cluster.json'), JSON.stringify({ namespaces, objects: {} }));
-    fs.writeFileSync(aws, '#!/bin/sh\necho "aws-cli/2.27.0 Python/3.13.3 Linux/6.8.0"\n', { mode: 0o755 });
-    Object.assign(process.env, { KUBECTL_BINARY: FAKE_KUBECTL, FAKE_KUBECTL_DIR: dir, AWS_CLI_BINARY: aws });
-    const outputs = {
-      cluster_name: { value: 'staging-stg1' },
-      cluster_endpoint: { value: 'https://ABC.gr7.eu-west-1.eks.amazonaws.com' },
-      cluster_certificate_authority_data: { value: 'Q0EgZGF0YQ==' },
-    };
-    objects.set(env.naming.stateKey('karr'), JSON.stringify({ version: 4, outputs }));
+    ]);
     objects.set(env.naming.stateKey('goliath'), [fs.readFileSync(manifestFile(synth, 'goliath'), 'utf8'), stringify(leaving)].join('---\n'));
   });
 
-  afterAll(() => {
-    process.env = saved;
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => cluster.restore());
 
   test('plan: a server-side kubectl diff, made repeatable, plus the objects that left the chart', async () => {
     const plan = await engine.plan(ctx);
@@ -157,13 +122,13 @@ describe('Goliath against a live cluster', () => {
     expect(log).toContain(`apply --server-side --field-manager=bdda --force-conflicts -f ${manifestFile(synth, 'goliath')}.cluster-scoped.yaml`);
     expect(log.indexOf('.cluster-scoped.yaml')).toBeLessThan(log.indexOf('.namespaced.yaml'));
     expect(log.indexOf('.namespaced.yaml')).toBeLessThan(log.indexOf(' delete '));
-    expect(parseManifests(fs.readFileSync(path.join(dir, 'deleted.yaml'), 'utf8'))).toEqual([leaving]);
+    expect(parseManifests(fs.readFileSync(path.join(cluster.dir, 'deleted.yaml'), 'utf8'))).toEqual([leaving]);
     expect(objects.get(env.naming.stateKey('goliath'))).toBe(fs.readFileSync(manifestFile(synth, 'goliath'), 'utf8'));
   });
 
   test('a failing kubectl diff is an error, not an empty diff', async () => {
-    fs.writeFileSync(path.join(dir, 'diff.txt'), '');
-    const kubectl = path.join(dir, 'unauthorized-kubectl');
+    fs.writeFileSync(path.join(cluster.dir, 'diff.txt'), '');
+    const kubectl = path.join(cluster.dir, 'unauthorized-kubectl');
     fs.writeFileSync(
       kubectl,
       [

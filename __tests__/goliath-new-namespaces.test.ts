@@ -6,17 +6,14 @@
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadEnvironment } from '../config/load';
 import { type K8sObject, objectAddress, parseManifests } from '../bdda/diff/kubernetes-diff';
 import { applyPhases, byNamespacePresence } from '../bdda/engines/kubectl-namespaces';
 import { KubectlGoliathEngine } from '../bdda/layers/goliath-kubectl';
-import type { PlanContext } from '../bdda/workflow/context';
-import { silentProgress } from '../bdda/support/progress';
-import type { StateBackend } from '../bdda/state/state-backend';
 import { synthesizeGoliath } from '../bdda/workflow/synth-apps';
 import { manifestFile } from '../bdda/workflow/synth-output';
+import { liveCluster } from './support/live-cluster';
 import { REPO_ROOT } from './support/scratch';
 
 const FAKE_KUBECTL = path.join(__dirname, 'support', 'fake-kubectl.js');
@@ -46,26 +43,11 @@ describe('the order of a Goliath deploy', () => {
 });
 
 describe('Goliath on a cluster without the namespaces it needs', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bdda-new-ns-'));
   const env = loadEnvironment(REPO_ROOT, 'stg1');
-  const synth = { outdir: path.join(dir, 'build') };
-  const manifest = manifestFile(synth, 'goliath');
-  const objects = new Map<string, string>();
-  const backend = {
-    getObject: async (key: string) => objects.get(key),
-    putObject: async (key: string, body: string) => void objects.set(key, body),
-    deleteObject: async (key: string) => void objects.delete(key),
-  } as unknown as StateBackend;
-  const ctx: PlanContext = {
-    ws: { root: dir, buildDir: path.join(dir, 'build'), emulatorDir: path.join(dir, 'emulator') },
-    env,
-    synth,
-    target: { terraformEnv: {}, backend, freshEmulator: false, providers: { kind: 'mirror', path: '/opt/tf-plugins' }, credentialsHint: '' },
-    progress: silentProgress,
-    timings: [],
-  };
+  const live = liveCluster(env);
+  const { ctx, dir } = live;
+  const manifest = manifestFile(ctx.synth, 'goliath');
   const engine = new KubectlGoliathEngine('goliath', 'GOLIATH', 'karr');
-  const saved = { ...process.env };
   const cluster = () => JSON.parse(fs.readFileSync(path.join(dir, 'cluster.json'), 'utf8')) as { namespaces: string[]; objects: Record<string, unknown> };
   const writeChart = (text: string) => {
     fs.mkdirSync(path.dirname(manifest), { recursive: true });
@@ -73,24 +55,12 @@ describe('Goliath on a cluster without the namespaces it needs', () => {
   };
 
   beforeAll(() => {
-    const aws = path.join(dir, 'aws');
-    fs.writeFileSync(aws, '#!/bin/sh\necho "aws-cli/2.27.0"\n', { mode: 0o755 });
     // A cluster as EKS hands it over: only Kubernetes' own namespaces.
-    fs.writeFileSync(path.join(dir, 'cluster.json'), JSON.stringify({ namespaces: ['default', 'kube-system', 'kube-public', 'kube-node-lease'], objects: {} }));
-    Object.assign(process.env, { KUBECTL_BINARY: FAKE_KUBECTL, FAKE_KUBECTL_DIR: dir, AWS_CLI_BINARY: aws });
-    const outputs = {
-      cluster_name: { value: 'staging-stg1' },
-      cluster_endpoint: { value: 'https://ABC.gr7.eu-west-1.eks.amazonaws.com' },
-      cluster_certificate_authority_data: { value: 'Q0EgZGF0YQ==' },
-    };
-    objects.set(env.naming.stateKey('karr'), JSON.stringify({ version: 4, outputs }));
+    live.start(['default', 'kube-system', 'kube-public', 'kube-node-lease']);
     writeChart(synthesizeGoliath(env));
   });
 
-  afterAll(() => {
-    process.env = saved;
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => live.restore());
 
   test('the stand-in kubectl refuses a server-side diff of an object in a missing namespace, as the API server does', () => {
     const run = spawnSync(FAKE_KUBECTL, ['diff', '--server-side', '-f', manifest], { env: process.env, encoding: 'utf8' });

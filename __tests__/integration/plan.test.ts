@@ -9,11 +9,12 @@ import * as path from 'node:path';
 import { type ChangesRecord, readChanges } from '../../bdda/diff/changes';
 import { sha256 } from '../../bdda/support/digest';
 import { loadEnvironment } from '../../config/load';
-import { emulatorEndpoint, stopEmulator } from '../../bdda/engines/emulator';
+import { emulatorEndpoint } from '../../bdda/engines/emulator';
 import { StateBackend } from '../../bdda/state/state-backend';
-import { captureConsole, restoreEnv, runCli } from '../support/cli-harness';
+import { captureConsole, runCli } from '../support/cli-harness';
 import { applySavedPlan, holdTerraformLock, testEmulatorPort } from '../support/emulated';
-import { editFile, makeScratch, removeScratch, snapshotTree } from '../support/scratch';
+import { emulatedSuite } from '../support/emulated-suite';
+import { editFile, snapshotTree } from '../support/scratch';
 
 const PORT = testEmulatorPort(45600);
 const ENDPOINT = emulatorEndpoint(PORT);
@@ -22,33 +23,16 @@ const DEV_YAML = 'environments/dev/env.yaml';
 // Teams name per-account IAM roles, so they are set per tier.
 const TEAMS_YAML = DEV_YAML;
 
-let root: string;
+const suite = emulatedSuite({ port: PORT, env: 'dev/dev2' });
 const captured = captureConsole();
 const { errors, logs } = captured;
-const saved = { root: process.env.BDDA_ROOT, port: process.env.BDDA_EMULATOR_PORT };
-
-beforeAll(() => {
-  root = makeScratch();
-  process.env.BDDA_ROOT = root;
-  process.env.BDDA_EMULATOR_PORT = String(PORT);
-});
-
-afterAll(async () => {
-  try {
-    if (root) await stopEmulator(path.join(root, '.bdda', 'emulator'));
-  } finally {
-    if (root) removeScratch(root);
-    restoreEnv('BDDA_ROOT', saved.root);
-    restoreEnv('BDDA_EMULATOR_PORT', saved.port);
-  }
-});
 
 /** Runs `bdda plan` in-process; console output of earlier runs is dropped. */
 function plan(env: string, ...flags: string[]): Promise<number> {
   return runCli(captured, 'plan', '--env', env, ...flags);
 }
 
-const envDir = (envPath: string) => path.join(root, 'environments', envPath);
+const envDir = (envPath: string) => path.join(suite.root, 'environments', envPath);
 const txtFile = (envPath: string) => path.join(envDir(envPath), 'changes.txt');
 const jsonFile = (envPath: string) => path.join(envDir(envPath), 'changes.json');
 const readTxt = (envPath: string) => fs.readFileSync(txtFile(envPath), 'utf8');
@@ -76,13 +60,13 @@ function section(text: string, label: 'FLAG' | 'KARR' | 'GOLIATH'): string {
 
 /** Every changes.txt / changes.json under environments/. */
 function diffFiles(): string[] {
-  return Object.keys(snapshotTree(path.join(root, 'environments'))).filter((f) => /changes\.(txt|json)$/.test(f));
+  return Object.keys(snapshotTree(path.join(suite.root, 'environments'))).filter((f) => /changes\.(txt|json)$/.test(f));
 }
 
 /** Records the Goliath manifests synthesized into build/ as the last apply would. */
 async function recordGoliath(envPath: string): Promise<void> {
-  const env = loadEnvironment(root, envPath);
-  const manifests = fs.readFileSync(path.join(root, 'build', envPath, 'goliath', 'goliath.k8s.yaml'), 'utf8');
+  const env = loadEnvironment(suite.root, envPath);
+  const manifests = fs.readFileSync(path.join(suite.root, 'build', envPath, 'goliath', 'goliath.k8s.yaml'), 'utf8');
   const backend = new StateBackend({ ...env.config.backend, endpoint: ENDPOINT });
   try {
     await backend.putObject(env.naming.stateKey('goliath'), manifests, 'application/yaml');
@@ -91,11 +75,11 @@ async function recordGoliath(envPath: string): Promise<void> {
   }
 }
 
-const planFileOf = (envPath: string, layer: 'flag' | 'karr') => path.join(root, 'build', envPath, 'stacks', layer, `${layer}.tfplan`);
+const planFileOf = (envPath: string, layer: 'flag' | 'karr') => path.join(suite.root, 'build', envPath, 'stacks', layer, `${layer}.tfplan`);
 
 /** Runs `fn` with a scratch file edited, and puts the file back afterwards. */
 async function withFileRestored<T>(rel: string, fn: () => Promise<T>): Promise<T> {
-  const file = path.join(root, rel);
+  const file = path.join(suite.root, rel);
   const original = fs.readFileSync(file, 'utf8');
   try {
     return await fn();
@@ -106,22 +90,22 @@ async function withFileRestored<T>(rel: string, fn: () => Promise<T>): Promise<T
 
 describe('plan refuses bad input and writes nothing', () => {
   test('an unknown environment exits non-zero, names the known ones and writes nothing', async () => {
-    const before = snapshotTree(path.join(root, 'environments'));
+    const before = snapshotTree(path.join(suite.root, 'environments'));
     const code = await plan('dev9', '--detailed-exitcode');
     expect(code).toBe(1);
     expect(errors.join('\n')).toMatch(/no environment "dev9"\. Known environments: .*dev\/dev2/);
-    expect(snapshotTree(path.join(root, 'environments'))).toEqual(before);
+    expect(snapshotTree(path.join(suite.root, 'environments'))).toEqual(before);
     expect(diffFiles()).toEqual([]);
   });
 
   test('a broken config exits non-zero, names the file and key, and writes nothing', async () => {
     await withFileRestored(DEV_YAML, async () => {
-      editFile(root, DEV_YAML, 'retentionDays: 7', 'retentionDays: 10');
-      const before = snapshotTree(path.join(root, 'environments'));
+      editFile(suite.root, DEV_YAML, 'retentionDays: 7', 'retentionDays: 10');
+      const before = snapshotTree(path.join(suite.root, 'environments'));
       const code = await plan('dev2', '--detailed-exitcode');
       expect(code).toBe(1);
       expect(errors.join('\n')).toContain(`${DEV_YAML}: vpc.flowLogs.retentionDays:`);
-      expect(snapshotTree(path.join(root, 'environments'))).toEqual(before);
+      expect(snapshotTree(path.join(suite.root, 'environments'))).toEqual(before);
       expect(diffFiles()).toEqual([]);
     });
   });
@@ -200,12 +184,12 @@ describe('plan of an emulated environment', () => {
   });
 
   test('a held state lock fails with the holder named and leaves the previous diff untouched', async () => {
-    const env = loadEnvironment(root, 'dev2');
+    const env = loadEnvironment(suite.root, 'dev2');
     const { bucket, region, lockTable } = env.config.backend;
     const lock = await holdTerraformLock(ENDPOINT, { table: lockTable, bucket, region, stateKey: env.naming.stateKey('flag'), who: 'someone@host' });
     expect(lock.lockId).toBe('acme-bdda-dev-state/dev/dev2/flag.tfstate');
     try {
-      const before = snapshotTree(path.join(root, 'environments'));
+      const before = snapshotTree(path.join(suite.root, 'environments'));
       const code = await plan('dev2', '--detailed-exitcode');
       expect(code).toBe(1);
       const message = errors.join('\n');
@@ -213,7 +197,7 @@ describe('plan of an emulated environment', () => {
       expect(message).toContain('someone@host');
       expect(message).toContain('3f2a9c1e-0000-4000-8000-000000000001');
       // No partial diff: the diff of the last successful plan stays as it was.
-      expect(snapshotTree(path.join(root, 'environments'))).toEqual(before);
+      expect(snapshotTree(path.join(suite.root, 'environments'))).toEqual(before);
       expect(fs.readFileSync(txtFile('dev/dev2')).equals(firstTxt)).toBe(true);
       expect(fs.readFileSync(jsonFile('dev/dev2')).equals(firstJson)).toBe(true);
     } finally {
@@ -228,7 +212,7 @@ describe('plan of Goliath on an emulated environment', () => {
     await recordGoliath('dev/dev3');
 
     await withFileRestored(TEAMS_YAML, async () => {
-      editFile(root, TEAMS_YAML, 'quota: { cpu: "8", memory: 16Gi, pods: 50 }', 'quota: { cpu: "10", memory: 16Gi, pods: 50 }');
+      editFile(suite.root, TEAMS_YAML, 'quota: { cpu: "8", memory: 16Gi, pods: 50 }', 'quota: { cpu: "10", memory: 16Gi, pods: 50 }');
       let code = await plan('dev3', '--detailed-exitcode');
       expect({ code, errors }).toEqual({ code: 2, errors: [] });
       let text = readTxt('dev/dev3');
@@ -242,7 +226,7 @@ describe('plan of Goliath on an emulated environment', () => {
       expect(quotaDiff).toMatch(/^\+\s+requests\.cpu: "10"$/m);
       expect(quotaDiff).not.toMatch(/^[-+]\s+limits\.memory/m);
 
-      editFile(root, TEAMS_YAML, / {4}- name: search\n {6}group: acme:team-search\n {6}roleArns: \[[^\]]*\]\n {6}quota: \{[^}]*\}\n/, '');
+      editFile(suite.root, TEAMS_YAML, / {4}- name: search\n {6}group: acme:team-search\n {6}roleArns: \[[^\]]*\]\n {6}quota: \{[^}]*\}\n/, '');
       code = await plan('dev3', '--detailed-exitcode');
       expect({ code, errors }).toEqual({ code: 2, errors: [] });
       text = readTxt('dev/dev3');
@@ -277,10 +261,10 @@ describe('plan after FLAG is applied', () => {
   test("a changed flow-log retention plans as an in-place update of FLAG, and KARR's preview knows every FLAG output", async () => {
     let code = await plan('dev2', '--detailed-exitcode');
     expect({ code, errors }).toEqual({ code: 2, errors: [] });
-    applySavedPlan(root, planFileOf('dev/dev2', 'flag'), ENDPOINT);
+    applySavedPlan(suite.root, planFileOf('dev/dev2', 'flag'), ENDPOINT);
 
     await withFileRestored(DEV_YAML, async () => {
-      editFile(root, DEV_YAML, 'retentionDays: 7', 'retentionDays: 14');
+      editFile(suite.root, DEV_YAML, 'retentionDays: 7', 'retentionDays: 14');
       code = await plan('dev2', '--detailed-exitcode');
       expect({ code, errors }).toEqual({ code: 2, errors: [] });
       const text = readTxt('dev/dev2');
@@ -308,7 +292,7 @@ describe('plan after FLAG is applied', () => {
     let code = await plan('dev2', '--detailed-exitcode');
     expect({ code, errors }).toEqual({ code: 2, errors: [] });
     expect(summaries(readTxt('dev/dev2'))[0]).toBe('FLAG: no changes.');
-    applySavedPlan(root, planFileOf('dev/dev2', 'karr'), ENDPOINT);
+    applySavedPlan(suite.root, planFileOf('dev/dev2', 'karr'), ENDPOINT);
     await recordGoliath('dev/dev2');
     expect(fs.existsSync(txtFile('dev/dev2')) && fs.existsSync(jsonFile('dev/dev2'))).toBe(true);
 

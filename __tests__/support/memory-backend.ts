@@ -19,6 +19,7 @@ export function memoryBackend(): { backend: StateBackend; objects: Map<string, s
     getObject: async (key: string) => objects.get(key),
     getObjectWithEtag: async (key: string) => (objects.has(key) ? { body: objects.get(key)!, etag: etags.get(key) } : undefined),
     putObject: async (key: string, body: string) => void put(key, body),
+    deleteObject: async (key: string) => void (objects.delete(key), etags.delete(key)),
     putObjectIf: async (key: string, body: string, condition: WriteCondition) => {
       const ok = 'ifNoneMatch' in condition ? !objects.has(key) : etags.get(key) === condition.ifMatch;
       return ok ? put(key, body) : ('precondition-failed' as const);
@@ -32,7 +33,7 @@ export function memoryBackend(): { backend: StateBackend; objects: Map<string, s
     getWithEtag: backend.getObjectWithEtag,
     put: backend.putObject,
     putIf: backend.putObjectIf,
-    delete: async (key: string) => void (objects.delete(key), etags.delete(key)),
+    delete: backend.deleteObject,
     deleteIf: async (key: string, etag: string) => {
       if (!objects.has(key)) return 'gone' as const;
       if (etags.get(key) !== etag) return 'changed' as const;

@@ -94,7 +94,7 @@ export class StateBackend {
           region: this.region,
           ...(accountId ? { accountId } : {}),
           ...(kmsKeyArn ? { kmsKeyArn } : {}),
-          requireTls: this.options.endpoint === undefined,
+          requireTls: !plainHttp(s3Endpoint(this.options.endpoint)),
         },
       );
     } finally {
@@ -151,4 +151,15 @@ export class StateBackend {
   terraformLockInfo(stateKey: string): Promise<TerraformLockInfo | undefined> {
     return readTerraformLock(this.objects, stateKey, this.lockTable ? { client: this.dynamodb, name: this.lockTable } : undefined);
   }
+}
+
+/** The S3 endpoint the SDK talks to: the emulator's, else one the AWS environment variables name; undefined for AWS's own. */
+function s3Endpoint(configured: string | undefined): string | undefined {
+  return configured ?? (process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL || undefined);
+}
+
+// A bucket policy refusing plain HTTP would refuse bdda's own requests to an http:// endpoint (an
+// S3 stand-in), so a bucket is made TLS-only only where bdda itself reaches it over TLS.
+function plainHttp(endpoint: string | undefined): boolean {
+  return endpoint?.toLowerCase().startsWith('http:') ?? false;
 }

@@ -1,8 +1,13 @@
 /**
- * The older locking option, `backend.lockTable` (a DynamoDB table, deprecated by terraform 1.11),
- * still works end to end, and terraform's deprecation warning about it stays out of the reviewed
- * diff: it is shown once as a WARNING line instead. The real terraform against a private emulator,
- * in a scratch checkout whose dev tier sets a lock table again.
+ * dev/dev3 deployed once from nothing, then planned again: the real terraform against a private
+ * emulator, in a scratch checkout whose dev tier sets a lock table again and whose dev3 runs
+ * Kubernetes 1.34.
+ *
+ * - The older locking option, `backend.lockTable` (a DynamoDB table, deprecated by terraform
+ *   1.11), still works end to end, and terraform's deprecation warning about it stays out of the
+ *   reviewed diff: it is shown once as a WARNING line instead.
+ * - A one-minor Kubernetes upgrade (1.34 to 1.35) of the deployed environment plans as in-place
+ *   updates, never as replacements.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -20,12 +25,16 @@ import { editFile } from '../support/scratch';
 const PORT = testEmulatorPort(45760);
 const ENDPOINT = emulatorEndpoint(PORT);
 const DEV3 = 'dev/dev3';
+const DEV3_YAML = `environments/${DEV3}/env.yaml`;
 const TABLE = 'acme-bdda-dev-locks';
 
 const suite = emulatedSuite({
   port: PORT,
   env: DEV3,
-  prepare: (root) => editFile(root, 'environments/dev/env.yaml', /^backend:\n/m, `backend:\n  lockTable: ${TABLE}\n`),
+  prepare: (root) => {
+    editFile(root, 'environments/dev/env.yaml', /^backend:\n/m, `backend:\n  lockTable: ${TABLE}\n`);
+    editFile(root, DEV3_YAML, /^vpc:\n/m, 'kubernetes:\n  version: "1.34"\nvpc:\n');
+  },
 });
 const captured = captureConsole();
 const credentials = { ...EMULATOR_CREDENTIALS };
@@ -39,7 +48,7 @@ async function expectRun(expected: number, ...args: string[]): Promise<void> {
   }
 }
 
-test('with backend.lockTable, the three layers are applied with DynamoDB locks, and the deprecation warning is shown, not reviewed', async () => {
+test('with backend.lockTable, the three layers (Kubernetes 1.34) are applied with DynamoDB locks, and the deprecation warning is shown, not reviewed', async () => {
   const env = loadEnvironment(suite.root, DEV3);
   expect(env.config.backend.lockTable).toBe(TABLE);
   await expectRun(0, 'plan', '--env', DEV3);
@@ -73,3 +82,23 @@ test('with backend.lockTable, the three layers are applied with DynamoDB locks, 
     s3.destroy();
   }
 }, 600_000);
+
+/** The planned action of every address of a layer in the reviewed diff. */
+function actions(layer: string): Record<string, string> {
+  const record = readChanges(`${suite.root}/environments/${DEV3}`)?.record;
+  return { ...record?.layers.find((l) => l.layer === layer)?.actions };
+}
+
+test('the bump to 1.35 updates the control plane and the node groups in place, and replaces nothing', async () => {
+  editFile(suite.root, DEV3_YAML, 'version: "1.34"', 'version: "1.35"');
+  await expectRun(2, 'plan', '--env', DEV3, '--detailed-exitcode');
+  const karr = actions('karr');
+  expect(karr['aws_eks_cluster.cluster']).toBe('update');
+  const nodeGroups = Object.entries(karr).filter(([address]) => address.startsWith('aws_eks_node_group.'));
+  expect(nodeGroups.length).toBeGreaterThan(0);
+  for (const [, action] of nodeGroups) expect(action).toBe('update');
+  expect(Object.entries(karr).filter(([, action]) => action === 'replace' || action === 'delete')).toEqual([]);
+  expect(Object.keys(actions('flag'))).toEqual([]);
+  // Goliath follows with the cluster-autoscaler of the new minor.
+  expect(actions('goliath')['apps/v1 Deployment platform/cluster-autoscaler']).toBe('update');
+});
