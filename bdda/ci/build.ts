@@ -161,6 +161,7 @@ export async function ciBuild(ws: Workspace, opts: CiBuildOptions, progress: Pro
     bot,
     attempts: config.pushAttempts,
     makesStale: (file) => readByPlan(file, inputs),
+    nextStep: "Run the build again on the branch's newest commit.",
     say,
   });
   if (!pushed) return result('superseded', base);

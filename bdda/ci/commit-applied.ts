@@ -51,6 +51,9 @@ export async function commitApplied(ws: Workspace, opts: CommitAppliedOptions, p
     bot,
     attempts: config.pushAttempts,
     makesStale: () => false,
+    nextStep:
+      `The branch keeps its newer diff files of ${env.path}, and this checkout keeps their removal uncommitted; ` +
+      `pull the branch, plan ${env.path} again (its diff after this apply), and commit that instead.`,
     say: (m) => progress.step(env.path, 'CI', m),
   });
   progress.step(env.path, 'CI', `pushed ${pushed?.slice(0, 7)}: the deployed diff of ${env.path} left ${ref.branch}`);
