@@ -58,6 +58,17 @@ test('commit-applied pushes one bot commit that removes exactly the deployed dif
   expect(git(ci, 'status', '--porcelain')).toBe('');
 });
 
+test('commit-applied also commits the removal of the imports the apply made', async () => {
+  const person = box.clone('person', 'feature/x');
+  box.commitAndPush(person, { ...diffFiles('reviewed'), [`${DEV2}/imports.json`]: '{"flag":[{"to":"aws_vpc.vpc","id":"vpc-0abc"}]}\n' }, 'adopt');
+  const ci = box.clone('ci', 'feature/x');
+  for (const file of [...DEV2_DIFF, `${DEV2}/imports.json`]) fs.rmSync(path.join(ci, file));
+  process.env.BDDA_ROOT = ci;
+  expect(await runCli(captured, 'ci', 'commit-applied', '--env', 'dev2')).toBe(0);
+  expect(touched(remoteHead())).toEqual([...DEV2_DIFF, `${DEV2}/imports.json`]);
+  expect(git(ci, 'status', '--porcelain')).toBe('');
+});
+
 test('commit-applied with the diff files as committed pushes nothing and exits 0', async () => {
   const ci = box.clone('ci', 'feature/x');
   process.env.BDDA_ROOT = ci;
