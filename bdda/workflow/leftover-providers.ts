@@ -13,6 +13,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ProcessTable } from '../support/process-table';
 import { displayPath } from '../support/workspace';
 
+/** How long SIGKILL may take to end a process (it is the kernel's work, not the process's). */
+const KILL_WAIT_MS = 1000;
+
 /** Set by terraform and OpenTofu in every provider (plugin) process they start, and in no other. */
 const PLUGIN_HANDSHAKE_VARIABLE = 'TF_PLUGIN_MAGIC_COOKIE';
 
@@ -46,14 +49,19 @@ export async function stopLeftoverProviders(table: ProcessTable, stacksDir: stri
   const found = findLeftoverProviders(table, stacksDir);
   if (found.length === 0) return;
   for (const p of found) table.signal(p.pid, 'SIGTERM');
-  const deadline = Date.now() + graceMs;
-  while (found.some((p) => table.alive(p.pid)) && Date.now() < deadline) await sleep(50);
+  await waitUntilGone(table, found, graceMs);
+  // Still running, and still the same process (a pid can be reused): it ignored SIGTERM.
+  const forced = new Set(found.filter((p) => table.alive(p.pid) && table.process(p.pid)?.cwd === p.dir && table.signal(p.pid, 'SIGKILL')).map((p) => p.pid));
+  if (forced.size > 0) await waitUntilGone(table, found, KILL_WAIT_MS);
   for (const p of found) {
-    // Still running, and still the same process (a pid can be reused): it ignored SIGTERM.
-    const forced = table.alive(p.pid) && table.process(p.pid)?.cwd === p.dir && table.signal(p.pid, 'SIGKILL');
     say(
-      `stopped provider process ${p.pid} in ${displayPath(p.dir)}${forced ? ' (SIGKILL: it ignored SIGTERM)' : ''}: ` +
+      `stopped provider process ${p.pid} in ${displayPath(p.dir)}${forced.has(p.pid) ? ' (SIGKILL: it ignored SIGTERM)' : ''}: ` +
         'its terraform was killed and it kept running.',
     );
   }
+}
+
+async function waitUntilGone(table: ProcessTable, processes: readonly LeftoverProvider[], ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (processes.some((p) => table.alive(p.pid)) && Date.now() < deadline) await sleep(50);
 }
