@@ -35,6 +35,8 @@ describe('a typed plan from terraform show -json', () => {
       'module.secrets.aws_ssm_parameter.token': 'update',
     });
     expect(change('aws_kms_alias.flow-log-key-alias')?.importing).toBe(true);
+    // The id is part of the reviewed plan: an import of another resource to the same address is another plan.
+    expect(change('aws_kms_alias.flow-log-key-alias')?.importId).toBe('alias/dev-dev2-flow-logs');
   });
 
   test('counts as terraform counts them: a replacement adds one and destroys one, an import neither', () => {

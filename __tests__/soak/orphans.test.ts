@@ -237,6 +237,8 @@ describe.each([
     expect(ran.some((c) => c.includes('--delete-unmatched'))).toBe(duplicate);
     expect(await vpcsOfEnvironment(envPath)).toHaveLength(1);
     expect(await runCli(captured, 'plan', '--env', envName, '--detailed-exitcode')).toBe(0);
+    // The applied imports left the environment's folder and the working directory.
+    expect(fs.existsSync(path.join(root, 'environments', envPath, 'imports.json'))).toBe(false);
     expect(fs.existsSync(path.join(root, 'build', envPath, 'stacks', 'flag', 'bdda_adopt_imports.tf.json'))).toBe(false);
   });
 });

@@ -26,6 +26,7 @@ import { environmentsToPlanOnMain, loadCiConfig } from './ci-config';
 import { checkoutOf, type GitIdentity } from '../support/git';
 import { isBotCommit } from './push';
 import { pushWithRetries } from './push';
+import { IMPORTS_FILE } from '../state/adoptions';
 import { selectShard, type Shard } from './shard';
 import { renderSummary, type SummaryEntry } from './summary';
 
@@ -145,7 +146,8 @@ export async function ciBuild(ws: Workspace, opts: CiBuildOptions, progress: Pro
   const hookStarted = Date.now();
   await opts.afterPlan?.();
   hookSeconds = (Date.now() - hookStarted) / 1000;
-  const pathspecs = planned.flatMap((env) => [CHANGES_TXT, CHANGES_JSON].map((f) => gitPath(path.join(env.dir, f))));
+  // Plan drops the imports an apply elsewhere already made from imports.json: that goes in the same commit.
+  const pathspecs = planned.flatMap((env) => [CHANGES_TXT, CHANGES_JSON, IMPORTS_FILE].map((f) => gitPath(path.join(env.dir, f))));
   const changed = pathspecs.length ? git.status(pathspecs).map((e) => e.path) : [];
   if (changed.length === 0) {
     say('the diff files are unchanged; nothing to commit');
@@ -155,7 +157,7 @@ export async function ciBuild(ws: Workspace, opts: CiBuildOptions, progress: Pro
   const what = changedEnvs.length <= 4 ? changedEnvs.map((e) => e.path).join(', ') : `${changedEnvs.length} environments`;
   const message = `bdda: diff of ${what} at ${ref.commit.slice(0, 7)} [skip ci]`;
   git.commit(changed, message, bot);
-  const inputs = new Set(planned.flatMap((env) => env.files.map((f) => gitPath(path.join(ws.root, f)))));
+  const inputs = new Set(planned.flatMap((env) => [...env.files.map((f) => gitPath(path.join(ws.root, f))), gitPath(path.join(env.dir, IMPORTS_FILE))]));
   const pushed = pushWithRetries(git, {
     remote,
     branch: ref.branch,
@@ -163,6 +165,7 @@ export async function ciBuild(ws: Workspace, opts: CiBuildOptions, progress: Pro
     bot,
     attempts: config.pushAttempts,
     makesStale: (file) => readByPlan(file, inputs),
+    nextStep: "Run the build again on the branch's newest commit.",
     say,
   });
   if (!pushed) return result('superseded', base);
@@ -202,7 +205,7 @@ async function selectEnvironments(ws: Workspace, opts: CiBuildOptions, ref: Buil
 function readByPlan(file: string, inputs: ReadonlySet<string>): boolean {
   if (DIFF_FILE.test(file) || /\.md$/i.test(file) || file.startsWith('.github/')) return false;
   // Another environment's config does not change this one's plan.
-  if (file.startsWith(`${ENVIRONMENTS_DIR}/`) && file.endsWith('/env.yaml')) return inputs.has(file);
+  if (file.startsWith(`${ENVIRONMENTS_DIR}/`) && (file.endsWith('/env.yaml') || file.endsWith(`/${IMPORTS_FILE}`))) return inputs.has(file);
   if (file === `${ENVIRONMENTS_DIR}/env.yaml`) return inputs.has(file);
   return true;
 }

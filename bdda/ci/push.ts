@@ -19,6 +19,8 @@ export interface PushPlan {
   readonly attempts: number;
   /** Whether a person's commit changing this file makes the pushed commit stale (then nothing is pushed). */
   readonly makesStale: (file: string) => boolean;
+  /** What to do when the push cannot be made (a conflicting rebase, a branch that keeps moving). */
+  readonly nextStep: string;
   readonly say: (message: string) => void;
 }
 
@@ -69,12 +71,10 @@ export function pushWithRetries(git: Git, p: PushPlan): string | undefined {
       undo();
       throw new BddaError(
         `Rebasing the diff commit onto ${p.remote}/${p.branch} (${theirs.slice(0, 7)}) conflicts: another commit changed the same diff files (${rebase.stdout.trim().split('\n').slice(-2).join(' ')}). ` +
-          "Nothing was pushed. Run the build again on the branch's newest commit.",
+          `Nothing was pushed. ${p.nextStep}`,
       );
     }
   }
   undo();
-  throw new BddaError(
-    `git push to ${p.remote}/${p.branch} was rejected ${p.attempts} times: the branch keeps moving. Nothing was pushed; run the build again.`,
-  );
+  throw new BddaError(`git push to ${p.remote}/${p.branch} was rejected ${p.attempts} times: the branch keeps moving. Nothing was pushed. ${p.nextStep}`);
 }

@@ -1,8 +1,8 @@
 /**
  * `npm run adopt`: takes orphans (bdda/state/orphans.ts) into the state through terraform `import`
- * blocks, written to a generated file beside each layer's `cdk.tf.json`. Synthesis leaves the
- * file alone, so it holds until the apply that imports them; the next plan shows them as
- * "will be imported" and goes through the normal review. Orphans that match no address in the
+ * blocks, written to the environment's `imports.json` (bdda/state/adoptions.ts), which is committed
+ * and reviewed with the diff; it holds until the apply that imports them. The next plan shows them
+ * as "will be imported" and goes through the normal review. Orphans that match no address in the
  * code (a second VPC from a later run) can be deleted after confirmation.
  *
  * An orphan matches the address of its type whose `Name` tag (or `name`) it carries. When the
@@ -45,9 +45,10 @@ import { LABEL, TERRAFORM_LAYERS, type TerraformLayer, terraformDirs } from '../
 import { withContext } from '../workflow/context';
 import { BddaError } from '../../config/errors';
 import { confirm, type ConfirmOptions, requireYesOffTerminal } from '../support/terminal';
-import { ADOPT_FILE, adoptCommand, describeOrphan, findOrphans, type ImportBlock, type LayerCode, type LayerState, writeAdoptions } from '../state/orphans';
+import { adoptCommand, describeOrphan, findOrphans, type LayerCode, type LayerState } from '../state/orphans';
+import { IMPORTS_FILE, type ImportBlock, writeLayerImports } from '../state/adoptions';
 import { AwsClients, type Orphan } from '../state/orphan-lookups';
-import type { Workspace } from '../support/workspace';
+import { displayPath, type Workspace } from '../support/workspace';
 
 /** The terraform types adopt imports, with the import id of an orphan (the found id, for all of these). */
 const IMPORTABLE_TYPES: ReadonlySet<string> = new Set([
@@ -258,8 +259,8 @@ export async function adoptEnvironment(ws: Workspace, env: Environment, opts: Ad
         if (result.matches.length === 0) continue;
         const children = await childImports(clients.ec2, report.codes[layer], report.states[layer], result.matches);
         const blocks = dedupe([...result.matches.map((m) => ({ to: m.address, id: m.orphan.id })), ...children]);
-        writeAdoptions(dirs[layer], blocks);
-        log(`${LABEL[layer]}: wrote ${blocks.length} import block(s) to ${path.relative(process.cwd(), path.join(dirs[layer], ADOPT_FILE))}:`);
+        writeLayerImports(env.dir, layer, blocks, dirs[layer]);
+        log(`${LABEL[layer]}: wrote ${blocks.length} import block(s) to ${displayPath(path.join(env.dir, IMPORTS_FILE))}:`);
         for (const m of result.matches) log(`  ${m.address} <- ${describeOrphan(m.orphan)}`);
         for (const c of children) log(`  ${c.to} <- ${c.id}`);
       }
@@ -283,7 +284,8 @@ export async function adoptEnvironment(ws: Workspace, env: Environment, opts: Ad
         }
       }
       log(
-        `Next: npm run plan -- --env ${env.path} (the plan shows the adopted resources as "will be imported"), review it, then npm run apply -- --env ${env.path}.`,
+        `Next: npm run plan -- --env ${env.path} (the plan shows the adopted resources as "will be imported"), review it with ${IMPORTS_FILE} ` +
+          `(commit both on a branch for CI), then npm run apply -- --env ${env.path}.`,
       );
     } finally {
       clients.destroy();

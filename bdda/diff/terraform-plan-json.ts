@@ -105,6 +105,7 @@ function resourceChange(rc: z.infer<typeof resourceChangeSchema>): ResourceChang
     ...(change.replace_paths?.length ? { replacePaths: change.replace_paths as AttributePath[] } : {}),
     ...(rc.action_reason ? { reason: rc.action_reason } : {}),
     ...(change.importing ? { importing: true } : {}),
+    ...(change.importing?.id ? { importId: change.importing.id } : {}),
     ...(rc.previous_address ? { previousAddress: rc.previous_address } : {}),
   };
 }

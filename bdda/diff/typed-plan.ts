@@ -52,6 +52,8 @@ export interface ResourceChange {
   readonly reason?: string;
   /** Set when the plan imports the resource. @default false */
   readonly importing?: boolean;
+  /** The id the resource is imported from, when terraform names it. @default none */
+  readonly importId?: string;
   /** The address before a `moved` block. @default not moved */
   readonly previousAddress?: string;
 }

@@ -16,7 +16,8 @@ import { EMPTY_PLAN } from '../diff/typed-plan';
 import { syncEmulatorOverride } from '../engines/emulator-override';
 import { Terraform, type TerraformVersion } from '../engines/terraform';
 import { tools } from '../engines/tools';
-import { checkOrphans, hasAdoptions, removeAdoptions } from '../state/orphans';
+import { checkOrphans } from '../state/orphans';
+import { copyImportsToWorkingDir, layerImports, writeLayerImports } from '../state/adoptions';
 import { recoverOwnStateLock } from '../state/terraform-lock-recovery';
 import { parseTerraformState, type StateOutputs } from '../state/terraform-state';
 import type { PlanContext } from '../workflow/plan-context';
@@ -45,14 +46,18 @@ export class TerraformLayerEngine implements LayerEngine {
     this.upstream = opts.upstream;
   }
 
-  /** The orphan check prunes a pending adoption file, whose import blocks terraform plans. */
+  /** The orphan check prunes the pending imports, whose import blocks terraform plans. */
   preflightBlocksPlan(ctx: PlanContext): boolean {
-    return hasAdoptions(this.dir(ctx));
+    return layerImports(ctx.env.dir, this.layer).length > 0;
   }
 
-  /** Points terraform at the emulator, or not, before anything runs in the directory. */
+  /**
+   * Before anything runs in the directory: points terraform at the emulator, or not, and gives it
+   * the environment's pending imports of this layer (environments/<env>/imports.json).
+   */
   prepare(ctx: PlanContext): void {
     syncEmulatorOverride(this.dir(ctx), ctx.env.config.emulated);
+    copyImportsToWorkingDir(ctx.env.dir, this.layer, this.dir(ctx));
   }
 
   /** The layer's terraform working directory. */
@@ -126,7 +131,8 @@ export class TerraformLayerEngine implements LayerEngine {
 
   async apply(ctx: PlanContext): Promise<void> {
     await this.terraform(ctx).apply(this.planFile(ctx), ctx.progress.passthrough);
-    removeAdoptions(this.dir(ctx)); // its imports are in the state now
+    // Its imports are in the state now; never before this point, or a failed apply would lose them.
+    if (layerImports(ctx.env.dir, this.layer).length > 0) writeLayerImports(ctx.env.dir, this.layer, [], this.dir(ctx));
   }
 
   async planDestroy(ctx: PlanContext): Promise<DestroyPlan> {

@@ -17,12 +17,10 @@ import { LABEL, TERRAFORM_LAYERS, type TerraformLayer, terraformDirs } from '../
 import type { PlanContext } from '../workflow/plan-context';
 import { parseTerraformState, resourceAddress } from './terraform-state';
 import { BddaError } from '../../config/errors';
-import { removeFile, writeFileAtomic } from '../support/fs-atomic';
+import { IMPORTS_FILE, type ImportBlock, layerImports, writeLayerImports } from './adoptions';
+import { displayPath } from '../support/workspace';
 import type { StateBackend } from './state-backend';
 import type { AwsClients, Orphan } from './orphan-lookups';
-
-/** The generated file of `import` blocks in a layer's terraform working directory. */
-export const ADOPT_FILE = 'bdda_adopt_imports.tf.json';
 
 /** A layer's synthesized terraform JSON, as far as orphans are concerned. */
 export interface LayerCode {
@@ -60,42 +58,14 @@ async function readLayerState(backend: StateBackend, env: Environment, layer: Te
   return { addresses, ids, idOf };
 }
 
-/** The import blocks of a layer's pending adoption file. */
-export interface ImportBlock {
-  readonly to: string;
-  readonly id: string;
-}
-
-function readAdoptions(dir: string): ImportBlock[] {
-  const file = path.join(dir, ADOPT_FILE);
-  if (!fs.existsSync(file)) return [];
-  return ((JSON.parse(fs.readFileSync(file, 'utf8')) as { import?: ImportBlock[] }).import ?? []).filter((b) => b && typeof b.to === 'string');
-}
-
-export function writeAdoptions(dir: string, blocks: readonly ImportBlock[]): void {
-  const file = path.join(dir, ADOPT_FILE);
-  if (blocks.length === 0) return removeFile(file);
-  writeFileAtomic(file, `${JSON.stringify({ import: blocks }, null, 2)}\n`);
-}
-
-/** Whether a layer's working directory holds a pending adoption file. */
-export function hasAdoptions(dir: string): boolean {
-  return fs.existsSync(path.join(dir, ADOPT_FILE));
-}
-
-/** Removes a layer's adoption file: its imports are in the state once the layer is applied. */
-export function removeAdoptions(dir: string): void {
-  removeFile(path.join(dir, ADOPT_FILE));
-}
-
 /**
- * Keeps the adoption file in step: drops imports whose address is in the state already (applied)
+ * Keeps the pending imports in step: drops those whose address is in the state already (applied)
  * or no longer in the code (terraform refuses an import to nowhere). Returns what is left.
  */
-function pruneAdoptions(dir: string, code: LayerCode, state: LayerState): ImportBlock[] {
-  const before = readAdoptions(dir);
+function pruneAdoptions(envDir: string, layer: TerraformLayer, workingDir: string, code: LayerCode, state: LayerState): readonly ImportBlock[] {
+  const before = layerImports(envDir, layer);
   const left = before.filter((b) => !state.addresses.has(b.to) && addressInCode(code, b.to));
-  if (left.length !== before.length) writeAdoptions(dir, left);
+  if (left.length !== before.length) writeLayerImports(envDir, layer, left, workingDir);
   return left;
 }
 
@@ -107,7 +77,7 @@ function addressInCode(code: LayerCode, address: string): boolean {
 export interface OrphanReport {
   /** Not in the state, not yet adopted. */
   readonly orphans: readonly Orphan[];
-  /** Not in the state, but in a pending adoption file: the next apply imports them. */
+  /** Not in the state, but in the environment's pending imports: the next apply imports them. */
   readonly adopting: readonly Orphan[];
   readonly states: Readonly<Record<TerraformLayer, LayerState>>;
   readonly codes: Readonly<Record<TerraformLayer, LayerCode>>;
@@ -115,7 +85,7 @@ export interface OrphanReport {
 
 /**
  * Finds the orphans of both terraform layers. `dirs` are the layers' working directories, holding
- * the synthesized code and any adoption file (pruned here of imports already applied).
+ * the synthesized code; the environment's pending imports are pruned here of those already applied.
  */
 export async function findOrphans(
   clients: AwsClients,
@@ -129,7 +99,7 @@ export async function findOrphans(
   for (const layer of TERRAFORM_LAYERS) {
     states[layer] = await readLayerState(backend, env, layer);
     codes[layer] = readLayerCode(dirs[layer]);
-    for (const block of pruneAdoptions(dirs[layer], codes[layer], states[layer])) pending.add(block.id);
+    for (const block of pruneAdoptions(env.dir, layer, dirs[layer], codes[layer], states[layer])) pending.add(block.id);
   }
   const lookups = await import('./orphan-lookups');
   const types = new Set(TERRAFORM_LAYERS.flatMap((l) => Object.keys(codes[l].resource ?? {})).filter((t) => lookups.DETECTABLE_TYPES.has(t)));
@@ -207,7 +177,11 @@ export async function checkOrphans(ctx: PlanContext, opts: OrphanCheckOptions): 
     return;
   }
   if (report.adopting.length > 0) {
-    progress.step(env.path, 'ADOPT', `${report.adopting.length} resource(s) outside the state will be imported by this plan (${ADOPT_FILE}).`);
+    progress.step(
+      env.path,
+      'ADOPT',
+      `${report.adopting.length} resource(s) outside the state will be imported by this plan (${displayPath(path.join(env.dir, IMPORTS_FILE))}).`,
+    );
   }
   if (report.orphans.length === 0) return;
   const message = orphanMessage(env, report.orphans);

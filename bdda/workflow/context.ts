@@ -3,6 +3,7 @@
  * synthesized layers, and for apply and destroy the environment's apply lock (lock-release.ts).
  * Plan, apply, destroy and unlock all run inside `withContext`, which also closes the SDK clients.
  */
+import * as path from 'node:path';
 import type { Environment } from '../../config/load';
 import { layerEngines } from '../layers/index';
 import type { Progress } from '../support/progress';
@@ -13,13 +14,16 @@ import { throwIfInterrupted } from '../support/interrupt';
 import { prepareTarget } from '../engines/target';
 import { describeProviderSource } from '../engines/tools';
 import { lockHolderName, releasingLock } from './lock-release';
+import { stopLeftoverProviders } from './leftover-providers';
+import { hostProcessTable } from '../support/process-table';
 import { type StageTiming, timed } from './timing';
 import { displayPath, environmentBuildDir, type Workspace } from '../support/workspace';
 
 export type { PlanContext } from './plan-context';
 
 /**
- * Prepares the target, takes the apply lock when `lock` names an operation (before anything is
+ * Stops provider processes a killed terraform left in the environment's layer directories,
+ * prepares the target, takes the apply lock when `lock` names an operation (before anything is
  * written, so a refused run touches nothing), synthesizes, and runs `fn`.
  */
 export async function withContext<T>(
@@ -31,6 +35,9 @@ export async function withContext<T>(
 ): Promise<T> {
   const timings: StageTiming[] = [];
   const startedAt = new Date();
+  await stopLeftoverProviders(hostProcessTable(), path.join(environmentBuildDir(ws, env.path), 'stacks'), (message) =>
+    progress.step(env.path, 'PROVIDERS', message),
+  );
   const target = await timed(timings, 'engines', () => prepareTarget(ws, env));
   try {
     progress.step(env.path, 'PROVIDERS', describeProviderSource(target.providers));
