@@ -60,9 +60,9 @@ function layerOf(record: ChangesRecord, layer: string): ChangesRecord['layers'][
   return found;
 }
 
-/** The last `n` lines of changes.txt: the summaries. */
+/** The `n` layer summaries of changes.txt: its last lines but the policy line. */
 function summaries(text: string, n = 3): string[] {
-  return text.trimEnd().split('\n').slice(-n);
+  return text.trimEnd().split('\n').slice(-n - 1, -1);
 }
 
 /** One layer's section of changes.txt, without the header line. */
@@ -157,7 +157,7 @@ describe('plan of an emulated environment', () => {
     expect(section(text, 'KARR')).toContain('(known after FLAG is applied)');
 
     const record = readJson('dev/dev2');
-    expect(record.formatVersion).toBe(2);
+    expect(record.formatVersion).toBe(3);
     expect(record.environment).toBe('dev/dev2');
     expect(record.tools).toEqual({ terraform: '1.11.4', 'hashicorp/aws': '5.100.0', emulator: 'moto' });
     expect(record.layers.map((l) => l.layer)).toEqual(['flag', 'karr', 'goliath']);
