@@ -28,14 +28,23 @@ function plan(layer: Layer, status: LayerStatus, body = `${layer} ${status}`): L
 
 const preview = (layer: Layer) => ({ ...plan(layer, 'preview'), preview: { upstream: UPSTREAM[layer] as Layer, placeholders: [] } });
 
-/** changes.json as plan writes it for `plans`, judged with `waivers`. */
-function reviewOf(plans: readonly LayerPlan[], waivers: Waivers = NO_WAIVERS): ChangesRecord {
+/** The policy results of `findings`, each marked with the waiver of `waivers` that covers it. */
+function judged(findings: readonly Omit<PolicyResult, 'waiver'>[], waivers: Waivers) {
+  const results = findings.map((f) => {
+    const waiver = waiverFor(waivers, f.rule, f.address);
+    return waiver ? { ...f, waiver: { index: waiver.index, approvedBy: waiver.approvedBy, expires: waiver.expires, reason: waiver.reason } } : f;
+  });
+  return policyRecord(results, waivers);
+}
+
+/** changes.json as plan writes it for `plans`, with the policy results of `findings` judged with `waivers`. */
+function reviewOf(plans: readonly LayerPlan[], waivers: Waivers = NO_WAIVERS, findings: readonly Omit<PolicyResult, 'waiver'>[] = []): ChangesRecord {
   return {
     formatVersion: 3,
     environment: ENV,
     tools: { fake: '1' },
     layers: plans.map(({ body: _body, ...rest }) => ({ ...rest, digest: layerDigest(rest) })),
-    policy: policyRecord([], waivers),
+    policy: judged(findings, waivers),
     textDigest: 'not read by the run',
     digest: 'not read by the run',
   };
@@ -96,14 +105,7 @@ async function run(review: ChangesRecord, script: Script) {
     },
     versions: async () => ({ fake: '1' }),
     waivers: script.waivers ?? NO_WAIVERS,
-    policy: () => {
-      const waivers = script.waivers ?? NO_WAIVERS;
-      const results = (script.findings ?? []).map((f) => {
-        const waiver = waiverFor(waivers, f.rule, f.address);
-        return waiver ? { ...f, waiver: { index: waiver.index, approvedBy: waiver.approvedBy, expires: waiver.expires, reason: waiver.reason } } : f;
-      });
-      return policyRecord(results, waivers);
-    },
+    policy: () => judged(script.findings ?? [], script.waivers ?? NO_WAIVERS),
     writeDiff: (_tools, plans) => {
       const removed = plans.every((p) => p.status === 'no-changes');
       events.push(removed ? 'remove diff' : `write ${plans.map((p) => `${p.layer}:${p.status}`).join(' ')}`);
@@ -291,9 +293,9 @@ describe('the policy gate of the apply run', () => {
   };
   const plans = () => [plan('flag', 'changes'), plan('karr', 'changes'), plan('goliath', 'changes')] as const;
 
-  test('an error no waiver covers is refused before anything is applied or written, naming the rule, the address and the waivers file', async () => {
+  test('an error no waiver covers in the reviewed diff is refused before anything is planned, applied or written, naming the rule, the address and the waivers file', async () => {
     const [flag, karr, goliath] = plans();
-    const { outcome, events, applied } = await run(reviewOf([flag, karr, goliath]), {
+    const { outcome, events, applied } = await run(reviewOf([flag, karr, goliath], NO_WAIVERS, [OPEN_API]), {
       plans: { flag: [flag], karr: [karr], goliath: [goliath] },
       findings: [OPEN_API],
     });
@@ -301,6 +303,17 @@ describe('the policy gate of the apply run', () => {
     await expect(outcome).rejects.toThrow('PUBLIC-API-ENDPOINT at KARR aws_eks_cluster.cluster');
     await expect(outcome).rejects.toThrow('add a waiver to environments/dev/dev1/waivers.yaml');
     await expect(outcome).rejects.toThrow('Nothing was applied.');
+    expect(events).toEqual([]);
+    expect(applied.size).toBe(0);
+  });
+
+  test('an error the rules find on the verifying plan but the review did not show (the rules changed since) is refused before anything is applied', async () => {
+    const [flag, karr, goliath] = plans();
+    const { outcome, events, applied } = await run(reviewOf([flag, karr, goliath]), {
+      plans: { flag: [flag], karr: [karr], goliath: [goliath] },
+      findings: [OPEN_API],
+    });
+    await expect(outcome).rejects.toThrow('PUBLIC-API-ENDPOINT at KARR aws_eks_cluster.cluster');
     expect(events).toEqual(['plan flag,karr,goliath']);
     expect(applied.size).toBe(0);
   });
@@ -308,7 +321,7 @@ describe('the policy gate of the apply run', () => {
   test('a waiver that covers the error, reviewed with the diff, lets apply proceed; a warning never stops it', async () => {
     const [flag, karr, goliath] = plans();
     const warning = { ...OPEN_API, rule: 'PINNED-IMAGES', severity: 'warning', layer: 'goliath', address: 'apps/v1 Deployment platform/x' } as const;
-    const { outcome, applied } = await run(reviewOf([flag, karr, goliath], WAIVED), {
+    const { outcome, applied } = await run(reviewOf([flag, karr, goliath], WAIVED, [OPEN_API]), {
       plans: { flag: [flag], karr: [karr], goliath: [goliath] },
       findings: [OPEN_API, warning],
       waivers: WAIVED,
@@ -317,16 +330,16 @@ describe('the policy gate of the apply run', () => {
     expect([...applied]).toEqual(['flag', 'karr', 'goliath']);
   });
 
-  test('waivers changed since the plan make the diff stale: refused before anything is applied, naming waivers.yaml', async () => {
+  test('waivers changed since the plan make the diff stale: refused before anything is planned or applied, naming waivers.yaml', async () => {
     const [flag, karr, goliath] = plans();
-    const { outcome, events, applied } = await run(reviewOf([flag, karr, goliath]), {
+    const { outcome, events, applied } = await run(reviewOf([flag, karr, goliath], NO_WAIVERS, [OPEN_API]), {
       plans: { flag: [flag], karr: [karr], goliath: [goliath] },
       findings: [OPEN_API],
       waivers: WAIVED,
     });
     await expect(outcome).rejects.toThrow(/^The reviewed diff of dev\/dev1 is stale: environments\/dev\/dev1\/waivers\.yaml changed since the plan/);
     await expect(outcome).rejects.toThrow('Run `npm run plan -- --env dev/dev1`');
-    expect(events).toEqual(['plan flag,karr,goliath']);
+    expect(events).toEqual([]);
     expect(applied.size).toBe(0);
   });
 });

@@ -64,6 +64,8 @@ export interface ApplyPorts {
  * (the deployment record lists them, also when a later layer fails).
  */
 export async function runApply(ports: ApplyPorts, reviewed: ChangesRecord, applied: Set<Layer>): Promise<ApplyOutcome> {
+  // The reviewed results first, so that a refused diff costs no plan.
+  policyCheck(ports, reviewed.policy);
   ports.progress.step(ports.envPath, 'VERIFY', 'planning every layer again to compare with the reviewed diff');
   const fresh = await ports.plan();
   return new ApplyRun(ports, reviewed, fresh, applied).run(reviewed.policy);
@@ -104,30 +106,15 @@ class ApplyRun {
   async run(reviewedPolicy: PolicyRecord): Promise<ApplyOutcome> {
     const stale = this.layers.find((s) => this.decide(s).kind === 'refuse');
     if (stale) throw this.staleError(stale);
-    this.gate(reviewedPolicy);
+    // The rules again, on the plans about to be applied: the reviewed ones, unless the rules changed.
+    policyCheck(this.ports, reviewedPolicy, this.ports.policy(this.layers.map((s) => s.fresh)));
+    this.ports.progress.step(this.ports.envPath, 'POLICY', 'no error without a waiver');
     this.tools = await this.ports.versions();
     for (const layer of this.layers) {
       const stopped = await this.settle(layer);
       if (stopped) return stopped;
     }
     return this.allDeployed();
-  }
-
-  /**
-   * Refuses, before anything is applied, a review judged with other waivers than those of now,
-   * and any error of the policy rules on the plans about to be applied that no waiver covers.
-   */
-  private gate(reviewed: PolicyRecord): void {
-    const { envPath, waivers } = this.ports;
-    const replan = `Nothing was applied. Run \`npm run plan -- --env ${envPath}\`, review the new diff and its POLICY section, and apply that.`;
-    if (reviewed.waivers.digest !== waivers.digest) {
-      throw new BddaError(
-        `The reviewed diff of ${envPath} is stale: ${waivers.file} changed since the plan, so the POLICY section of changes.txt was judged with other waivers than those of now. ${replan}`,
-      );
-    }
-    const { message } = policyGate(this.ports.policy(this.layers.map((s) => s.fresh)).results, waivers);
-    if (message) throw new BddaError(`${message} ${replan}`);
-    this.ports.progress.step(envPath, 'POLICY', 'no error without a waiver; applying');
   }
 
   private decide(s: LayerState): ApplyDecision {
@@ -286,6 +273,22 @@ class ApplyRun {
     if (!found) throw new Error(`${layer} is not among the layers apply was given`);
     return found;
   }
+}
+
+/**
+ * Refuses a review judged with other waivers than those of now, and any error of the policy
+ * results (`judged`, else the reviewed ones) that no waiver covers.
+ */
+function policyCheck(ports: ApplyPorts, reviewed: PolicyRecord, judged: PolicyRecord = reviewed): void {
+  const { envPath, waivers } = ports;
+  const replan = `Nothing was applied. Run \`npm run plan -- --env ${envPath}\`, review the new diff and its POLICY section, and apply that.`;
+  if (reviewed.waivers.digest !== waivers.digest) {
+    throw new BddaError(
+      `The reviewed diff of ${envPath} is stale: ${waivers.file} changed since the plan, so the POLICY section of changes.txt was judged with other waivers than those of now. ${replan}`,
+    );
+  }
+  const { message } = policyGate(judged.results, waivers);
+  if (message) throw new BddaError(`${message} ${replan}`);
 }
 
 function planAgainFor(decision: ApplyDecision, why: Extract<ApplyDecision, { kind: 'plan-again' }>['why']): boolean {
