@@ -62,7 +62,10 @@ function layerOf(record: ChangesRecord, layer: string): ChangesRecord['layers'][
 
 /** The `n` layer summaries of changes.txt: its last lines but the policy line. */
 function summaries(text: string, n = 3): string[] {
-  return text.trimEnd().split('\n').slice(-n - 1, -1);
+  return text
+    .trimEnd()
+    .split('\n')
+    .slice(-n - 1, -1);
 }
 
 /** One layer's section of changes.txt, without the header line. */
