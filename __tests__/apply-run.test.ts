@@ -10,10 +10,14 @@ import { LABEL, UPSTREAM } from '../bdda/layers/list';
 import type { StateOutputs } from '../bdda/state/terraform-state';
 import type { ReviewMode } from '../bdda/workflow/apply-decision';
 import { type ApplyEngine, type ApplyPorts, runApply } from '../bdda/workflow/apply-run';
+import { policyRecord } from '../bdda/policy/record';
+import { waiverFor, type Waivers } from '../bdda/policy/waivers';
+import type { PolicyResult } from '../policies/rule';
 
 const ENV = 'dev/dev1';
 const DIFF_PATH = 'environments/dev/dev1/changes.txt';
 const NEXT = 'Review the new diff in changes.txt, commit it, and run apply again.';
+const NO_WAIVERS: Waivers = { file: 'environments/dev/dev1/waivers.yaml', entries: [], digest: 'digest of no waivers file' };
 
 function plan(layer: Layer, status: LayerStatus, body = `${layer} ${status}`): LayerPlan {
   const counts: Record<string, number> = status === 'changes' || status === 'preview' ? { add: 1, change: 0, destroy: 0 } : {};
@@ -24,13 +28,23 @@ function plan(layer: Layer, status: LayerStatus, body = `${layer} ${status}`): L
 
 const preview = (layer: Layer) => ({ ...plan(layer, 'preview'), preview: { upstream: UPSTREAM[layer] as Layer, placeholders: [] } });
 
-/** changes.json as plan writes it for `plans`. */
-function reviewOf(plans: readonly LayerPlan[]): ChangesRecord {
+/** The policy results of `findings`, each marked with the waiver of `waivers` that covers it. */
+function judged(findings: readonly Omit<PolicyResult, 'waiver'>[], waivers: Waivers) {
+  const results = findings.map((f) => {
+    const waiver = waiverFor(waivers, f.rule, f.address);
+    return waiver ? { ...f, waiver: { index: waiver.index, approvedBy: waiver.approvedBy, expires: waiver.expires, reason: waiver.reason } } : f;
+  });
+  return policyRecord(results, waivers);
+}
+
+/** changes.json as plan writes it for `plans`, with the policy results of `findings` judged with `waivers`. */
+function reviewOf(plans: readonly LayerPlan[], waivers: Waivers = NO_WAIVERS, findings: readonly Omit<PolicyResult, 'waiver'>[] = []): ChangesRecord {
   return {
-    formatVersion: 2,
+    formatVersion: 3,
     environment: ENV,
     tools: { fake: '1' },
     layers: plans.map(({ body: _body, ...rest }) => ({ ...rest, digest: layerDigest(rest) })),
+    policy: judged(findings, waivers),
     textDigest: 'not read by the run',
     digest: 'not read by the run',
   };
@@ -47,6 +61,10 @@ interface Script {
   readonly previewDifference?: Partial<Record<Layer, string>>;
   /** The layer whose apply fails. @default none */
   readonly failing?: Layer;
+  /** What the policy rules find on any plan. @default nothing */
+  readonly findings?: readonly Omit<PolicyResult, 'waiver'>[];
+  /** The waivers as apply reads them. @default none */
+  readonly waivers?: Waivers;
 }
 
 /** Runs apply on the reviewed diff `review` against fake engines that follow `script`. */
@@ -86,6 +104,8 @@ async function run(review: ChangesRecord, script: Script) {
       });
     },
     versions: async () => ({ fake: '1' }),
+    waivers: script.waivers ?? NO_WAIVERS,
+    policy: () => judged(script.findings ?? [], script.waivers ?? NO_WAIVERS),
     writeDiff: (_tools, plans) => {
       const removed = plans.every((p) => p.status === 'no-changes');
       events.push(removed ? 'remove diff' : `write ${plans.map((p) => `${p.layer}:${p.status}`).join(' ')}`);
@@ -255,5 +275,71 @@ describe('the apply run, with fake engines', () => {
     });
     await expect(again.outcome).resolves.toBe('applied');
     expect(again.events).toEqual(['plan flag,karr,goliath', 'apply karr', 'write goliath:changes', 'apply goliath', 'remove diff']);
+  });
+});
+
+describe('the policy gate of the apply run', () => {
+  const OPEN_API = {
+    rule: 'PUBLIC-API-ENDPOINT',
+    severity: 'error',
+    layer: 'karr',
+    address: 'aws_eks_cluster.cluster',
+    message: 'turns on the public API endpoint, open to 0.0.0.0/0',
+  } as const;
+  const WAIVED: Waivers = {
+    file: NO_WAIVERS.file,
+    entries: [{ index: 0, rule: 'PUBLIC-API-ENDPOINT', address: 'aws_eks_cluster.*', reason: 'a demo', approvedBy: 'alice', expires: '2999-01-01' }],
+    digest: 'digest of the file with the waiver',
+  };
+  const plans = () => [plan('flag', 'changes'), plan('karr', 'changes'), plan('goliath', 'changes')] as const;
+
+  test('an error no waiver covers in the reviewed diff is refused before anything is planned, applied or written, naming the rule, the address and the waivers file', async () => {
+    const [flag, karr, goliath] = plans();
+    const { outcome, events, applied } = await run(reviewOf([flag, karr, goliath], NO_WAIVERS, [OPEN_API]), {
+      plans: { flag: [flag], karr: [karr], goliath: [goliath] },
+      findings: [OPEN_API],
+    });
+    await expect(outcome).rejects.toThrow(BddaError);
+    await expect(outcome).rejects.toThrow('PUBLIC-API-ENDPOINT at KARR aws_eks_cluster.cluster');
+    await expect(outcome).rejects.toThrow('add a waiver to environments/dev/dev1/waivers.yaml');
+    await expect(outcome).rejects.toThrow('Nothing was applied.');
+    expect(events).toEqual([]);
+    expect(applied.size).toBe(0);
+  });
+
+  test('an error the rules find on the verifying plan but the review did not show (the rules changed since) is refused before anything is applied', async () => {
+    const [flag, karr, goliath] = plans();
+    const { outcome, events, applied } = await run(reviewOf([flag, karr, goliath]), {
+      plans: { flag: [flag], karr: [karr], goliath: [goliath] },
+      findings: [OPEN_API],
+    });
+    await expect(outcome).rejects.toThrow('PUBLIC-API-ENDPOINT at KARR aws_eks_cluster.cluster');
+    expect(events).toEqual(['plan flag,karr,goliath']);
+    expect(applied.size).toBe(0);
+  });
+
+  test('a waiver that covers the error, reviewed with the diff, lets apply proceed; a warning never stops it', async () => {
+    const [flag, karr, goliath] = plans();
+    const warning = { ...OPEN_API, rule: 'PINNED-IMAGES', severity: 'warning', layer: 'goliath', address: 'apps/v1 Deployment platform/x' } as const;
+    const { outcome, applied } = await run(reviewOf([flag, karr, goliath], WAIVED, [OPEN_API]), {
+      plans: { flag: [flag], karr: [karr], goliath: [goliath] },
+      findings: [OPEN_API, warning],
+      waivers: WAIVED,
+    });
+    await expect(outcome).resolves.toBe('applied');
+    expect([...applied]).toEqual(['flag', 'karr', 'goliath']);
+  });
+
+  test('waivers changed since the plan make the diff stale: refused before anything is planned or applied, naming waivers.yaml', async () => {
+    const [flag, karr, goliath] = plans();
+    const { outcome, events, applied } = await run(reviewOf([flag, karr, goliath], NO_WAIVERS, [OPEN_API]), {
+      plans: { flag: [flag], karr: [karr], goliath: [goliath] },
+      findings: [OPEN_API],
+      waivers: WAIVED,
+    });
+    await expect(outcome).rejects.toThrow(/^The reviewed diff of dev\/dev1 is stale: environments\/dev\/dev1\/waivers\.yaml changed since the plan/);
+    await expect(outcome).rejects.toThrow('Run `npm run plan -- --env dev/dev1`');
+    expect(events).toEqual([]);
+    expect(applied.size).toBe(0);
   });
 });

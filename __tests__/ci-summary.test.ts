@@ -15,9 +15,9 @@ interface LayerInput extends Pick<ChangesRecord['layers'][number], 'layer' | 'st
   readonly changes: Record<string, ChangeAction | [ChangeAction, ResourceChange['replacePaths']]>;
 }
 
-function record(env: string, layers: LayerInput[]): ChangesRecord {
+function record(env: string, layers: LayerInput[], findings: ChangesRecord['policy']['results'] = []): ChangesRecord {
   return {
-    formatVersion: 2,
+    formatVersion: 3,
     environment: env,
     tools: { terraform: '1.11.4' },
     layers: layers.map(({ changes, ...l }) => {
@@ -39,40 +39,60 @@ function record(env: string, layers: LayerInput[]): ChangesRecord {
       };
       return { ...l, plan, actions: planActions(plan), engine: 'terraform plan', digest: 'd' };
     }),
+    policy: {
+      results: findings,
+      errors: findings.filter((f) => f.severity === 'error' && !f.waiver).length,
+      warnings: findings.filter((f) => f.severity === 'warning').length,
+      waived: findings.filter((f) => f.severity === 'error' && f.waiver).length,
+      waivers: { file: `environments/${env}/waivers.yaml`, digest: 'w' },
+    },
     textDigest: 't',
     digest: 'r',
   };
 }
 
-const dev2 = record('dev/dev2', [
-  {
-    layer: 'flag',
-    status: 'changes',
-    summary: 'FLAG: 1 to add, 1 to change, 2 to destroy.',
-    counts: { add: 1, change: 1, destroy: 2 },
-    changes: {
-      'aws_flow_log.vpc': 'create',
-      'aws_nat_gateway.nat_1': 'delete',
-      'aws_route_table.private': ['replace', [['vpc_id'], ['route', 0, 'cidr_block']]],
-      'aws_subnet.public_0': 'update',
+const dev2 = record(
+  'dev/dev2',
+  [
+    {
+      layer: 'flag',
+      status: 'changes',
+      summary: 'FLAG: 1 to add, 1 to change, 2 to destroy.',
+      counts: { add: 1, change: 1, destroy: 2 },
+      changes: {
+        'aws_flow_log.vpc': 'create',
+        'aws_nat_gateway.nat_1': 'delete',
+        'aws_route_table.private': ['replace', [['vpc_id'], ['route', 0, 'cidr_block']]],
+        'aws_subnet.public_0': 'update',
+      },
     },
-  },
-  // A preview (planned against FLAG's planned outputs): its replacement is listed with FLAG's.
-  {
-    layer: 'karr',
-    status: 'preview',
-    summary: 'KARR: 1 to add, 0 to change, 1 to destroy (preview until FLAG is applied).',
-    counts: { add: 1, change: 0, destroy: 1 },
-    changes: { 'aws_eks_node_group.general': ['replace', [['subnet_ids']]] },
-  },
-  {
-    layer: 'goliath',
-    status: 'changes',
-    summary: 'GOLIATH: 1 to add, 0 to change, 1 to delete.',
-    counts: { add: 1, change: 0, delete: 1 },
-    changes: { 'v1 Namespace payments': 'create', 'v1 Namespace search': 'delete' },
-  },
-]);
+    // A preview (planned against FLAG's planned outputs): its replacement is listed with FLAG's.
+    {
+      layer: 'karr',
+      status: 'preview',
+      summary: 'KARR: 1 to add, 0 to change, 1 to destroy (preview until FLAG is applied).',
+      counts: { add: 1, change: 0, destroy: 1 },
+      changes: { 'aws_eks_node_group.general': ['replace', [['subnet_ids']]] },
+    },
+    {
+      layer: 'goliath',
+      status: 'changes',
+      summary: 'GOLIATH: 1 to add, 0 to change, 1 to delete.',
+      counts: { add: 1, change: 0, delete: 1 },
+      changes: { 'v1 Namespace payments': 'create', 'v1 Namespace search': 'delete' },
+    },
+  ],
+  [
+    { rule: 'PINNED-IMAGES', severity: 'warning', layer: 'goliath', address: 'apps/v1 Deployment platform/x', message: 'runs x:latest' },
+    {
+      rule: 'KUBERNETES-DATA-DELETE',
+      severity: 'error',
+      layer: 'goliath',
+      address: 'v1 Namespace search',
+      message: 'deletes a namespace and everything in it',
+    },
+  ],
+);
 
 const many = record('prod/eu1', [
   {
@@ -90,7 +110,7 @@ const entries: SummaryEntry[] = [
   { env: 'prod/eu1', record: many, changesFile: 'environments/prod/eu1/changes.txt' },
 ];
 
-test("the summary matches the golden Markdown: counts per environment and layer, destroys and replacements first (a preview's among them) with the attributes that force each replacement, cut with a pointer to changes.txt", () => {
+test("the summary matches the golden Markdown: the policy findings first, errors before warnings, then counts per environment and layer, destroys and replacements first (a preview's among them) with the attributes that force each replacement, cut with a pointer to changes.txt", () => {
   const markdown = renderSummary(entries, { branch: 'feature/x', commit: '1a2b3c4d5e6f', maxChars: 2500 });
   expect(markdown).toBe(fs.readFileSync(GOLDEN, 'utf8'));
   expect(markdown.length).toBeLessThanOrEqual(2500);

@@ -20,7 +20,7 @@ const layer = (name: 'flag' | 'karr' | 'goliath', status: 'changes' | 'preview',
 });
 
 const reviewed: ChangesRecord = {
-  formatVersion: 2,
+  formatVersion: 3,
   environment: 'dev/dev2',
   tools: { terraform: '1.11.4' },
   layers: [
@@ -28,6 +28,7 @@ const reviewed: ChangesRecord = {
     layer('karr', 'preview', 'KARR: 1 to add, 0 to change, 0 to destroy (preview until FLAG is applied).'),
     layer('goliath', 'changes', 'GOLIATH: 1 to add, 0 to change, 0 to delete.'),
   ],
+  policy: { results: [], errors: 0, warnings: 0, waived: 0, waivers: { file: 'environments/dev/dev2/waivers.yaml', digest: 'no waivers' } },
   textDigest: 'text',
   digest: 'record',
 };

@@ -73,6 +73,14 @@ const removals: Array<[string, string, (s: SynthesizedEnvironment) => void]> = [
         Statement: [{ Effect: 'Allow', Principal: { AWS: '${aws_iam_role.cluster-role.arn}' }, Action: 'kms:*', Resource: '*' }],
       })),
   ],
+  [
+    'KMS-KEY-POLICY',
+    'dev2',
+    (s) => {
+      const key = resources(s, 'flag', 'aws_kms_key')['flow-log-key'];
+      key.policy = key.policy.replace(',"Condition":{"Bool":{"kms:GrantIsForAWSResource":"true"}}', '');
+    },
+  ],
   ['EKS-SECRETS-ENCRYPTION', 'dev2', (s) => delete first(s, 'karr', 'aws_eks_cluster').encryption_config],
   ['EBS-ENCRYPTION', 'dev2', (s) => (first(s, 'karr', 'aws_launch_template').block_device_mappings[0].ebs.encrypted = 'false')],
   ['EBS-ENCRYPTION', 'us1', (s) => (objects(s, 'StorageClass')[0].parameters.encrypted = 'false')],

@@ -1,7 +1,7 @@
 /**
  * Waivers and severities: how `waivers.yaml` is read (and refused), how a waiver covers a
  * finding, how `policy.severity` in the hierarchy changes a rule's weight, and the POLICY section
- * and gate message that people read.
+ * and gate message that people read, and the results as the diff files carry them.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -10,6 +10,8 @@ import { loadEnvironment } from '../config/load';
 import type { PolicyResult } from '../policies/rule';
 import { policyGate, renderPolicySection } from '../bdda/policy/report';
 import { readWaivers } from '../bdda/policy/waivers';
+import { policyRecord } from '../bdda/policy/record';
+import { layerPlan, readChanges, writeChanges } from '../bdda/diff/changes';
 import { editFile, makeScratch, removeScratch } from './support/scratch';
 
 let root: string;
@@ -157,5 +159,41 @@ describe('policy.severity in the hierarchy', () => {
   test('a severity other than error, warning or off is refused', () => {
     editFile(root, 'environments/prod/env.yaml', /^tags:/m, 'policy:\n  severity:\n    FLOW-LOGS: info\n\ntags:');
     expect(() => loadEnvironment(root, 'us1')).toThrow(/environments\/prod\/env\.yaml: policy\.severity\.FLOW-LOGS/);
+  });
+});
+
+describe('the policy results in the diff files', () => {
+  test("changes.txt ends with the POLICY line after the layers' summaries; changes.json records the results and the waivers' digest", () => {
+    writeWaivers(`waivers:\n${entry({ expires: '2999-01-01' })}\n`);
+    const waivers = readWaivers(env(), TODAY);
+    const results: PolicyResult[] = [
+      {
+        rule: 'IMDSV2',
+        severity: 'error',
+        layer: 'karr',
+        address: 'aws_launch_template.general',
+        message: 'does not require IMDSv2',
+        waiver: { index: 0, approvedBy: 'alice', expires: '2999-01-01', reason: 'vendor agent' },
+      },
+      { rule: 'OPEN-INGRESS', severity: 'error', layer: 'flag', address: 'aws_security_group.web', message: 'admits ingress from 0.0.0.0/0' },
+    ];
+    const changes = [{ address: 'aws_vpc.vpc', type: 'aws_vpc', name: 'vpc', action: 'create' as const, before: null, after: {} }];
+    const flag = layerPlan({
+      layer: 'flag',
+      label: 'FLAG',
+      engine: 'terraform plan',
+      status: 'changes',
+      body: '  # aws_vpc.vpc will be created',
+      plan: { changes, outputs: [], drift: [] },
+      removal: 'destroy',
+    });
+    writeChanges(env().dir, 'dev/dev2', { terraform: '1.11.4' }, [flag], policyRecord(results, waivers));
+
+    const read = readChanges(env().dir);
+    const lines = read?.text.trimEnd().split('\n') ?? [];
+    expect(lines.slice(-2)).toEqual(['FLAG: 1 to add, 0 to change, 0 to destroy.', 'POLICY: 1 error, 0 warnings, 1 waived']);
+    expect(read?.text).toMatch(/^ {2}ERROR +OPEN-INGRESS +FLAG +aws_security_group\.web: admits ingress from 0\.0\.0\.0\/0$/m);
+    expect(read?.text).toContain('add a waiver to environments/dev/dev2/waivers.yaml');
+    expect(read?.record.policy).toEqual({ results, errors: 1, warnings: 0, waived: 1, waivers: { file: waivers.file, digest: waivers.digest } });
   });
 });

@@ -110,7 +110,7 @@ describe.each(environments.map((env) => [env.path, env] as const))('%s', (_name,
       // Nothing gives the whole account the key.
       expect(findings(kmsKeyPolicy)).toEqual([]);
     });
-    test('every key lets the account root recover it (administration, no use) and allows grants only for AWS resources', () => {
+    test('every key lets the account root recover it (administration, no use) and allows grants only for AWS resources (rule KMS-KEY-POLICY)', () => {
       const keys = [...all(flag, 'aws_kms_key'), ...all(karr, 'aws_kms_key')];
       expect(keys.length).toBeGreaterThanOrEqual(3);
       for (const [, key] of keys) {
@@ -124,6 +124,8 @@ describe.each(environments.map((env) => [env.path, env] as const))('%s', (_name,
         expect(grants).toHaveLength(1);
         expect(grants[0].Condition).toEqual({ Bool: { 'kms:GrantIsForAWSResource': 'true' } });
       }
+      // The same control as a rule, which plan and `npm run check` run.
+      expect(findings(kmsKeyPolicy)).toEqual([]);
     });
   });
 

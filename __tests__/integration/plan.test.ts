@@ -44,9 +44,12 @@ function layerOf(record: ChangesRecord, layer: string): ChangesRecord['layers'][
   return found;
 }
 
-/** The last `n` lines of changes.txt: the summaries. */
+/** The `n` layer summaries of changes.txt: its last lines but the policy line. */
 function summaries(text: string, n = 3): string[] {
-  return text.trimEnd().split('\n').slice(-n);
+  return text
+    .trimEnd()
+    .split('\n')
+    .slice(-n - 1, -1);
 }
 
 /** One layer's section of changes.txt, without the header line. */
@@ -129,20 +132,23 @@ describe('plan of an emulated environment', () => {
     const goliathAdds = Number(goliathLine.match(/^GOLIATH: (\d+) to add, 0 to change, 0 to delete\.$/)?.[1]);
     expect(goliathAdds).toBeGreaterThan(0);
 
-    // One section per layer, in order, each saying what produced it.
+    // One section per layer, in order, each saying what produced it, then the policy results.
     const headers = text.match(/^======== .* ========$/gm);
     expect(headers).toEqual([
       '======== FLAG (terraform plan) ========',
       '======== KARR (terraform plan, a preview) ========',
       '======== GOLIATH (diff against the recorded manifests) ========',
+      '======== POLICY (rules on the configuration and on these plans) ========',
     ]);
+    expect(text.trimEnd().split('\n').at(-1)).toBe('POLICY: 0 errors, 0 warnings');
     expect(section(text, 'FLAG')).toMatch(/^ {2}# aws_vpc\.vpc will be created$/m);
     expect(section(text, 'KARR')).toMatch(/^PREVIEW: KARR planned against FLAG's planned outputs/m);
     expect(section(text, 'KARR')).toContain('(known after FLAG is applied)');
 
     const record = readJson('dev/dev2');
-    expect(record.formatVersion).toBe(2);
+    expect(record.formatVersion).toBe(3);
     expect(record.environment).toBe('dev/dev2');
+    expect(record.policy).toMatchObject({ results: [], errors: 0, warnings: 0, waived: 0, waivers: { file: 'environments/dev/dev2/waivers.yaml' } });
     expect(record.tools).toEqual({ terraform: '1.11.4', 'hashicorp/aws': '5.100.0', emulator: 'moto' });
     expect(record.layers.map((l) => l.layer)).toEqual(['flag', 'karr', 'goliath']);
 

@@ -134,7 +134,7 @@ describe('whole-cake previews on dev1', () => {
     expect(layers.karr?.preview?.placeholders).toEqual(expect.arrayContaining(['private_subnet_ids[0]', 'intra_subnet_ids[1]']));
     expect(layers.karr?.actions).toEqual(expect.objectContaining({ 'aws_eks_cluster.cluster': 'create', 'aws_eks_node_group.node-group-general': 'create' }));
     expect(new Set(Object.values(layers.karr?.actions ?? {}))).toEqual(new Set(['create']));
-    const summaries = fs.readFileSync(txtFile(), 'utf8').trimEnd().split('\n').slice(-3);
+    const summaries = fs.readFileSync(txtFile(), 'utf8').trimEnd().split('\n').slice(-4, -1);
     expect(summaries[0]).toMatch(/^FLAG: \d+ to add, 0 to change, 0 to destroy\.$/);
     expect(summaries[1]).toMatch(/^KARR: \d+ to add, 0 to change, 0 to destroy \(preview until FLAG is applied\)\.$/);
     expect(summaries[2]).toMatch(/^GOLIATH: \d+ to add, 0 to change, 0 to delete\.$/);

@@ -5,6 +5,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { type LayerPlan, layerPlan, writeChanges } from '../../bdda/diff/changes';
+import { policyRecord } from '../../bdda/policy/record';
+import { sha256 } from '../../bdda/support/digest';
 import { REPO_ROOT } from './scratch';
 
 /** A CLI run in a child process, with its output collected as it comes. */
@@ -117,5 +119,7 @@ export function writeReviewedDiff(envDir: string, envPath: string, adds: number)
     plan: { changes, outputs: [], drift: [] },
     removal: 'destroy',
   });
-  writeChanges(envDir, envPath, { terraform: '1.11.4', 'hashicorp/aws': '6.0.0' }, [plan]);
+  // No findings, judged with no waivers file (the digest of nothing).
+  const policy = policyRecord([], { file: `environments/${envPath}/waivers.yaml`, digest: sha256('') });
+  writeChanges(envDir, envPath, { terraform: '1.11.4', 'hashicorp/aws': '6.0.0' }, [plan], policy);
 }

@@ -1,6 +1,6 @@
 /**
  * The Markdown a build leaves for people: `$GITHUB_STEP_SUMMARY` and a pull request comment.
- * Per environment and layer the counts; then what is destroyed or replaced, first, since that is
+ * First what the policy rules found, since an error stops apply; then per environment and layer the counts; then what is destroyed or replaced, first, since that is
  * what a reviewer must not miss, each replacement with the attributes that force it; then every
  * address or Kubernetes object with its action. It is read from the typed plans in changes.json,
  * the same record apply checks, and cut to fit a comment.
@@ -38,6 +38,7 @@ export function renderSummary(entries: readonly SummaryEntry[], opts: SummaryOpt
     `## bdda Build-Diff of \`${opts.branch}\` at \`${opts.commit.slice(0, 7)}\``,
     '',
     ...(opts.reviewNote ? [opts.reviewNote, ''] : []),
+    ...policyLines(entries),
     '| environment | layer | add | change | destroy | summary |',
     '| --- | --- | ---: | ---: | ---: | --- |',
     ...entries.flatMap((e) =>
@@ -65,6 +66,27 @@ export function renderSummary(entries: readonly SummaryEntry[], opts: SummaryOpt
     }
   }
   return `${out.join('\n')}\n`;
+}
+
+/** Each environment's policy counts and findings, errors first. */
+function policyLines(entries: readonly SummaryEntry[]): string[] {
+  const judged = entries.filter((e): e is SummaryEntry & { record: ChangesRecord } => e.record !== undefined);
+  if (judged.length === 0) return [];
+  const rank = { ERROR: 0, WAIVED: 1, WARNING: 2 };
+  const lines = judged.flatMap(({ env, record: { policy } }) => {
+    const findings = policy.results
+      .map((r) => ({ ...r, mark: r.severity === 'warning' ? 'WARNING' : r.waiver ? 'WAIVED' : 'ERROR' }) as const)
+      .sort((a, b) => rank[a.mark] - rank[b.mark]);
+    const counts = `${policy.errors ? `**${policy.errors} error${policy.errors === 1 ? '' : 's'}**` : '0 errors'}, ${policy.warnings} warning${policy.warnings === 1 ? '' : 's'}${policy.waived ? `, ${policy.waived} waived` : ''}`;
+    return [
+      `- ${env}: ${counts}`,
+      ...findings.map(
+        (r) =>
+          `  - ${r.mark} ${code(r.rule)} ${LABEL[r.layer]} ${code(r.address)}: ${r.message}${r.waiver ? ` (waived until ${r.waiver.expires}, approved by ${r.waiver.approvedBy})` : ''}`,
+      ),
+    ];
+  });
+  return ['**Policy** (apply refuses an error no waiver covers)', '', ...lines, ''];
 }
 
 function detailLines(record: ChangesRecord, env: string): string[] {

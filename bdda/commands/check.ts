@@ -27,7 +27,7 @@ export async function checkCommand(ws: Workspace, opts: CheckCommandOptions): Pr
     // Read first: a malformed or expired waiver is refused before anything is synthesized.
     const waivers = readWaivers(env);
     const synth = await synthesize(env, environmentBuildDir(ws, env.path), { reuse: true });
-    const results = evaluatePolicies(env, synth);
+    const results = evaluatePolicies(env, synth, waivers);
     const gate = policyGate(results, waivers);
     refused += gate.refused.length;
     all.push(...results);

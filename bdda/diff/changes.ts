@@ -1,8 +1,9 @@
 /**
- * The diff files in an environment's folder. `changes.txt` is for people: one section per layer
- * and, as its last lines, one summary per layer. `changes.json` is for apply: each layer's typed
- * plan (typed-plan.ts), the counts and actions derived from it, tool versions and a digest of what
- * each layer planned. Both hold no timestamps, so identical
+ * The diff files in an environment's folder. `changes.txt` is for people: one section per layer,
+ * the POLICY section, and as its last lines one summary per layer and the policy counts.
+ * `changes.json` is for apply: each layer's typed plan (typed-plan.ts), the counts and actions
+ * derived from it, tool versions, a digest of what each layer planned, and the policy results with
+ * the digest of the waivers they were judged with. Both hold no timestamps, so identical
  * inputs give identical bytes. No file means the environment matches its config.
  */
 import * as fs from 'node:fs';
@@ -16,6 +17,8 @@ import { sha256 } from '../support/digest';
 import { stringify as canonicalJson } from 'safe-stable-stringify';
 import { planActions, planCounts, type TypedPlan } from './typed-plan';
 import { summaryLine } from './summary';
+import { type PolicyRecord, policyRecordSchema } from '../policy/record';
+import { policyFindings, policySummaryLine } from '../policy/report';
 
 export const CHANGES_TXT = 'changes.txt';
 export const CHANGES_JSON = 'changes.json';
@@ -74,13 +77,15 @@ export function layerPlan(input: LayerPlanInput): LayerPlan {
 }
 
 /** The version of `changes.json` this bdda writes and reads. */
-const FORMAT_VERSION = 2 as const;
+const FORMAT_VERSION = 3 as const;
 
 export interface ChangesRecord {
   readonly formatVersion: typeof FORMAT_VERSION;
   readonly environment: string;
   readonly tools: Readonly<Record<string, string>>;
   readonly layers: ReadonlyArray<Omit<LayerPlan, 'body'> & { readonly digest: string }>;
+  /** What the policy rules found on the configuration and on these plans, and the waivers' digest. */
+  readonly policy: PolicyRecord;
   /** sha256 of changes.txt, to refuse a hand-edited diff. */
   readonly textDigest: string;
   /** sha256 of the rest of this record, to refuse a hand-edited record. */
@@ -99,7 +104,7 @@ function hasChanges(plans: readonly LayerPlan[]): boolean {
   return plans.some((p) => p.status !== 'no-changes');
 }
 
-function renderChangesText(envPath: string, tools: Readonly<Record<string, string>>, plans: readonly LayerPlan[]): string {
+function renderChangesText(envPath: string, tools: Readonly<Record<string, string>>, plans: readonly LayerPlan[], policy: PolicyRecord): string {
   const header = [
     `# Build-Diff of ${envPath}: changes not yet deployed.`,
     `# Review, commit, then deploy with \`npm run apply -- --env ${envPath}\`. The last lines summarise each layer.`,
@@ -110,7 +115,18 @@ function renderChangesText(envPath: string, tools: Readonly<Record<string, strin
   const sections = plans.map(
     (p) => `======== ${p.layer.toUpperCase()} (${p.engine}${p.status === 'preview' ? ', a preview' : ''}) ========\n\n${previewNote(p)}${p.body}`,
   );
-  return `${[header, ...sections, plans.map((p) => p.summary).join('\n')].join('\n\n')}\n`;
+  const summaries = [...plans.map((p) => p.summary), policySummaryLine(policy.results)].join('\n');
+  return `${[header, ...sections, policySection(policy), summaries].join('\n\n')}\n`;
+}
+
+/** The POLICY section: each finding, and what to do when an error is not waived. */
+function policySection(policy: PolicyRecord): string {
+  const advice =
+    policy.errors > 0
+      ? `\n\nApply refuses while an error is not waived. Fix the configuration or the code, or, if the exception is acceptable, ` +
+        `add a waiver to ${policy.waivers.file} (rule, address, reason, approvedBy, expires), have it approved, and plan again.`
+      : '';
+  return `======== POLICY (rules on the configuration and on these plans) ========\n\n${policyFindings(policy.results)}${advice}`;
 }
 
 /** The paragraph that opens a preview's section. */
@@ -126,9 +142,9 @@ function previewNote(plan: LayerPlan): string {
   );
 }
 
-function buildRecord(envPath: string, tools: Readonly<Record<string, string>>, plans: readonly LayerPlan[], text: string): ChangesRecord {
+function buildRecord(envPath: string, tools: Readonly<Record<string, string>>, plans: readonly LayerPlan[], policy: PolicyRecord, text: string): ChangesRecord {
   const layers = plans.map(({ body: _body, ...rest }) => ({ ...rest, digest: layerDigest(rest) }));
-  const unsigned = { formatVersion: FORMAT_VERSION, environment: envPath, tools, layers, textDigest: sha256(text) };
+  const unsigned = { formatVersion: FORMAT_VERSION, environment: envPath, tools, layers, policy, textDigest: sha256(text) };
   return { ...unsigned, digest: sha256(JSON.stringify(unsigned)) };
 }
 
@@ -136,14 +152,20 @@ function buildRecord(envPath: string, tools: Readonly<Record<string, string>>, p
  * Writes both files, or removes both when no layer has anything to do. Each file is written to a
  * temporary file and renamed, so a reader never sees half of one.
  */
-export function writeChanges(dir: string, envPath: string, tools: Readonly<Record<string, string>>, plans: readonly LayerPlan[]): 'written' | 'removed' {
+export function writeChanges(
+  dir: string,
+  envPath: string,
+  tools: Readonly<Record<string, string>>,
+  plans: readonly LayerPlan[],
+  policy: PolicyRecord,
+): 'written' | 'removed' {
   if (!hasChanges(plans)) {
     removeFile(path.join(dir, CHANGES_TXT));
     removeFile(path.join(dir, CHANGES_JSON));
     return 'removed';
   }
-  const text = renderChangesText(envPath, tools, plans);
-  writeFileAtomic(path.join(dir, CHANGES_JSON), `${JSON.stringify(buildRecord(envPath, tools, plans, text), null, 2)}\n`);
+  const text = renderChangesText(envPath, tools, plans, policy);
+  writeFileAtomic(path.join(dir, CHANGES_JSON), `${JSON.stringify(buildRecord(envPath, tools, plans, policy, text), null, 2)}\n`);
   writeFileAtomic(path.join(dir, CHANGES_TXT), text);
   return 'written';
 }
@@ -182,7 +204,7 @@ export function readChanges(dir: string): { text: string; record: ChangesRecord 
   const version = (raw as { formatVersion?: unknown } | null)?.formatVersion;
   if (typeof version === 'number' && version < FORMAT_VERSION) {
     throw new BddaError(
-      `${rel(jsonFile)} was written by an older bdda (format ${version}; this bdda reads format ${FORMAT_VERSION}, where each layer's plan is recorded as data). ` +
+      `${rel(jsonFile)} was written by an older bdda (format ${version}; this bdda reads format ${FORMAT_VERSION}, where each layer's plan and the policy results are recorded as data). ` +
         `Nothing was applied. Run plan again with this bdda to write the diff anew, review it, and apply that.`,
     );
   }
@@ -238,6 +260,7 @@ const changesRecordSchema = z.looseObject({
       preview: z.object({ upstream: z.enum(LAYERS), placeholders: z.array(z.string()) }).optional(),
     }),
   ),
+  policy: policyRecordSchema,
   textDigest: z.string(),
   digest: z.string(),
 });

@@ -14,7 +14,8 @@ import { parseManifests } from '../diff/kubernetes-diff';
 import type { TypedPlan } from '../diff/typed-plan';
 import { LAYER_LIST } from '../layers/list';
 import { manifestFile, type SynthOutput, terraformDir } from '../workflow/synth-output';
-import { readWaivers, waiverFor, type Waivers } from './waivers';
+import { type PolicyRecord, policyRecord } from './record';
+import { waiverFor, type Waivers } from './waivers';
 
 /** Reads what synthesis wrote for an environment. */
 export function readSynthesis(env: Environment, synth: SynthOutput): SynthesizedEnvironment {
@@ -28,11 +29,27 @@ export function readSynthesis(env: Environment, synth: SynthOutput): Synthesized
 }
 
 /**
- * The policy results of an environment: configuration rules on its synthesis, plan rules on
- * `plans` (none given: configuration rules only), with the waivers of its `waivers.yaml`.
+ * The policy results of an environment: configuration rules on its synthesis, plan rules on the
+ * typed plan of each layer in `plans` (none given: configuration rules only), marked with the
+ * waivers of its `waivers.yaml` (readWaivers).
  */
-export function evaluatePolicies(env: Environment, synth: SynthOutput, plans?: Readonly<Partial<Record<Layer, TypedPlan>>>): PolicyResult[] {
-  return evaluateSynthesized(readSynthesis(env, synth), plans, readWaivers(env));
+export function evaluatePolicies(
+  env: Environment,
+  synth: SynthOutput,
+  waivers: Waivers,
+  plans: ReadonlyArray<{ readonly layer: Layer; readonly plan: TypedPlan }> = [],
+): PolicyResult[] {
+  return evaluateSynthesized(readSynthesis(env, synth), Object.fromEntries(plans.map((p) => [p.layer, p.plan])), waivers);
+}
+
+/** The policy results of an environment's layer plans, as changes.json records them. */
+export function policyOfPlans(
+  env: Environment,
+  synth: SynthOutput,
+  waivers: Waivers,
+  plans: ReadonlyArray<{ readonly layer: Layer; readonly plan: TypedPlan }>,
+): PolicyRecord {
+  return policyRecord(evaluatePolicies(env, synth, waivers, plans), waivers);
 }
 
 /** The same, on a synthesis already read (tests change it to remove a control). */

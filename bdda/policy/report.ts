@@ -5,20 +5,24 @@
 import type { PolicyResult } from '../../policies/rule';
 import { LABEL } from '../layers/list';
 import { alignColumns } from '../support/columns';
+import { policyCounts } from './record';
 import { waiverFor, type Waivers } from './waivers';
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** The summary line: `POLICY: 0 errors, 2 warnings` (and `, 1 waived` when errors are waived). */
-function summaryLine(results: readonly PolicyResult[]): string {
-  const errors = results.filter((r) => r.severity === 'error' && !r.waiver).length;
-  const waived = results.filter((r) => r.severity === 'error' && r.waiver).length;
-  const warnings = results.filter((r) => r.severity === 'warning').length;
+export function policySummaryLine(results: readonly PolicyResult[]): string {
+  const { errors, warnings, waived } = policyCounts(results);
   return `POLICY: ${plural(errors, 'error')}, ${plural(warnings, 'warning')}${waived ? `, ${waived} waived` : ''}`;
 }
 
 /** The POLICY section: one line per finding, then the summary line. */
 export function renderPolicySection(results: readonly PolicyResult[]): string {
+  return ['POLICY', policyFindings(results), policySummaryLine(results)].join('\n');
+}
+
+/** One indented line per finding, or a line saying there is none. */
+export function policyFindings(results: readonly PolicyResult[]): string {
   const rows = results.map((r) => [
     r.severity === 'error' ? (r.waiver ? 'WAIVED' : 'ERROR') : 'WARNING',
     r.rule,
@@ -30,14 +34,14 @@ export function renderPolicySection(results: readonly PolicyResult[]): string {
         .split('\n')
         .map((line) => `  ${line}`)
     : ['  No findings.'];
-  return ['POLICY', ...body, summaryLine(results)].join('\n');
+  return body.join('\n');
 }
 
 /**
  * The errors no waiver covers, and the one paragraph that refuses them. The waivers are read
  * again by the caller, so an apply judges with the waivers as they are when it runs.
  */
-export function policyGate(results: readonly PolicyResult[], waivers: Waivers): { refused: PolicyResult[]; message?: string } {
+export function policyGate(results: readonly PolicyResult[], waivers: Pick<Waivers, 'file' | 'entries'>): { refused: PolicyResult[]; message?: string } {
   const refused = results.filter((r) => r.severity === 'error' && !waiverFor(waivers, r.rule, r.address));
   if (refused.length === 0) return { refused };
   const list = refused.map((r) => `${r.rule} at ${LABEL[r.layer]} ${r.address} (${r.message})`).join('; ');

@@ -77,6 +77,6 @@ export function readWaivers(env: Pick<Environment, 'dir' | 'path'>, today: Date 
 }
 
 /** The waiver that covers a finding of `rule` at `address`, if any. */
-export function waiverFor(waivers: Waivers, rule: string, address: string): Waiver | undefined {
+export function waiverFor(waivers: Pick<Waivers, 'entries'>, rule: string, address: string): Waiver | undefined {
   return waivers.entries.find((w) => w.rule === rule && (w.address === address || minimatch(address, w.address, { dot: true })));
 }

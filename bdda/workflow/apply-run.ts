@@ -1,6 +1,7 @@
 /**
- * Carries out apply's decisions (apply-decision.ts) on one environment. It plans every layer and
- * refuses a stale review before applying anything. Then it walks the layers in apply order, asks
+ * Carries out apply's decisions (apply-decision.ts) on one environment. It plans every layer and,
+ * before applying anything, refuses a stale review (a layer plans differently, or the waivers
+ * changed since the plan) and a plan the policy gate refuses (an error no waiver covers). Then it walks the layers in apply order, asks
  * the decision for each and acts on the answer: it applies the layer's plan file, plans the layer
  * again (with the layers that share the reason), or stops and writes a new diff for review. After
  * each step the diff files hold the layers neither applied nor skipped, each with its latest plan.
@@ -11,6 +12,9 @@ import { BddaError } from '../../config/errors';
 import type { Layer } from '../../config/naming';
 import { type ChangesRecord, type LayerPlan, layerDigest } from '../diff/changes';
 import { summaryLine, summaryWords } from '../diff/summary';
+import type { PolicyRecord } from '../policy/record';
+import { policyGate } from '../policy/report';
+import type { Waivers } from '../policy/waivers';
 import type { StateOutputs } from '../state/terraform-state';
 import type { Progress } from '../support/progress';
 import { type ApplyDecision, decideLayer, type PlanFacts, type ReviewMode } from './apply-decision';
@@ -47,7 +51,11 @@ export interface ApplyPorts {
   plan(only?: readonly Layer[]): Promise<LayerPlan[]>;
   /** The engines' versions, for the diff files. */
   versions(): Promise<Readonly<Record<string, string>>>;
-  /** Writes the diff files of `plans`, or removes them when no plan has changes. */
+  /** The environment's waivers, read as the run starts. */
+  readonly waivers: Waivers;
+  /** The policy results of `plans`, judged with `waivers`. */
+  policy(plans: readonly LayerPlan[]): PolicyRecord;
+  /** Writes the diff files of `plans` (with their policy results), or removes them when no plan has changes. */
   writeDiff(tools: Readonly<Record<string, string>>, plans: readonly LayerPlan[]): 'written' | 'removed';
 }
 
@@ -56,9 +64,11 @@ export interface ApplyPorts {
  * (the deployment record lists them, also when a later layer fails).
  */
 export async function runApply(ports: ApplyPorts, reviewed: ChangesRecord, applied: Set<Layer>): Promise<ApplyOutcome> {
+  // The reviewed results first, so that a refused diff costs no plan.
+  policyCheck(ports, reviewed.policy);
   ports.progress.step(ports.envPath, 'VERIFY', 'planning every layer again to compare with the reviewed diff');
   const fresh = await ports.plan();
-  return new ApplyRun(ports, reviewed, fresh, applied).run();
+  return new ApplyRun(ports, reviewed, fresh, applied).run(reviewed.policy);
 }
 
 /** What the run knows of one layer; `decideLayer` reads it as `LayerFacts`. */
@@ -93,9 +103,12 @@ class ApplyRun {
     }));
   }
 
-  async run(): Promise<ApplyOutcome> {
+  async run(reviewedPolicy: PolicyRecord): Promise<ApplyOutcome> {
     const stale = this.layers.find((s) => this.decide(s).kind === 'refuse');
     if (stale) throw this.staleError(stale);
+    // The rules again, on the plans about to be applied: the reviewed ones, unless the rules changed.
+    policyCheck(this.ports, reviewedPolicy, this.ports.policy(this.layers.map((s) => s.fresh)));
+    this.ports.progress.step(this.ports.envPath, 'POLICY', 'no error without a waiver');
     this.tools = await this.ports.versions();
     for (const layer of this.layers) {
       const stopped = await this.settle(layer);
@@ -260,6 +273,22 @@ class ApplyRun {
     if (!found) throw new Error(`${layer} is not among the layers apply was given`);
     return found;
   }
+}
+
+/**
+ * Refuses a review judged with other waivers than those of now, and any error of the policy
+ * results (`judged`, else the reviewed ones) that no waiver covers.
+ */
+function policyCheck(ports: ApplyPorts, reviewed: PolicyRecord, judged: PolicyRecord = reviewed): void {
+  const { envPath, waivers } = ports;
+  const replan = `Nothing was applied. Run \`npm run plan -- --env ${envPath}\`, review the new diff and its POLICY section, and apply that.`;
+  if (reviewed.waivers.digest !== waivers.digest) {
+    throw new BddaError(
+      `The reviewed diff of ${envPath} is stale: ${waivers.file} changed since the plan, so the POLICY section of changes.txt was judged with other waivers than those of now. ${replan}`,
+    );
+  }
+  const { message } = policyGate(judged.results, waivers);
+  if (message) throw new BddaError(`${message} ${replan}`);
 }
 
 function planAgainFor(decision: ApplyDecision, why: Extract<ApplyDecision, { kind: 'plan-again' }>['why']): boolean {

@@ -1,12 +1,15 @@
 /**
  * Deploy-Apply: apply exactly the reviewed diff, layer by layer, and remove each layer's section
  * once it is deployed. Nothing is applied unless a fresh plan of every layer matches the digest
- * that `changes.json` recorded at review time. What to do with each layer is decided in
+ * that `changes.json` recorded at review time, and nothing while a policy rule reports an error no
+ * waiver covers, or the waivers changed since the plan. What to do with each layer is decided in
  * apply-decision.ts and carried out by apply-run.ts; this module checks the diff and the guards,
  * and gives that run the environment's engines.
  */
 import * as path from 'node:path';
-import { CHANGES_JSON, CHANGES_TXT, type ChangesRecord, readChanges, writeChanges } from '../diff/changes';
+import { CHANGES_JSON, CHANGES_TXT, type ChangesRecord, type LayerPlan, readChanges, writeChanges } from '../diff/changes';
+import { policyOfPlans } from '../policy/evaluate';
+import { readWaivers, type Waivers } from '../policy/waivers';
 import type { Environment } from '../../config/load';
 import { BddaError } from '../../config/errors';
 import { applyingLayer } from './apply-failure';
@@ -39,23 +42,26 @@ export async function applyEnvironment(ws: Workspace, env: Environment, guards: 
         `Nothing was applied. Run \`npm run plan -- --env ${env.path}\`, review the diff, and apply that.`,
     );
   }
+  // An expired or malformed waiver is refused before anything else.
+  const waivers = readWaivers(env);
   await assertGuards(ws, env, 'apply', guards);
   // The ledger checks the claim first, then records what was deployed, also when the apply fails.
   return withContext(ws, env, progress, 'apply', (ctx) =>
-    recordingDeployment(ctx, reviewed.record, guards, (applied) => applyReviewed(ctx, reviewed.record, applied)),
+    recordingDeployment(ctx, reviewed.record, guards, (applied) => applyReviewed(ctx, waivers, reviewed.record, applied)),
   );
 }
 
 /** Applies the reviewed layers in order, adding each to `applied` once its apply went through. */
-async function applyReviewed(ctx: PlanContext, record: ChangesRecord, applied: Set<Layer>): Promise<ApplyOutcome> {
+async function applyReviewed(ctx: PlanContext, waivers: Waivers, record: ChangesRecord, applied: Set<Layer>): Promise<ApplyOutcome> {
   // Resources a killed run left outside the state would be created twice: adopt them first.
   await runPreflights(ctx, { refuse: true });
-  return runApply(applyPorts(ctx), record, applied);
+  return runApply(applyPorts(ctx, waivers), record, applied);
 }
 
 /** The engines, planner and diff files of the run's environment, as the apply run drives them. */
-function applyPorts(ctx: PlanContext): ApplyPorts {
+function applyPorts(ctx: PlanContext, waivers: Waivers): ApplyPorts {
   const { env } = ctx;
+  const policy = (plans: readonly LayerPlan[]) => policyOfPlans(env, ctx.synth, waivers, plans);
   return {
     envPath: env.path,
     review: env.config.review,
@@ -74,6 +80,8 @@ function applyPorts(ctx: PlanContext): ApplyPorts {
     })),
     plan: (only) => planLayers(ctx, only),
     versions: () => engineVersions(ctx),
-    writeDiff: (tools, plans) => writeChanges(env.dir, env.path, tools, plans),
+    waivers,
+    policy,
+    writeDiff: (tools, plans) => writeChanges(env.dir, env.path, tools, plans, policy(plans)),
   };
 }

@@ -14,6 +14,9 @@ import type { Layer } from '../../config/naming';
 import { CHANGES_TXT, type LayerPlan, writeChanges } from '../diff/changes';
 import type { LayerEngine } from '../layers/engine';
 import { layerEngine, layerEngines } from '../layers/index';
+import { policyOfPlans } from '../policy/evaluate';
+import { policySummaryLine } from '../policy/report';
+import { readWaivers } from '../policy/waivers';
 import { heldProgress, type Progress } from '../support/progress';
 import { displayPath, type Workspace } from '../support/workspace';
 import { type PlanContext, withContext } from './context';
@@ -34,12 +37,16 @@ export interface EnvironmentPlan {
 }
 
 export function planEnvironment(ws: Workspace, env: Environment, progress: Progress): Promise<EnvironmentPlan> {
+  // A malformed or expired waiver is refused before anything is planned.
+  const waivers = readWaivers(env);
   return withContext(ws, env, progress, undefined, async (ctx) => {
     for (const warning of planWarnings(env)) progress.warn(env.path, warning);
     await assertNoApplyRunning(ctx);
     const layers = await planBesidePreflights(ctx);
     const toolVersions = await engineVersions(ctx);
-    const outcome = await timed(ctx.timings, 'write', async () => writeChanges(env.dir, env.path, toolVersions, layers));
+    const policy = policyOfPlans(env, ctx.synth, waivers, layers);
+    progress.step(env.path, 'POLICY', policySummaryLine(policy.results).replace(/^POLICY: /, ''));
+    const outcome = await timed(ctx.timings, 'write', async () => writeChanges(env.dir, env.path, toolVersions, layers, policy));
     progress.step(
       env.path,
       'DIFF',
