@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { layerPlan, writeChanges } from '../bdda/diff/changes';
+import { policyRecord } from '../bdda/policy/record';
 import type { TypedPlan } from '../bdda/diff/typed-plan';
 import { captureConsole, restoreEnv, runCli } from './support/cli-harness';
 import { makeScratch, removeScratch } from './support/scratch';
@@ -40,7 +41,13 @@ beforeAll(() => {
   const empty = { changes: [], outputs: [], drift: [] };
   const karr = layerPlan({ layer: 'karr', label: 'KARR', engine: 'terraform plan', status: 'no-changes', body: '', plan: empty, removal: 'destroy' });
   const goliath = layerPlan({ layer: 'goliath', label: 'GOLIATH', engine: 'kubernetes diff', status: 'no-changes', body: '', plan: empty, removal: 'delete' });
-  writeChanges(dir, 'dev/dev2', { terraform: '1.11.4' }, [flag, karr, goliath]);
+  writeChanges(
+    dir,
+    'dev/dev2',
+    { terraform: '1.11.4' },
+    [flag, karr, goliath],
+    policyRecord([], { file: 'environments/dev/dev2/waivers.yaml', digest: 'none' }),
+  );
 });
 
 afterAll(() => {

@@ -8,6 +8,7 @@ import { loadEnvironment } from '../config/load';
 import type { Layer } from '../config/naming';
 import { type ChangesRecord, layerPlan } from '../bdda/diff/changes';
 import { placeholder } from '../bdda/diff/placeholders';
+import { policyRecord } from '../bdda/policy/record';
 import type { ResourceChange, TypedPlan } from '../bdda/diff/typed-plan';
 import type { EnvironmentStatus } from '../bdda/ledger/status';
 import { renderIndexPage } from '../bdda/review/index-page';
@@ -34,7 +35,7 @@ function record(
   extra: object = {},
 ): ChangesRecord {
   return {
-    formatVersion: 2,
+    formatVersion: 3,
     environment: 'dev/dev2',
     tools: { terraform: '1.11.4' },
     layers: layers.map((l) => {
@@ -55,6 +56,7 @@ function record(
         digest: `digest-${l.layer}`,
       };
     }),
+    policy: policyRecord([], { file: 'environments/dev/dev2/waivers.yaml', digest: 'none' }),
     textDigest: 'text',
     digest: 'record-digest',
     ...extra,

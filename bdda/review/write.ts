@@ -6,9 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { z } from 'zod';
 import type { Environment } from '../../config/load';
-import { LAYERS } from '../../config/naming';
 import { CHANGES_JSON, type ChangesRecord, readChanges } from '../diff/changes';
 import { readLedger } from '../ledger/backend';
 import { currentDeployment } from '../ledger/records';
@@ -164,25 +162,9 @@ function ciRun(vars: NodeJS.ProcessEnv): ReviewContext['ciRun'] {
   return undefined;
 }
 
-/** The shape of the policy results `changes.json` may hold under `policy`; read leniently. */
-const policySchema = z.looseObject({
-  results: z.array(
-    z.looseObject({
-      rule: z.string(),
-      severity: z.enum(['error', 'warning']),
-      layer: z.enum(LAYERS),
-      address: z.string(),
-      message: z.string(),
-      waiver: z.looseObject({ approvedBy: z.string(), expires: z.string(), reason: z.string() }).optional(),
-    }),
-  ),
-});
-
-/** The policy results recorded with the diff, or undefined when it has none. */
-function recordedPolicy(record: ChangesRecord): ReviewRisk[] | undefined {
-  const parsed = policySchema.safeParse((record as unknown as { policy?: unknown }).policy);
-  if (!parsed.success) return undefined;
-  return parsed.data.results.map(({ rule, severity, layer, address, message, waiver }) => ({
+/** The policy results recorded with the diff. */
+function recordedPolicy(record: ChangesRecord): ReviewRisk[] {
+  return record.policy.results.map(({ rule, severity, layer, address, message, waiver }) => ({
     rule,
     severity,
     layer,
