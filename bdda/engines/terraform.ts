@@ -2,7 +2,8 @@
  * The real terraform CLI (or OpenTofu, through `TERRAFORM_BINARY`) in one layer's working
  * directory. Each provider-loading command costs seconds, so init is skipped when the directory is
  * already initialized for the same backend. A plan is two of them: `plan -out`, whose own text is
- * kept for people, and, when it changes anything, one `show -json` of the saved plan, read as data.
+ * kept for people, and, when it changes anything, one `show -json` of the saved plan, read as data;
+ * both reach one AWS provider process started for them (shared-provider.ts).
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -12,6 +13,7 @@ import { OVERRIDE_FILE } from './emulator-override';
 import { BddaError } from '../../config/errors';
 import { parsePlanJson, type TerraformPlanJson } from '../diff/terraform-plan-json';
 import { runProcess } from '../support/process';
+import { withSharedProvider } from './shared-provider';
 import { TOOL_PROGRAMS } from './tools';
 
 export interface TerraformOptions {
@@ -78,12 +80,16 @@ export class Terraform {
   }
 
   /** `terraform plan -out`, returning plan's own text and whether anything would change. */
-  async plan(planFile: string, opts: { destroy?: boolean; lock?: boolean } = {}): Promise<{ text: string; changes: boolean; seconds: number }> {
+  async plan(
+    planFile: string,
+    opts: { destroy?: boolean; lock?: boolean } = {},
+    attach: Readonly<Record<string, string>> = {},
+  ): Promise<{ text: string; changes: boolean; seconds: number }> {
     const args = ['plan', '-input=false', '-no-color', '-lock-timeout=0s', '-detailed-exitcode', `-out=${planFile}`];
     if (opts.destroy) args.push('-destroy');
     // A preview is never applied, so it takes no lock and cannot leave one behind.
     if (opts.lock === false) args.push('-lock=false');
-    const result = await this.runRecoveringLock(args);
+    const result = await this.runRecoveringLock(args, undefined, attach);
     if (result.code !== 0 && result.code !== 2) throw this.failure('plan', result);
     return { text: result.stdout, changes: result.code === 2, seconds: result.seconds };
   }
@@ -91,16 +97,19 @@ export class Terraform {
   /**
    * `plan`, then, when it changes anything, `show -json` of the saved plan: the plan as data
    * (`shown`), read once for the typed plan and the planned outputs. A plan with no changes is
-   * not shown; there is nothing in it to read.
+   * not shown; there is nothing in it to read. Both commands use one shared provider process.
    */
   async planWithData(
     planFile: string,
     opts: { destroy?: boolean; lock?: boolean } = {},
   ): Promise<{ text: string; changes: boolean; seconds: number; shown?: TerraformPlanJson }> {
-    const plan = await this.plan(planFile, opts);
-    if (!plan.changes) return plan;
-    const show = await this.showPlan(planFile);
-    return { ...plan, seconds: plan.seconds + show.seconds, shown: show.plan };
+    const dataDir = this.opts.env.TF_DATA_DIR ?? path.join(this.opts.dir, '.terraform');
+    return withSharedProvider(dataDir, this.environment(), async (attach) => {
+      const plan = await this.plan(planFile, opts, attach);
+      if (!plan.changes) return plan;
+      const show = await this.showPlan(planFile, attach);
+      return { ...plan, seconds: plan.seconds + show.seconds, shown: show.plan };
+    });
   }
 
   /** Applies a saved plan file; terraform itself refuses one that has gone stale. */
@@ -111,8 +120,8 @@ export class Terraform {
   }
 
   /** `terraform show -json` of a saved plan, checked (it loads the providers' schemas, so it costs a second or two). */
-  async showPlan(planFile: string): Promise<{ plan: TerraformPlanJson; seconds: number }> {
-    const result = await this.run(['show', '-json', '-no-color', planFile]);
+  async showPlan(planFile: string, attach: Readonly<Record<string, string>> = {}): Promise<{ plan: TerraformPlanJson; seconds: number }> {
+    const result = await this.run(['show', '-json', '-no-color', planFile], undefined, attach);
     if (result.code !== 0) throw this.failure('show', result);
     const where = path.relative(process.cwd(), planFile) || planFile;
     let doc: unknown;
@@ -157,19 +166,24 @@ export class Terraform {
   }
 
   /** `run`, retried once when the state lock was one this run's terraform left itself. */
-  private async runRecoveringLock(args: string[], sink?: OutputSink): Promise<CommandResult> {
-    const result = await this.run(args, sink);
+  private async runRecoveringLock(args: string[], sink?: OutputSink, attach: Readonly<Record<string, string>> = {}): Promise<CommandResult> {
+    const result = await this.run(args, sink, attach);
     if (result.code === 0 || result.code === 2 || !this.opts.recoverStateLock) return result;
     if (!isStateLockError(stripDecorations(result.stderr || result.stdout))) return result;
-    return (await this.opts.recoverStateLock((id) => this.forceUnlock(id))) ? this.run(args, sink) : result;
+    return (await this.opts.recoverStateLock((id) => this.forceUnlock(id))) ? this.run(args, sink, attach) : result;
   }
 
-  private run(args: string[], sink?: OutputSink): Promise<CommandResult> {
+  /** What terraform, and a provider shared by its commands, run with. */
+  private environment(): NodeJS.ProcessEnv {
+    return { ...process.env, TF_IN_AUTOMATION: '1', TF_INPUT: '0', CHECKPOINT_DISABLE: '1', ...this.opts.env };
+  }
+
+  private run(args: string[], sink?: OutputSink, attach: Readonly<Record<string, string>> = {}): Promise<CommandResult> {
     // On SIGINT terraform lets running operations finish, saves state and releases its lock; the
     // runner starts it in its own process group and the interrupt handler forwards exactly one.
     return runProcess({ binary: this.opts.binary, ...TOOL_PROGRAMS.terraform }, args, {
       cwd: this.opts.dir,
-      env: { ...process.env, TF_IN_AUTOMATION: '1', TF_INPUT: '0', CHECKPOINT_DISABLE: '1', ...this.opts.env },
+      env: { ...this.environment(), ...attach },
       onLine: sink,
     });
   }
