@@ -1,5 +1,5 @@
 import type { ConfigurationRule, Finding } from '../rule';
-import { asList, eachStack, field, policyStatements, referencedName, resourcesOf } from '../terraform';
+import { asList, eachStack, field, policyStatements, resourcesOf } from '../terraform';
 
 const CONTEXT_KEY = 'kms:EncryptionContext:aws:logs:arn';
 
@@ -11,28 +11,28 @@ function contextArns(condition: unknown): string[] {
 export const logKeyContext: ConfigurationRule = {
   kind: 'configuration',
   id: 'LOG-KEY-CONTEXT',
-  description: `A KMS key lets CloudWatch Logs use it only for the log groups it encrypts (${CONTEXT_KEY} names each group's ARN).`,
+  description: `A KMS key lets CloudWatch Logs use it only for log groups of its stack, each named by its ARN (the condition ${CONTEXT_KEY}).`,
   severity: 'error',
   check: ({ env, stacks }) => {
     const { region, accountId } = env.config.aws;
     const isLogs = (service: unknown) => String(service) === `logs.${region}.amazonaws.com` || String(service) === 'logs.amazonaws.com';
     return eachStack(stacks).flatMap(({ layer, stack }) => {
-      const groupArns = new Map<string, Set<string>>();
-      for (const group of resourcesOf(stack, 'aws_cloudwatch_log_group')) {
-        const key = referencedName(group.body.kms_key_id, 'aws_kms_key');
-        if (key === undefined) continue;
-        groupArns.set(key, (groupArns.get(key) ?? new Set()).add(`arn:aws:logs:${region}:${accountId}:log-group:${String(group.body.name)}`));
-      }
+      const groups = new Set(resourcesOf(stack, 'aws_cloudwatch_log_group').map((g) => `arn:aws:logs:${region}:${accountId}:log-group:${String(g.body.name)}`));
       return resourcesOf(stack, 'aws_kms_key').flatMap((key): Finding[] => {
-        const own = groupArns.get(key.name) ?? new Set<string>();
         const loose = policyStatements(key.body.policy)
           .filter((s) => s.Effect === 'Allow' && asList(field(s.Principal, 'Service')).some(isLogs))
           .filter((s) => {
             const arns = contextArns(s.Condition);
-            return arns.length === 0 || arns.some((arn) => !own.has(arn));
+            return arns.length === 0 || arns.some((arn) => !groups.has(arn));
           });
         return loose.length
-          ? [{ layer, address: key.address, message: `lets CloudWatch Logs use it beyond the log groups it encrypts (condition ArnEquals ${CONTEXT_KEY})` }]
+          ? [
+              {
+                layer,
+                address: key.address,
+                message: `lets CloudWatch Logs use it beyond the log groups of its stack (condition ArnEquals ${CONTEXT_KEY} on each group's ARN)`,
+              },
+            ]
           : [];
       });
     });
