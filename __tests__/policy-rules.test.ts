@@ -80,6 +80,16 @@ test('rule ids are unique, upper-case kebab case, and described', () => {
 /** Each configuration rule, with the environment and the edit that removes its control. */
 const removals: Array<[string, string, (s: SynthesizedEnvironment) => void]> = [
   ['FLOW-LOGS', 'dev2', (s) => delete (s.stacks.flag as Json).resource.aws_flow_log],
+  ['PRIVATE-SUBNETS', 'us1', (s) => (resources(s, 'flag', 'aws_subnet')['runner-subnet'].map_public_ip_on_launch = true)],
+  [
+    'PRIVATE-SUBNETS',
+    'dev2',
+    (s) => {
+      const route = Object.values(resources(s, 'flag', 'aws_route')).find((r: Json) => r.nat_gateway_id !== undefined);
+      delete route.nat_gateway_id;
+      route.gateway_id = '${aws_internet_gateway.igw.id}';
+    },
+  ],
   ['LOG-ENCRYPTION', 'dev2', (s) => delete first(s, 'karr', 'aws_cloudwatch_log_group').kms_key_id],
   ['KMS-KEY-ROTATION', 'dev2', (s) => (resources(s, 'karr', 'aws_kms_key')['secrets-key'].enable_key_rotation = false)],
   [

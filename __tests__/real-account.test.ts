@@ -23,6 +23,7 @@ import { kmsKeyPolicy } from '../policies/configuration/kms-key-policy';
 import { kmsKeySeparation } from '../policies/configuration/kms-key-separation';
 import { logKeyContext } from '../policies/configuration/log-key-context';
 import { platformObjectGuard } from '../policies/configuration/platform-object-guard';
+import { privateSubnets } from '../policies/configuration/private-subnets';
 import { teamNamespaceBindings } from '../policies/configuration/team-namespace-bindings';
 
 const root = path.resolve(__dirname, '..');
@@ -171,7 +172,8 @@ describe.each(environments.map((env) => [env.path, env] as const))('%s', (_name,
   });
 
   describe('reaching the API', () => {
-    test('the runner subnet, when configured, is private, in the first AZ, and goes out through a NAT gateway', () => {
+    test('the runner subnet, when configured, is private, in the first AZ, and goes out through a NAT gateway (rule PRIVATE-SUBNETS)', () => {
+      expect(findings(privateSubnets)).toEqual([]);
       const subnet = flag.resource.aws_subnet['runner-subnet'];
       if (!config.vpc.runnerSubnet) {
         expect(subnet).toBeUndefined();

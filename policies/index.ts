@@ -26,6 +26,7 @@ import { logEncryption } from './configuration/log-encryption';
 import { logKeyContext } from './configuration/log-key-context';
 import { pinnedImages } from './configuration/pinned-images';
 import { platformObjectGuard } from './configuration/platform-object-guard';
+import { privateSubnets } from './configuration/private-subnets';
 import { podSecurityLabels } from './configuration/pod-security-labels';
 import { rbacWildcards } from './configuration/rbac-wildcards';
 import { teamNamespaceBindings } from './configuration/team-namespace-bindings';
@@ -40,6 +41,7 @@ import { publicApiEndpoint } from './plan/public-api-endpoint';
 export const RULES: readonly Rule[] = [
   // FLAG and KARR
   flowLogs,
+  privateSubnets,
   logEncryption,
   logKeyContext,
   kmsKeyRotation,
