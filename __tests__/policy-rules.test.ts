@@ -133,6 +133,22 @@ const removals: Array<[string, string, (s: SynthesizedEnvironment) => void]> = [
     (s) =>
       editKeyPolicy(s, 'flag', 'flow-log-key', (p) => p.Statement.find((st: Json) => st.Sid === 'AccountRootRecovery').Action.push('kms:GenerateDataKey*')),
   ],
+  [
+    'KMS-KEY-ADMINS',
+    'us1',
+    (s) =>
+      editKeyPolicy(s, 'karr', 'secrets-key', (p) =>
+        p.Statement.find((st: Json) => st.Sid === 'KeyAdministrators').Principal.AWS.push('arn:aws:iam::345678901234:role/acme-team-search'),
+      ),
+  ],
+  [
+    'KMS-KEY-ADMINS',
+    'dev2',
+    (s) =>
+      editKeyPolicy(s, 'flag', 'flow-log-key', (p) =>
+        p.Statement.push({ Effect: 'Allow', Principal: { AWS: '*' }, Action: ['kms:Disable*', 'kms:ScheduleKeyDeletion'], Resource: '*' }),
+      ),
+  ],
   ['EKS-SECRETS-ENCRYPTION', 'dev2', (s) => delete first(s, 'karr', 'aws_eks_cluster').encryption_config],
   ['EBS-ENCRYPTION', 'dev2', (s) => (first(s, 'karr', 'aws_launch_template').block_device_mappings[0].ebs.encrypted = 'false')],
   ['EBS-ENCRYPTION', 'us1', (s) => (objects(s, 'StorageClass')[0].parameters.encrypted = 'false')],

@@ -19,6 +19,7 @@ import { eksAdminAccess } from '../policies/configuration/eks-admin-access';
 import { interfaceEndpointIngress } from '../policies/configuration/interface-endpoint-ingress';
 import { interfaceEndpoints } from '../policies/configuration/interface-endpoints';
 import { irsaTrust } from '../policies/configuration/irsa-trust';
+import { kmsKeyAdmins } from '../policies/configuration/kms-key-admins';
 import { kmsKeyPolicy } from '../policies/configuration/kms-key-policy';
 import { kmsKeySeparation } from '../policies/configuration/kms-key-separation';
 import { logKeyContext } from '../policies/configuration/log-key-context';
@@ -103,7 +104,7 @@ describe.each(environments.map((env) => [env.path, env] as const))('%s', (_name,
       expectLogKey(karr, `/aws/eks/${naming.clusterName}/cluster`);
     });
 
-    test("the secrets key's policy separates administrators (no use) from users (the cluster role, no administration) (rule KMS-KEY-SEPARATION)", () => {
+    test("the secrets key's policy separates administrators (no use) from users (the cluster role, no administration) (rules KMS-KEY-SEPARATION, KMS-KEY-ADMINS)", () => {
       const key = karr.resource.aws_kms_key['secrets-key'];
       const policy = statements(key.policy);
       const admins = policy.filter((s) => s.Sid === 'KeyAdministrators');
@@ -121,6 +122,7 @@ describe.each(environments.map((env) => [env.path, env] as const))('%s', (_name,
       // Nothing gives the whole account the key, and no statement both administers and uses it.
       expect(findings(kmsKeyPolicy)).toEqual([]);
       expect(findings(kmsKeySeparation)).toEqual([]);
+      expect(findings(kmsKeyAdmins)).toEqual([]);
     });
     test('every key lets the account root recover it (administration, no use) and allows grants only for AWS resources (rule KMS-KEY-POLICY)', () => {
       const keys = [...all(flag, 'aws_kms_key'), ...all(karr, 'aws_kms_key')];

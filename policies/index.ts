@@ -19,6 +19,7 @@ import { imdsv2 } from './configuration/imdsv2';
 import { interfaceEndpointIngress } from './configuration/interface-endpoint-ingress';
 import { interfaceEndpoints } from './configuration/interface-endpoints';
 import { irsaTrust } from './configuration/irsa-trust';
+import { kmsKeyAdmins } from './configuration/kms-key-admins';
 import { kmsKeyPolicy } from './configuration/kms-key-policy';
 import { kmsKeyRotation } from './configuration/kms-key-rotation';
 import { kmsKeySeparation } from './configuration/kms-key-separation';
@@ -47,6 +48,7 @@ export const RULES: readonly Rule[] = [
   kmsKeyRotation,
   kmsKeyPolicy,
   kmsKeySeparation,
+  kmsKeyAdmins,
   eksSecretsEncryption,
   ebsEncryption,
   imdsv2,
