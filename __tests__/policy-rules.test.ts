@@ -266,6 +266,7 @@ const removals: Array<[string, string, (s: SynthesizedEnvironment) => void]> = [
     },
   ],
   ['PLATFORM-OBJECT-GUARD', 'dev2', (s) => (platformGuard(s).spec.failurePolicy = 'Ignore')],
+  ['PLATFORM-OBJECT-GUARD', 'us1', (s) => ((s as Json).manifests = s.manifests.filter((o) => o !== platformGuard(s)))],
   [
     'PLATFORM-OBJECT-GUARD',
     'us1',
