@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadEnvironment, type Environment } from '../config/load';
+import { MANAGED_BY, PLATFORM_DEPLOYERS_GROUP } from '../config/naming';
 import { RULES } from '../policies';
 import type { SynthesizedEnvironment } from '../policies/rule';
 import { evaluateSynthesized, readSynthesis } from '../bdda/policy/evaluate';
@@ -47,6 +48,22 @@ const first = (synth: SynthesizedEnvironment, layer: 'flag' | 'karr', type: stri
 const objects = (synth: SynthesizedEnvironment, kind: string, namespace?: string): Json[] =>
   synth.manifests.filter((o) => o.kind === kind && (namespace === undefined || o.metadata.namespace === namespace));
 const deployment = (synth: SynthesizedEnvironment): Json => objects(synth, 'Deployment')[0];
+/** Rewrites a KMS key's policy document. */
+const editKeyPolicy = (synth: SynthesizedEnvironment, layer: 'flag' | 'karr', name: string, edit: (policy: Json) => void): void => {
+  const key = resources(synth, layer, 'aws_kms_key')[name];
+  const policy = JSON.parse(key.policy);
+  edit(policy);
+  key.policy = JSON.stringify(policy);
+};
+/** Rewrites a KARR role's trust policy, as the text terraform reads. */
+const editTrust = (synth: SynthesizedEnvironment, role: string, edit: (text: string) => string): void => {
+  const body = resources(synth, 'karr', 'aws_iam_role')[role];
+  const edited = edit(body.assume_role_policy);
+  expect(edited).not.toBe(body.assume_role_policy);
+  body.assume_role_policy = edited;
+};
+const PLATFORM_GUARD = 'goliath-platform-objects';
+const platformGuard = (synth: SynthesizedEnvironment): Json => objects(synth, 'ValidatingAdmissionPolicy').find((p) => p.metadata.name === PLATFORM_GUARD);
 
 test('the shipped environments break no rule', () => {
   expect(evaluateSynthesized(shipped.dev2, {}, NO_WAIVERS)).toEqual([]);
@@ -63,6 +80,16 @@ test('rule ids are unique, upper-case kebab case, and described', () => {
 /** Each configuration rule, with the environment and the edit that removes its control. */
 const removals: Array<[string, string, (s: SynthesizedEnvironment) => void]> = [
   ['FLOW-LOGS', 'dev2', (s) => delete (s.stacks.flag as Json).resource.aws_flow_log],
+  ['PRIVATE-SUBNETS', 'us1', (s) => (resources(s, 'flag', 'aws_subnet')['runner-subnet'].map_public_ip_on_launch = true)],
+  [
+    'PRIVATE-SUBNETS',
+    'dev2',
+    (s) => {
+      const route = Object.values(resources(s, 'flag', 'aws_route')).find((r: Json) => r.nat_gateway_id !== undefined);
+      delete route.nat_gateway_id;
+      route.gateway_id = '${aws_internet_gateway.igw.id}';
+    },
+  ],
   ['LOG-ENCRYPTION', 'dev2', (s) => delete first(s, 'karr', 'aws_cloudwatch_log_group').kms_key_id],
   ['KMS-KEY-ROTATION', 'dev2', (s) => (resources(s, 'karr', 'aws_kms_key')['secrets-key'].enable_key_rotation = false)],
   [
@@ -80,6 +107,47 @@ const removals: Array<[string, string, (s: SynthesizedEnvironment) => void]> = [
       const key = resources(s, 'flag', 'aws_kms_key')['flow-log-key'];
       key.policy = key.policy.replace(',"Condition":{"Bool":{"kms:GrantIsForAWSResource":"true"}}', '');
     },
+  ],
+  [
+    'LOG-KEY-CONTEXT',
+    'dev2',
+    (s) => editKeyPolicy(s, 'flag', 'flow-log-key', (p) => delete p.Statement.find((st: Json) => st.Sid === 'CloudWatchLogsUse').Condition),
+  ],
+  [
+    'LOG-KEY-CONTEXT',
+    'us1',
+    (s) =>
+      editKeyPolicy(s, 'karr', 'control-plane-log-key', (p) => {
+        const use = p.Statement.find((st: Json) => st.Sid === 'CloudWatchLogsUse');
+        use.Condition.ArnEquals['kms:EncryptionContext:aws:logs:arn'] = 'arn:aws:logs:us-east-1:345678901234:log-group:*';
+      }),
+  ],
+  [
+    'KMS-KEY-SEPARATION',
+    'us1',
+    (s) => editKeyPolicy(s, 'karr', 'secrets-key', (p) => p.Statement.find((st: Json) => st.Sid === 'KeyAdministrators').Action.push('kms:Decrypt')),
+  ],
+  [
+    'KMS-KEY-SEPARATION',
+    'dev2',
+    (s) =>
+      editKeyPolicy(s, 'flag', 'flow-log-key', (p) => p.Statement.find((st: Json) => st.Sid === 'AccountRootRecovery').Action.push('kms:GenerateDataKey*')),
+  ],
+  [
+    'KMS-KEY-ADMINS',
+    'us1',
+    (s) =>
+      editKeyPolicy(s, 'karr', 'secrets-key', (p) =>
+        p.Statement.find((st: Json) => st.Sid === 'KeyAdministrators').Principal.AWS.push('arn:aws:iam::345678901234:role/acme-team-search'),
+      ),
+  ],
+  [
+    'KMS-KEY-ADMINS',
+    'dev2',
+    (s) =>
+      editKeyPolicy(s, 'flag', 'flow-log-key', (p) =>
+        p.Statement.push({ Effect: 'Allow', Principal: { AWS: '*' }, Action: ['kms:Disable*', 'kms:ScheduleKeyDeletion'], Resource: '*' }),
+      ),
   ],
   ['EKS-SECRETS-ENCRYPTION', 'dev2', (s) => delete first(s, 'karr', 'aws_eks_cluster').encryption_config],
   ['EBS-ENCRYPTION', 'dev2', (s) => (first(s, 'karr', 'aws_launch_template').block_device_mappings[0].ebs.encrypted = 'false')],
@@ -100,8 +168,42 @@ const removals: Array<[string, string, (s: SynthesizedEnvironment) => void]> = [
       for (const [name, e] of Object.entries(endpoints)) if (String(e.service_name).endsWith('.sts')) delete endpoints[name];
     },
   ],
+  ['INTERFACE-ENDPOINT-INGRESS', 'us1', (s) => (first(s, 'flag', 'aws_vpc_security_group_ingress_rule').cidr_ipv4 = '0.0.0.0/0')],
+  ['CLUSTER-API-INGRESS', 'us1', (s) => (resources(s, 'karr', 'aws_vpc_security_group_ingress_rule')['api-from-runner-subnet'].cidr_ipv4 = '0.0.0.0/0')],
+  [
+    'CLUSTER-API-INGRESS',
+    'us1',
+    (s) =>
+      (resources(s, 'karr', 'aws_vpc_security_group_ingress_rule')['api-from-anywhere-else'] = {
+        ...resources(s, 'karr', 'aws_vpc_security_group_ingress_rule')['api-from-runner-subnet'],
+        cidr_ipv4: '192.0.2.0/24',
+      }),
+  ],
+  ['CLUSTER-API-INGRESS', 'us1', (s) => (resources(s, 'karr', 'aws_vpc_security_group_ingress_rule')['api-from-runner-subnet'].to_port = 65535)],
   ['EKS-CONTROL-PLANE-LOGS', 'dev2', (s) => (first(s, 'karr', 'aws_eks_cluster').enabled_cluster_log_types = ['api'])],
   ['EKS-ACCESS-ENTRIES', 'us1', (s) => (first(s, 'karr', 'aws_eks_cluster').access_config.authentication_mode = 'API_AND_CONFIG_MAP')],
+  ['EKS-ADMIN-ACCESS', 'us1', (s) => resources(s, 'karr', 'aws_eks_access_entry')['access-acme-team-search'].kubernetes_groups.push(PLATFORM_DEPLOYERS_GROUP)],
+  [
+    'EKS-ADMIN-ACCESS',
+    'us1',
+    (s) =>
+      (resources(s, 'karr', 'aws_eks_access_policy_association')['access-acme-team-search-cluster-admin'] = {
+        ...resources(s, 'karr', 'aws_eks_access_policy_association')['access-acme-bdda-deploy-cluster-admin'],
+        principal_arn: '${aws_eks_access_entry.access-acme-team-search.principal_arn}',
+      }),
+  ],
+  [
+    'IRSA-TRUST',
+    'dev2',
+    (s) => editTrust(s, 'irsa-cluster-autoscaler', (t) => t.replace('system:serviceaccount:platform:cluster-autoscaler', 'system:serviceaccount:platform:*')),
+  ],
+  [
+    'IRSA-TRUST',
+    'us1',
+    (s) =>
+      editTrust(s, 'irsa-ebs-csi-driver', (t) => t.replace('system:serviceaccount:kube-system:ebs-csi-controller-sa', 'system:serviceaccount:search:default')),
+  ],
+  ['IRSA-TRUST', 'us1', (s) => editTrust(s, 'irsa-cluster-autoscaler', (t) => t.replace(/,"\$\{replace\([^}]*\}:aud":"sts\.amazonaws\.com"/, ''))],
   [
     'DEFAULT-SECURITY-GROUP',
     'dev2',
@@ -133,11 +235,46 @@ const removals: Array<[string, string, (s: SynthesizedEnvironment) => void]> = [
       (s.manifests as Json[]).push({
         apiVersion: 'rbac.authorization.k8s.io/v1',
         kind: 'ClusterRoleBinding',
-        metadata: { name: 'payments-admin' },
+        metadata: { name: 'contractors-admin' },
         roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'acme:contractors' }],
+      }),
+  ],
+  [
+    'TEAM-NAMESPACE-BINDINGS',
+    'dev2',
+    (s) =>
+      (s.manifests as Json[]).push({
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'RoleBinding',
+        metadata: { name: 'payments-in-search', namespace: 'search', labels: { [MANAGED_BY.key]: MANAGED_BY.value } },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' },
         subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'acme:team-payments' }],
       }),
   ],
+  [
+    'PLATFORM-OBJECT-GUARD',
+    'dev2',
+    (s) => ((s as Json).manifests = s.manifests.filter((o) => !(o.kind === 'ValidatingAdmissionPolicyBinding' && o.metadata.name === PLATFORM_GUARD))),
+  ],
+  [
+    'PLATFORM-OBJECT-GUARD',
+    'us1',
+    (s) => {
+      const rules = platformGuard(s).spec.matchConstraints.resourceRules;
+      for (const r of rules) r.resources = r.resources.filter((name: string) => name !== 'rolebindings');
+    },
+  ],
+  ['PLATFORM-OBJECT-GUARD', 'dev2', (s) => (platformGuard(s).spec.failurePolicy = 'Ignore')],
+  ['PLATFORM-OBJECT-GUARD', 'us1', (s) => ((s as Json).manifests = s.manifests.filter((o) => o !== platformGuard(s)))],
+  [
+    'PLATFORM-OBJECT-GUARD',
+    'us1',
+    (s) => {
+      for (const c of platformGuard(s).spec.matchConditions) c.expression = c.expression.replace(PLATFORM_DEPLOYERS_GROUP, 'acme:team-payments');
+    },
+  ],
+  ['PLATFORM-OBJECT-GUARD', 'dev2', (s) => delete objects(s, 'NetworkPolicy', 'payments')[0].metadata.labels[MANAGED_BY.key]],
   ['RBAC-WILDCARDS', 'dev2', (s) => objects(s, 'ClusterRole')[0].rules.push({ apiGroups: [''], resources: ['secrets'], verbs: ['*'] })],
   ['WORKLOAD-SECURITY-CONTEXT', 'dev2', (s) => delete deployment(s).spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem],
 ];

@@ -1,5 +1,5 @@
 /**
- * The controls a real AWS account needs (issue 9), one test per control, checked for every
+ * The controls a real AWS account needs, one test per control, checked for every
  * shipped environment on the synthesized FLAG and KARR JSON and the Goliath YAML. Controls the
  * emulator cannot run (access entries, EKS add-ons) are checked on the real environments only;
  * the others hold everywhere.
@@ -14,8 +14,18 @@ import { buildTerraformApp, synthesizeGoliath } from '../bdda/workflow/synth-app
 import { INTERFACE_ENDPOINT_SERVICES } from '../stacks/private-endpoints';
 import { KEY_ADMIN_ACTIONS, KEY_RECOVERY_ACTIONS } from '../stacks/kms-keys';
 import type { ConfigurationRule, SynthesizedEnvironment } from '../policies/rule';
+import { clusterApiIngress } from '../policies/configuration/cluster-api-ingress';
+import { eksAdminAccess } from '../policies/configuration/eks-admin-access';
+import { interfaceEndpointIngress } from '../policies/configuration/interface-endpoint-ingress';
 import { interfaceEndpoints } from '../policies/configuration/interface-endpoints';
+import { irsaTrust } from '../policies/configuration/irsa-trust';
+import { kmsKeyAdmins } from '../policies/configuration/kms-key-admins';
 import { kmsKeyPolicy } from '../policies/configuration/kms-key-policy';
+import { kmsKeySeparation } from '../policies/configuration/kms-key-separation';
+import { logKeyContext } from '../policies/configuration/log-key-context';
+import { platformObjectGuard } from '../policies/configuration/platform-object-guard';
+import { privateSubnets } from '../policies/configuration/private-subnets';
+import { teamNamespaceBindings } from '../policies/configuration/team-namespace-bindings';
 
 const root = path.resolve(__dirname, '..');
 const environments = listEnvironments(root).map((ref) => loadEnvironment(root, ref.path));
@@ -81,18 +91,20 @@ describe.each(environments.map((env) => [env.path, env] as const))('%s', (_name,
       `arn:aws:logs:${config.aws.region}:${config.aws.accountId}:log-group:${logGroupName}`,
     );
     expect(asList(logs!.Action)).not.toContain('kms:*');
+    // The same control as a rule, which plan and `npm run check` run.
+    expect(findings(logKeyContext)).toEqual([]);
   }
 
   describe('keys', () => {
-    test('flow logs are encrypted by a rotating customer-managed key that CloudWatch Logs may use for them', () => {
+    test('flow logs are encrypted by a rotating customer-managed key that CloudWatch Logs may use for them only (rule LOG-KEY-CONTEXT)', () => {
       expectLogKey(flag, `/aws/vpc-flow-log/${naming.prefix}`);
     });
 
-    test('control-plane logs are encrypted by a rotating customer-managed key that CloudWatch Logs may use for them', () => {
+    test('control-plane logs are encrypted by a rotating customer-managed key that CloudWatch Logs may use for them only (rule LOG-KEY-CONTEXT)', () => {
       expectLogKey(karr, `/aws/eks/${naming.clusterName}/cluster`);
     });
 
-    test("the secrets key's policy separates administrators (no use) from users (the cluster role, no administration)", () => {
+    test("the secrets key's policy separates administrators (no use) from users (the cluster role, no administration) (rules KMS-KEY-SEPARATION, KMS-KEY-ADMINS)", () => {
       const key = karr.resource.aws_kms_key['secrets-key'];
       const policy = statements(key.policy);
       const admins = policy.filter((s) => s.Sid === 'KeyAdministrators');
@@ -107,8 +119,10 @@ describe.each(environments.map((env) => [env.path, env] as const))('%s', (_name,
         ? [`arn:aws:iam::${config.aws.accountId}:root`]
         : [config.kubernetes.deployer.roleArn, ...config.kubernetes.adminRoleArns];
       expect(new Set(asList(admins[0].Principal.AWS))).toEqual(new Set(expectedAdmins));
-      // Nothing gives the whole account the key.
+      // Nothing gives the whole account the key, and no statement both administers and uses it.
       expect(findings(kmsKeyPolicy)).toEqual([]);
+      expect(findings(kmsKeySeparation)).toEqual([]);
+      expect(findings(kmsKeyAdmins)).toEqual([]);
     });
     test('every key lets the account root recover it (administration, no use) and allows grants only for AWS resources (rule KMS-KEY-POLICY)', () => {
       const keys = [...all(flag, 'aws_kms_key'), ...all(karr, 'aws_kms_key')];
@@ -130,7 +144,8 @@ describe.each(environments.map((env) => [env.path, env] as const))('%s', (_name,
   });
 
   describe('private endpoints', () => {
-    test('interface endpoints for ECR api+dkr, STS, Logs and EC2 sit in the private subnets behind their own security group, when switched on', () => {
+    test('interface endpoints for ECR api+dkr, STS, Logs and EC2 sit in the private subnets behind their own security group, when switched on (rule INTERFACE-ENDPOINT-INGRESS)', () => {
+      expect(findings(interfaceEndpointIngress)).toEqual([]);
       const endpoints = all(flag, 'aws_vpc_endpoint').filter(([, e]) => e.vpc_endpoint_type === 'Interface');
       if (!config.vpc.interfaceEndpoints) {
         expect(endpoints).toEqual([]);
@@ -159,7 +174,8 @@ describe.each(environments.map((env) => [env.path, env] as const))('%s', (_name,
   });
 
   describe('reaching the API', () => {
-    test('the runner subnet, when configured, is private, in the first AZ, and goes out through a NAT gateway', () => {
+    test('the runner subnet, when configured, is private, in the first AZ, and goes out through a NAT gateway (rule PRIVATE-SUBNETS)', () => {
+      expect(findings(privateSubnets)).toEqual([]);
       const subnet = flag.resource.aws_subnet['runner-subnet'];
       if (!config.vpc.runnerSubnet) {
         expect(subnet).toBeUndefined();
@@ -172,7 +188,8 @@ describe.each(environments.map((env) => [env.path, env] as const))('%s', (_name,
       expect(routes[0][1].nat_gateway_id).toMatch(/^\$\{aws_nat_gateway\./);
     });
 
-    test("port 443 of the cluster security group admits exactly the deployer CIDRs, security groups, runner subnet and operators' path", () => {
+    test("port 443 of the cluster security group admits exactly the deployer CIDRs, security groups, runner subnet and operators' path (rule CLUSTER-API-INGRESS)", () => {
+      expect(findings(clusterApiIngress)).toEqual([]);
       const sg = ref('aws_eks_cluster', clusterName(), 'vpc_config[0].cluster_security_group_id');
       const rules = all(karr, 'aws_vpc_security_group_ingress_rule').map(([, r]) => r);
       for (const rule of rules) expect(rule).toMatchObject({ security_group_id: sg, from_port: 443, to_port: 443, ip_protocol: 'tcp' });
@@ -193,7 +210,8 @@ describe.each(environments.map((env) => [env.path, env] as const))('%s', (_name,
   });
 
   describe('access entries', () => {
-    test('the deploy role and the admins are cluster-admin and platform deployers; no one else is', () => {
+    test('the deploy role and the admins are cluster-admin and platform deployers; no one else is (rule EKS-ADMIN-ACCESS)', () => {
+      expect(findings(eksAdminAccess)).toEqual([]);
       const entries = all(karr, 'aws_eks_access_entry');
       if (config.emulated) {
         expect(entries).toEqual([]);
@@ -214,7 +232,8 @@ describe.each(environments.map((env) => [env.path, env] as const))('%s', (_name,
       expect(new Set(entries.filter(([, e]) => admins.has(e.principal_arn)).map(([, e]) => e.principal_arn))).toEqual(admins);
     });
 
-    test("each team's roles log in with the team's group, which Goliath binds to edit in the team's namespace only", () => {
+    test("each team's roles log in with the team's group, which Goliath binds to edit in the team's namespace only (rule TEAM-NAMESPACE-BINDINGS)", () => {
+      expect(findings(teamNamespaceBindings)).toEqual([]);
       const entries = all(karr, 'aws_eks_access_entry').map(([, e]) => e);
       for (const team of config.platform.teams) {
         expect(team.roleArns.length).toBeGreaterThan(0);
@@ -266,7 +285,8 @@ describe.each(environments.map((env) => [env.path, env] as const))('%s', (_name,
       expect(metrics.spec.ingress[0].from.map((f: Block) => f.ipBlock.cidr)).toEqual(config.vpc.subnets.intra);
     });
 
-    test('a ValidatingAdmissionPolicy keeps everyone but the platform deployers off platform-labelled policies, quotas and bindings', () => {
+    test('a ValidatingAdmissionPolicy keeps everyone but the platform deployers off platform-labelled policies, quotas and bindings (rule PLATFORM-OBJECT-GUARD)', () => {
+      expect(findings(platformObjectGuard)).toEqual([]);
       const [policy] = objects('ValidatingAdmissionPolicy');
       const [binding] = objects('ValidatingAdmissionPolicyBinding');
       expect(binding.spec).toEqual({ policyName: policy.metadata.name, validationActions: ['Deny'] });
@@ -326,7 +346,8 @@ describe.each(environments.map((env) => [env.path, env] as const))('%s', (_name,
   });
 
   describe('storage', () => {
-    test('the EBS CSI driver is a managed add-on whose IRSA role only its controller service account can assume', () => {
+    test('the EBS CSI driver is a managed add-on whose IRSA role only its controller service account can assume (rule IRSA-TRUST)', () => {
+      expect(findings(irsaTrust)).toEqual([]);
       const [roleName, role] = all(karr, 'aws_iam_role').find(([, r]) => r.name === naming.roleName('irsa-ebs-csi-driver'))!;
       const [trust] = statements(role.assume_role_policy);
       const conditions = trust.Condition.StringEquals as Record<string, string>;

@@ -19,7 +19,7 @@ import * as kplus from 'cdk8s-plus-27';
 import type { Construct } from 'constructs';
 import type { GoliathInputs } from '../config/layer-inputs';
 import { RESERVED_NAMESPACES } from '../config/kubernetes-rules';
-import { PLATFORM_DEPLOYERS_GROUP } from '../config/naming';
+import { MANAGED_BY, PLATFORM_DEPLOYERS_GROUP } from '../config/naming';
 import { ClusterAutoscaler } from './cluster-autoscaler';
 import { EbsStorage } from './ebs-storage';
 import { podSecurityLabels } from './pod-security-labels';
@@ -28,9 +28,6 @@ import { PlatformGuard } from './platform-guard';
 import { PlatformNetworkPolicies } from './platform-network';
 import { TeamGuards } from './team-guards';
 import { TeamNamespace } from './team-namespace';
-
-/** The label on every Goliath object; the platform guard keeps teams' hands off what has it. */
-const MANAGED_BY = { key: 'app.kubernetes.io/managed-by', value: 'goliath' } as const;
 
 /** Name of the ClusterRoleBinding giving the viewers group read-only access. */
 const VIEWERS_BINDING_NAME = 'platform-viewers';

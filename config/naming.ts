@@ -79,6 +79,9 @@ export class Naming {
  */
 export const PLATFORM_DEPLOYERS_GROUP = 'bdda:platform-deployers';
 
+/** The label on every Goliath object; the platform guard keeps everyone but the deployers off what has it. */
+export const MANAGED_BY = { key: 'app.kubernetes.io/managed-by', value: 'goliath' } as const;
+
 /** The taint on the system node group; platform add-ons (and EKS's CoreDNS) tolerate it. */
 export const SYSTEM_NODE_TAINT = { key: 'CriticalAddonsOnly', value: 'true' } as const;
 /** The label on the system node group's nodes, which platform add-ons select. */

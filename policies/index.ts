@@ -5,22 +5,32 @@
  */
 import type { Rule } from './rule';
 import { clusterAdminBindings } from './configuration/cluster-admin-bindings';
+import { clusterApiIngress } from './configuration/cluster-api-ingress';
 import { defaultDenyNetworkPolicy } from './configuration/default-deny-network-policy';
 import { defaultSecurityGroup } from './configuration/default-security-group';
 import { ebsEncryption } from './configuration/ebs-encryption';
 import { eksAccessEntries } from './configuration/eks-access-entries';
+import { eksAdminAccess } from './configuration/eks-admin-access';
 import { eksControlPlaneLogs } from './configuration/eks-control-plane-logs';
 import { eksPrivateEndpoint } from './configuration/eks-private-endpoint';
 import { eksSecretsEncryption } from './configuration/eks-secrets-encryption';
 import { flowLogs } from './configuration/flow-logs';
 import { imdsv2 } from './configuration/imdsv2';
+import { interfaceEndpointIngress } from './configuration/interface-endpoint-ingress';
 import { interfaceEndpoints } from './configuration/interface-endpoints';
+import { irsaTrust } from './configuration/irsa-trust';
+import { kmsKeyAdmins } from './configuration/kms-key-admins';
 import { kmsKeyPolicy } from './configuration/kms-key-policy';
 import { kmsKeyRotation } from './configuration/kms-key-rotation';
+import { kmsKeySeparation } from './configuration/kms-key-separation';
 import { logEncryption } from './configuration/log-encryption';
+import { logKeyContext } from './configuration/log-key-context';
 import { pinnedImages } from './configuration/pinned-images';
+import { platformObjectGuard } from './configuration/platform-object-guard';
+import { privateSubnets } from './configuration/private-subnets';
 import { podSecurityLabels } from './configuration/pod-security-labels';
 import { rbacWildcards } from './configuration/rbac-wildcards';
+import { teamNamespaceBindings } from './configuration/team-namespace-bindings';
 import { vpcCniNetworkPolicy } from './configuration/vpc-cni-network-policy';
 import { workloadSecurityContext } from './configuration/workload-security-context';
 import { iamWidening } from './plan/iam-widening';
@@ -32,16 +42,24 @@ import { publicApiEndpoint } from './plan/public-api-endpoint';
 export const RULES: readonly Rule[] = [
   // FLAG and KARR
   flowLogs,
+  privateSubnets,
   logEncryption,
+  logKeyContext,
   kmsKeyRotation,
   kmsKeyPolicy,
+  kmsKeySeparation,
+  kmsKeyAdmins,
   eksSecretsEncryption,
   ebsEncryption,
   imdsv2,
   eksPrivateEndpoint,
   interfaceEndpoints,
+  interfaceEndpointIngress,
+  clusterApiIngress,
   eksControlPlaneLogs,
   eksAccessEntries,
+  eksAdminAccess,
+  irsaTrust,
   defaultSecurityGroup,
   vpcCniNetworkPolicy,
   // Goliath
@@ -49,7 +67,9 @@ export const RULES: readonly Rule[] = [
   defaultDenyNetworkPolicy,
   pinnedImages,
   clusterAdminBindings,
+  teamNamespaceBindings,
   rbacWildcards,
+  platformObjectGuard,
   workloadSecurityContext,
   // Plans
   protectedDestroy,

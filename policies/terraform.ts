@@ -51,6 +51,7 @@ export function field(value: unknown, ...keys: readonly string[]): unknown {
 
 /** An IAM or key policy statement, as far as rules read it. */
 export interface Statement {
+  readonly Sid?: string;
   readonly Effect?: string;
   readonly Action?: unknown;
   readonly NotAction?: unknown;
@@ -80,4 +81,45 @@ export function policyStatements(document: unknown): Statement[] {
 /** Each synthesized terraform layer with its stack, for rules that hold in every layer. */
 export function eachStack(stacks: Readonly<Partial<Record<Layer, TerraformJson>>>): Array<{ readonly layer: Layer; readonly stack: TerraformJson }> {
   return (Object.entries(stacks) as Array<[Layer, TerraformJson]>).map(([layer, stack]) => ({ layer, stack }));
+}
+
+/**
+ * The ingress rules of security groups, given as the `${...}` references resources use for their
+ * ids: standalone rules (either resource type) and, under their group's address, the inline
+ * `ingress` blocks of groups of this stack.
+ */
+export function ingressRulesOf(stack: TerraformJson, groupIds: ReadonlySet<string>): TerraformResource[] {
+  const standalone = [
+    ...resourcesOf(stack, 'aws_vpc_security_group_ingress_rule'),
+    ...resourcesOf(stack, 'aws_security_group_rule').filter((r) => r.body.type === 'ingress'),
+  ].filter((r) => groupIds.has(String(r.body.security_group_id)));
+  const inline = resourcesOf(stack, 'aws_security_group')
+    .filter((g) => groupIds.has(`\${aws_security_group.${g.name}.id}`))
+    .flatMap((g) => asList(g.body.ingress).map((block) => ({ address: g.address, name: g.name, body: block as Attributes })));
+  return [...standalone, ...inline];
+}
+
+/** Where an ingress rule admits traffic from: CIDRs, security groups, prefix lists, `itself`. */
+export function ingressSources(rule: TerraformResource): string[] {
+  const b = rule.body;
+  return [
+    b.cidr_ipv4,
+    b.cidr_ipv6,
+    b.referenced_security_group_id,
+    b.prefix_list_id,
+    ...asList(b.cidr_blocks),
+    ...asList(b.ipv6_cidr_blocks),
+    b.source_security_group_id,
+    ...asList(b.security_groups),
+    ...asList(b.prefix_list_ids),
+    b.self === true ? 'itself' : undefined,
+  ]
+    .filter((s) => s !== undefined && s !== null)
+    .map(String);
+}
+
+/** Whether an ingress rule admits tcp port 443 and nothing else. */
+export function admitsOnlyHttps(rule: TerraformResource): boolean {
+  const b = rule.body;
+  return ['tcp', '6'].includes(String(b.ip_protocol ?? b.protocol)) && Number(b.from_port) === 443 && Number(b.to_port) === 443;
 }
