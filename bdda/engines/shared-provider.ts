@@ -75,11 +75,7 @@ export function installedAwsProvider(dataDir: string): string | undefined {
  * from `dataDir`'s installed provider with `env`, and stops the provider when `fn` settles. `fn`
  * gets an empty environment where no provider can be shared.
  */
-export async function withSharedProvider<T>(
-  dataDir: string,
-  env: NodeJS.ProcessEnv,
-  fn: (attach: Readonly<Record<string, string>>) => Promise<T>,
-): Promise<T> {
+export async function withSharedProvider<T>(dataDir: string, env: NodeJS.ProcessEnv, fn: (attach: Readonly<Record<string, string>>) => Promise<T>): Promise<T> {
   const binary = sharedProviderEnabled(env) ? installedAwsProvider(dataDir) : undefined;
   if (!binary) return fn({});
   // Not in the layer's directory: a process working there marks a terraform run as live (terraform-lock-recovery.ts).
