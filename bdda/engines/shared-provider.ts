@@ -48,7 +48,7 @@ const reattachSchema = z.record(
 );
 
 /** Whether plans share one provider process per layer: on unless `BDDA_SHARED_PROVIDER` is `off`. */
-export function sharedProviderEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
+function sharedProviderEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
   return env.BDDA_SHARED_PROVIDER !== 'off';
 }
 
