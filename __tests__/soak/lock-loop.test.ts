@@ -32,7 +32,7 @@ const ROUNDS = RUNS / 2;
 /** Where an interrupted plan is stopped: its output shows that step, and more steps follow. */
 const PLAN_STEPS = [/FLAG\s+init\b/, /FLAG\s+init (reused|done)/, /KARR\s+init\b/];
 /** Where an interrupted apply is stopped: while it plans every layer again, before it applies any (KARR's init may come after FLAG is applied). */
-const APPLY_STEPS = [/VERIFY\s+planning every layer again/, /VERIFY[\s\S]*FLAG\s+init (reused|done)/, /VERIFY[\s\S]*GOLIATH\s+\d+ to add/];
+const APPLY_STEPS = [/VERIFY\s+planning every layer again/, /VERIFY[\s\S]*FLAG\s+init (reused|done)/, /VERIFY[\s\S]*GOLIATH\s+(\d+ to add|no changes)/];
 
 let root: string;
 let proxy: LockProxy;
