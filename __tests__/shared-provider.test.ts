@@ -62,3 +62,8 @@ test.each([
   const attach = await withSharedProvider(dataDir, { ...process.env, ...extra }, async (env) => env);
   expect(attach).toEqual({});
 });
+
+test('without a data directory (a destroy plan, which configures its provider twice), the commands start their own providers', async () => {
+  installFakeAwsProvider(dataDir);
+  expect(await withSharedProvider(undefined, process.env, async (env) => env)).toEqual({});
+});

@@ -8,6 +8,9 @@
  * provider's owner, this process, is gone, even if it was killed outright. Where no provider can be
  * shared (not initialized, another provider beside the AWS one, `BDDA_SHARED_PROVIDER=off`, or one
  * that does not start in time), the commands start their own, as terraform does by default.
+ *
+ * A provider process is configured once per terraform command that uses it: a command that
+ * configures it twice (a destroy plan: a refresh, then the plan) must not share one.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -73,11 +76,15 @@ export function installedAwsProvider(dataDir: string): string | undefined {
 /**
  * Runs `fn` with the environment that attaches terraform to one shared AWS provider, started
  * from `dataDir`'s installed provider with `env`, and stops the provider when `fn` settles. `fn`
- * gets an empty environment where no provider can be shared.
+ * gets an empty environment where no provider can be shared, or `dataDir` is undefined.
  */
-export async function withSharedProvider<T>(dataDir: string, env: NodeJS.ProcessEnv, fn: (attach: Readonly<Record<string, string>>) => Promise<T>): Promise<T> {
-  const binary = sharedProviderEnabled(env) ? installedAwsProvider(dataDir) : undefined;
-  if (!binary) return fn({});
+export async function withSharedProvider<T>(
+  dataDir: string | undefined,
+  env: NodeJS.ProcessEnv,
+  fn: (attach: Readonly<Record<string, string>>) => Promise<T>,
+): Promise<T> {
+  const binary = dataDir && sharedProviderEnabled(env) ? installedAwsProvider(dataDir) : undefined;
+  if (!dataDir || !binary) return fn({});
   // Not in the layer's directory: a process working there marks a terraform run as live (terraform-lock-recovery.ts).
   const provider = await startProvider(binary, dataDir, env);
   if (!provider) return fn({});

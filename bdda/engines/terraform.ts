@@ -97,13 +97,16 @@ export class Terraform {
   /**
    * `plan`, then, when it changes anything, `show -json` of the saved plan: the plan as data
    * (`shown`), read once for the typed plan and the planned outputs. A plan with no changes is
-   * not shown; there is nothing in it to read. Both commands use one shared provider process.
+   * not shown; there is nothing in it to read. Both commands use one shared provider process,
+   * except in a destroy plan.
    */
   async planWithData(
     planFile: string,
     opts: { destroy?: boolean; lock?: boolean } = {},
   ): Promise<{ text: string; changes: boolean; seconds: number; shown?: TerraformPlanJson }> {
-    const dataDir = this.opts.env.TF_DATA_DIR ?? path.join(this.opts.dir, '.terraform');
+    // A destroy plan refreshes first and then plans, configuring the provider twice, which one AWS
+    // provider process does not survive (its HTTP client is already wrapped); it gets its own.
+    const dataDir = opts.destroy ? undefined : (this.opts.env.TF_DATA_DIR ?? path.join(this.opts.dir, '.terraform'));
     return withSharedProvider(dataDir, this.environment(), async (attach) => {
       const plan = await this.plan(planFile, opts, attach);
       if (!plan.changes) return plan;
