@@ -15,7 +15,7 @@ import { captureConsole, runCli } from './support/cli-harness';
 import { testEmulatorPort } from './support/emulated';
 import { editFile, makeScratch, REPO_ROOT, removeScratch, snapshotTree } from './support/scratch';
 
-const PORT = testEmulatorPort(45300);
+const PORT = testEmulatorPort(25300);
 
 const ROOT = 'environments/env.yaml';
 const DEV = 'environments/dev/env.yaml';

@@ -14,7 +14,7 @@ import { testEmulatorPort } from './support/emulated';
 import { StateBackend } from '../bdda/state/state-backend';
 
 const worker = Number(process.env.JEST_WORKER_ID ?? '1');
-const PORT = testEmulatorPort(45100);
+const PORT = testEmulatorPort(25100);
 const BUSY_PORT = PORT + 1;
 
 let runDir: string;
@@ -111,7 +111,7 @@ describe('ensureEmulator', () => {
 describe('two commands starting the emulator at once', () => {
   test('one starts it, the other waits and reuses it', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bdda-emulator-race-'));
-    const port = testEmulatorPort(45190);
+    const port = testEmulatorPort(25190);
     const start = () =>
       new Promise<string>((resolve) => {
         const script = path.join(__dirname, 'support', 'start-emulator.ts');

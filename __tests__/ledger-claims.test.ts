@@ -15,7 +15,7 @@ import { testEmulatorPort } from './support/emulated';
 import { emulatedSuite } from './support/emulated-suite';
 import { snapshotTree } from './support/scratch';
 
-const PORT = testEmulatorPort(45320);
+const PORT = testEmulatorPort(25320);
 const DEV2 = 'dev/dev2';
 
 const suite = emulatedSuite({ port: PORT, env: DEV2, git: true, restore: ['BDDA_USER'] });

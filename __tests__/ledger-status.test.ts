@@ -18,7 +18,7 @@ import { testEmulatorPort } from './support/emulated';
 import { commitAll, git, makeGitScratch } from './support/git-scratch';
 import { editFile, removeScratch } from './support/scratch';
 
-const PORT = testEmulatorPort(45330);
+const PORT = testEmulatorPort(25330);
 const CREDENTIAL_VARIABLES = [
   'AWS_ACCESS_KEY_ID',
   'AWS_SECRET_ACCESS_KEY',

@@ -24,7 +24,7 @@ import { StateBackend } from '../bdda/state/state-backend';
 import { BddaError } from '../config/errors';
 import { testEmulatorPort } from './support/emulated';
 
-const PORT = testEmulatorPort(45830);
+const PORT = testEmulatorPort(25830);
 const REGION = 'eu-west-1';
 const ACCOUNT = '123456789012';
 

@@ -13,7 +13,7 @@ import { testEmulatorPort } from '../support/emulated';
 import { emulatedSuite } from '../support/emulated-suite';
 
 const DEV2 = 'dev/dev2';
-const suite = emulatedSuite({ port: testEmulatorPort(45340), env: DEV2 });
+const suite = emulatedSuite({ port: testEmulatorPort(25340), env: DEV2 });
 const captured = captureConsole();
 
 async function expectRun(expected: number, ...args: string[]): Promise<void> {

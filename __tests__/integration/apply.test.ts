@@ -26,7 +26,7 @@ import { captureConsole, restoreEnv, runCli } from '../support/cli-harness';
 import { holdTerraformLock, testEmulatorPort } from '../support/emulated';
 import { editFile, makeScratch, removeScratch, snapshotTree } from '../support/scratch';
 
-const PORT = testEmulatorPort(45400);
+const PORT = testEmulatorPort(25400);
 const ENDPOINT = emulatorEndpoint(PORT);
 
 const DEV_YAML = 'environments/dev/env.yaml';

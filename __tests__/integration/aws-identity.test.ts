@@ -16,7 +16,7 @@ import { captureConsole, runCli } from '../support/cli-harness';
 import { testEmulatorPort } from '../support/emulated';
 import { makeScratch, removeScratch, snapshotTree } from '../support/scratch';
 
-const PORT = testEmulatorPort(45750);
+const PORT = testEmulatorPort(25750);
 const ENDPOINT = emulatorEndpoint(PORT);
 const US1 = 'prod/us1';
 const US1_ACCOUNT = '345678901234';

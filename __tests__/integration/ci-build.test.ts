@@ -16,7 +16,7 @@ import { captureConsole, restoreEnv, runCli } from '../support/cli-harness';
 import { testEmulatorPort } from '../support/emulated';
 import { git, type GitSandbox, makeGitSandbox } from '../support/git-remote';
 
-const PORT = testEmulatorPort(45700);
+const PORT = testEmulatorPort(25700);
 const BOT_EMAIL = 'bdda-bot@users.noreply.github.com';
 const DEV2_DIFF = ['environments/dev/dev2/changes.json', 'environments/dev/dev2/changes.txt'];
 

@@ -11,7 +11,7 @@ import { testEmulatorPort } from '../support/emulated';
 import { snapshotTree } from '../support/scratch';
 import { phaseLine, throwawayOf, verifySuite } from '../support/verify-harness';
 
-const suite = verifySuite(testEmulatorPort(45710));
+const suite = verifySuite(testEmulatorPort(25710));
 const captured = captureConsole();
 
 test('verify builds a throwaway environment from scratch, checks it, removes it, and leaves nothing behind', async () => {

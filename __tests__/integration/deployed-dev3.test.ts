@@ -22,7 +22,7 @@ import { testEmulatorPort } from '../support/emulated';
 import { emulatedSuite } from '../support/emulated-suite';
 import { editFile } from '../support/scratch';
 
-const PORT = testEmulatorPort(45760);
+const PORT = testEmulatorPort(25760);
 const ENDPOINT = emulatorEndpoint(PORT);
 const DEV3 = 'dev/dev3';
 const DEV3_YAML = `environments/${DEV3}/env.yaml`;

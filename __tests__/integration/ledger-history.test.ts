@@ -19,7 +19,7 @@ import { emulatedSuite } from '../support/emulated-suite';
 import { commitAll, git } from '../support/git-scratch';
 import { editFile } from '../support/scratch';
 
-const PORT = testEmulatorPort(45720);
+const PORT = testEmulatorPort(25720);
 const DEV2 = 'dev/dev2';
 const FAILING_TERRAFORM = path.join(__dirname, '..', 'support', 'failing-terraform.js');
 

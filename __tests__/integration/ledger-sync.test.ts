@@ -17,7 +17,7 @@ import { emulatedSuite } from '../support/emulated-suite';
 import { commitAll, git } from '../support/git-scratch';
 import { editFile, REPO_ROOT, removeScratch, snapshotTree } from '../support/scratch';
 
-const PORT = testEmulatorPort(45730);
+const PORT = testEmulatorPort(25730);
 const DEV2 = 'dev/dev2';
 
 let mainSha: string;
@@ -113,7 +113,7 @@ describe('sync dev2 with main, from a branch', () => {
 });
 
 describe("in a checkout of the repository itself, sync deploys with the ref's own code", () => {
-  const port = testEmulatorPort(45740);
+  const port = testEmulatorPort(25740);
   let full: string;
   let fullBackend: StateBackend;
   let refSha: string;

@@ -25,7 +25,7 @@ import { makeScratch, removeScratch } from '../support/scratch';
 import { type LockProxy, startLockProxy } from '../support/lock-proxy';
 import { writeTerraformLock } from '../support/terraform-lock';
 
-const PORT = testEmulatorPort(45770);
+const PORT = testEmulatorPort(25770);
 const ENDPOINT = emulatorEndpoint(PORT);
 const FAKE_TERRAFORM = path.join(__dirname, '..', 'support', 'fake-terraform.js');
 const ME = `${os.userInfo().username}@${os.hostname()}`;

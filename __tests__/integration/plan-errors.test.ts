@@ -13,7 +13,7 @@ import { occupyPort } from '../support/busy-port';
 import { testEmulatorPort } from '../support/emulated';
 import { makeScratch, removeScratch, snapshotTree } from '../support/scratch';
 
-const PORT = testEmulatorPort(45200);
+const PORT = testEmulatorPort(25200);
 
 describe('plan refuses to run on a broken machine', () => {
   const saved = { ...process.env };

@@ -16,7 +16,7 @@ import { applySavedPlan, holdTerraformLock, testEmulatorPort } from '../support/
 import { emulatedSuite } from '../support/emulated-suite';
 import { editFile, snapshotTree } from '../support/scratch';
 
-const PORT = testEmulatorPort(45600);
+const PORT = testEmulatorPort(25600);
 const ENDPOINT = emulatorEndpoint(PORT);
 
 const DEV_YAML = 'environments/dev/env.yaml';

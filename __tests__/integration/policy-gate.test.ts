@@ -15,7 +15,7 @@ import { captureConsole, restoreEnv, runCli } from '../support/cli-harness';
 import { testEmulatorPort } from '../support/emulated';
 import { makeScratch, removeScratch } from '../support/scratch';
 
-const PORT = testEmulatorPort(45500);
+const PORT = testEmulatorPort(25500);
 const ENDPOINT = emulatorEndpoint(PORT);
 const DEV2 = 'dev/dev2';
 const CLUSTER = 'aws_eks_cluster.cluster';

@@ -32,7 +32,7 @@ import { testEmulatorPort } from '../support/emulated';
 import { emulatedSuite } from '../support/emulated-suite';
 import { editFile } from '../support/scratch';
 
-const PORT = testEmulatorPort(45780);
+const PORT = testEmulatorPort(25780);
 const ENDPOINT = emulatorEndpoint(PORT);
 const DEV1 = 'dev/dev1';
 const DEV1_YAML = 'environments/dev/dev1/env.yaml';

@@ -17,7 +17,7 @@ import { captureConsole, runCli } from '../support/cli-harness';
 import { testEmulatorPort } from '../support/emulated';
 import { emulatedSuite } from '../support/emulated-suite';
 
-const PORT = testEmulatorPort(45870);
+const PORT = testEmulatorPort(25870);
 const DEV2 = 'dev/dev2';
 
 const suite = emulatedSuite({ port: PORT, env: DEV2, git: true });

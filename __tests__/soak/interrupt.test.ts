@@ -17,7 +17,7 @@ import { restoreEnv } from '../support/cli-harness';
 import { testEmulatorPort } from '../support/emulated';
 import { makeScratch, REPO_ROOT, removeScratch } from '../support/scratch';
 
-const PORT = testEmulatorPort(45310);
+const PORT = testEmulatorPort(25310);
 const ENV = 'dev/dev2';
 const FAKE_TERRAFORM = path.join(__dirname, '..', 'support', 'fake-terraform.js');
 

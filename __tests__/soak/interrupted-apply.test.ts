@@ -17,7 +17,7 @@ import { captureConsole, runCli } from '../support/cli-harness';
 import { testEmulatorPort } from '../support/emulated';
 import { emulatedSuite } from '../support/emulated-suite';
 
-const PORT = testEmulatorPort(45820);
+const PORT = testEmulatorPort(25820);
 const DEV2 = 'dev/dev2';
 const holder = `${os.userInfo().username}@${os.hostname()}`;
 

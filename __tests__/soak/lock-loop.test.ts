@@ -22,7 +22,7 @@ import { testEmulatorPort } from '../support/emulated';
 import { type LockProxy, startLockProxy } from '../support/lock-proxy';
 import { editFile, makeScratch, removeScratch } from '../support/scratch';
 
-const PORT = testEmulatorPort(45800);
+const PORT = testEmulatorPort(25800);
 const ENV = 'dev/dev2';
 const RUNS = Number(process.env.BDDA_LOCK_LOOP_RUNS ?? 50);
 if (!Number.isInteger(RUNS) || RUNS < 8 || RUNS % 2 !== 0) {

@@ -22,7 +22,7 @@ import { makeScratch, removeScratch } from '../support/scratch';
 
 jest.setTimeout(1_200_000);
 
-const PORT = testEmulatorPort(45810);
+const PORT = testEmulatorPort(25810);
 const ENDPOINT = emulatorEndpoint(PORT);
 
 let root: string;

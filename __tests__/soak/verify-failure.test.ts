@@ -7,7 +7,7 @@ import { captureConsole, runCli } from '../support/cli-harness';
 import { testEmulatorPort } from '../support/emulated';
 import { phaseLine, throwawayOf, verifySuite } from '../support/verify-harness';
 
-const suite = verifySuite(testEmulatorPort(45880));
+const suite = verifySuite(testEmulatorPort(25880));
 const captured = captureConsole();
 
 test('with a deliberately broken smoke check verify exits 1, still tears down, and leaves nothing behind', async () => {

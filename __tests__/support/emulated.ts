@@ -10,9 +10,11 @@ import { EMULATOR_CREDENTIALS, emulatorAwsEnv } from '../../bdda/engines/aws-env
 import { tools } from '../../bdda/engines/tools';
 
 /**
- * A port of the suite's own: each suite passes a base of its own, 45000 to 45990 in steps of ten,
+ * A port of the suite's own: each suite passes a base of its own, 25000 to 25990 in steps of ten,
  * and may use the ten ports from it (a proxy, a port held busy), so suites running side by side in
- * jest's workers never meet. `BDDA_TEST_PORT_OFFSET` shifts every suite's ports, so two test runs
+ * jest's workers never meet. The block lies below Linux's ephemeral range (32768 and up), where
+ * terraform's and the SDK's outgoing connections would otherwise take a suite's port before its
+ * emulator binds it. `BDDA_TEST_PORT_OFFSET` shifts every suite's ports, so two test runs
  * on one machine do not meet either; the repository's own emulator (4599) is far below.
  */
 export function testEmulatorPort(base: number): number {
