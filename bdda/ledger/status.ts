@@ -92,12 +92,16 @@ function undeployedLayers(env: Environment): UndeployedLayer[] {
 }
 
 /**
- * The layers not yet deployed; with no diff, `in sync` only when the ledger records a deployment
- * (an environment never planned nor deployed has neither) or cannot be read.
+ * An environment with no diff: `in sync` only when the ledger records a deployment (an environment
+ * never planned nor deployed has neither) or cannot be read.
  */
-function undeployedCell(r: EnvironmentStatus): string {
-  if (r.undeployed.length) return r.undeployed.map(describeUndeployed).join('; ');
+export function withoutDiff(r: EnvironmentStatus): 'in sync' | 'never deployed' {
   return r.lastDeployment || r.backendUnavailable ? 'in sync' : 'never deployed';
+}
+
+/** The layers not yet deployed, or what {@link withoutDiff} says. */
+function undeployedCell(r: EnvironmentStatus): string {
+  return r.undeployed.length ? r.undeployed.map(describeUndeployed).join('; ') : withoutDiff(r);
 }
 
 /** `FLAG: 4 to add, 0 to change, 0 to destroy`, from the layer's counts. */

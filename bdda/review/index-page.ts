@@ -6,14 +6,14 @@
 import { LAYERS } from '../../config/naming';
 import { summaryWords } from '../diff/summary';
 import { LABEL, UPSTREAM } from '../layers/list';
-import type { EnvironmentStatus } from '../ledger/status';
+import { type EnvironmentStatus, withoutDiff } from '../ledger/status';
 import { escapeHtml as h, htmlDocument } from './page';
 
 /** The index page; `pages` maps an environment's path to its page, relative to the index. */
 export function renderIndexPage(rows: readonly EnvironmentStatus[], pages: Readonly<Record<string, string>>): string {
   const undeployed = (r: EnvironmentStatus, layer: (typeof LAYERS)[number]) => {
     const l = r.undeployed.find((u) => u.layer === layer);
-    if (!l) return r.undeployed.length ? 'in sync' : r.lastDeployment || r.backendUnavailable ? 'in sync' : 'never deployed';
+    if (!l) return r.undeployed.length ? 'in sync' : withoutDiff(r);
     const upstream = UPSTREAM[layer];
     return summaryWords({ ...l, waitsFor: upstream && LABEL[upstream] });
   };
