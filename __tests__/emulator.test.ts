@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { emulatorAwsEnv } from '../bdda/engines/aws-env';
-import { emulatorStatus, ensureEmulator, stopEmulator, type EmulatorInfo } from '../bdda/engines/emulator';
+import { emulatorStatus, ensureEmulator, shareEmulator, stopEmulator, type EmulatorInfo } from '../bdda/engines/emulator';
 import { BddaError } from '../config/errors';
 import { occupyPort } from './support/busy-port';
 import { testEmulatorPort } from './support/emulated';
@@ -104,6 +104,27 @@ describe('ensureEmulator', () => {
       await expect(stopEmulator(otherDir)).resolves.toBe(false);
     } finally {
       fs.rmSync(otherDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('shareEmulator', () => {
+  it("lets another root's commands reuse the running emulator on its port, not refuse it", async () => {
+    const otherDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bdda-emulator-shared-'));
+    try {
+      shareEmulator(runDir, otherDir);
+      await expect(ensureEmulator(otherDir, { port: PORT })).resolves.toEqual({ ...emulator, fresh: false });
+    } finally {
+      fs.rmSync(otherDir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a folder with no emulator recorded, naming it', () => {
+    const emptyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bdda-emulator-none-'));
+    try {
+      expect(() => shareEmulator(emptyDir, path.join(emptyDir, 'other'))).toThrow(emptyDir);
+    } finally {
+      fs.rmSync(emptyDir, { recursive: true, force: true });
     }
   });
 });

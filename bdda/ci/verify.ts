@@ -19,14 +19,14 @@ import { readChanges } from '../diff/changes';
 import { CONFIG_FILE, type Environment, ENVIRONMENTS_DIR, listEnvironments, loadEnvironment } from '../../config/load';
 import { environmentsNamed } from '../../config/tiers';
 import { destroyEnvironment } from '../workflow/destroy';
-import { ensureEmulator, stopEmulator } from '../engines/emulator';
+import { ensureEmulator, shareEmulator, stopEmulator } from '../engines/emulator';
 import { BddaError } from '../../config/errors';
 import { stateOutputs } from '../state/terraform-state';
 import { diffManifests } from '../diff/kubernetes-diff';
 import { planEnvironment } from '../workflow/plan';
 import type { Progress } from '../support/progress';
 import { StateBackend } from '../state/state-backend';
-import { environmentBuildDir, type Workspace } from '../support/workspace';
+import { environmentBuildDir, type Workspace, workspace } from '../support/workspace';
 import { manifestFile } from '../workflow/synth-output';
 import { ENVIRONMENT_TAG } from '../../config/tags';
 import { FLAG_OUTPUTS } from '../../config/layer-inputs';
@@ -106,6 +106,8 @@ export async function verifyRelease(ws: Workspace, opts: VerifyOptions, progress
     (await phase('smoke', () => smokeChecks(sws, env, opts.expectFlagOutputs ?? [])));
 
   if (!built && opts.keep) {
+    // The kept copy's own commands (its destroy) must find this run's emulator, which keeps running.
+    shareEmulator(ws.emulatorDir, workspace(scratch.root).emulatorDir);
     log(
       `verify: FAILED; kept ${env.path} (--keep). Inspect it with BDDA_ROOT=${scratch.root}, and remove it with \`BDDA_ROOT=${scratch.root} npm run destroy -- --env ${env.path} --yes\`.`,
     );

@@ -184,6 +184,19 @@ async function startOrReuse(runDir: string, opts: { port?: number }): Promise<Em
   return { endpoint: emulatorEndpoint(port), port, pid, fresh: true };
 }
 
+/**
+ * Records the running emulator of `runDir` in `otherDir` as well, so that commands of another root
+ * (a kept scratch copy) reuse it instead of refusing its port as a stranger's. Stopping it from
+ * either folder stops it for both; the other record is then forgotten as a dead pid.
+ */
+export function shareEmulator(runDir: string, otherDir: string): void {
+  const recorded = readRecord(runDir);
+  if (!recorded) throw new BddaError(`No emulator is recorded in ${runDir}, so there is none to share with ${otherDir}.`);
+  fs.mkdirSync(otherDir, { recursive: true });
+  writeFileAtomic(path.join(otherDir, 'pid'), `${recorded.pid}\n`);
+  writeFileAtomic(path.join(otherDir, 'port'), `${recorded.port}\n`);
+}
+
 /** Whether the emulator of `runDir` runs and answers. */
 export async function emulatorStatus(runDir: string): Promise<EmulatorStatus> {
   const recorded = readRecord(runDir);
