@@ -158,6 +158,7 @@ test(
         await inProcess(planWhat, 'plan', '--env', 'dev2');
         outcomes.push(round % 4 === 1 ? 'plan, lock response lost -> 0' : 'plan -> 0');
         if (round % 4 === 1) armed += 1;
+        expect({ run: planWhat, spoiled: proxy.spoiled() }).toEqual({ run: planWhat, spoiled: armed });
       }
 
       const applyWhat = `round ${round} apply`;
@@ -169,6 +170,8 @@ test(
         await inProcess(applyWhat, 'apply', '--env', 'dev2');
         outcomes.push(round % 4 === 0 ? 'apply, lock response lost -> 0' : 'apply -> 0');
         if (round % 4 === 0) armed += 1;
+        // The armed lock request came during this very run, not a later one.
+        expect({ run: applyWhat, spoiled: proxy.spoiled() }).toEqual({ run: applyWhat, spoiled: armed });
       }
     }
     console.info(

@@ -43,13 +43,17 @@ export async function startLockProxy(opts: LockProxyOptions): Promise<LockProxy>
   const sockets = new Set<import('node:net').Socket>();
   const server = http.createServer((req, res) => {
     const spoil = armed !== undefined && isLockRequest(req, armed);
-    if (spoil) armed = undefined;
+    if (spoil) {
+      armed = undefined;
+      // Counted when chosen: whether the emulator answers or the upstream connection fails, the
+      // client never hears back.
+      spoiled += 1;
+    }
     const upstream = http.request({ host: '127.0.0.1', port: opts.upstreamPort, method: req.method, path: req.url, headers: req.headers }, (answer) => {
       const chunks: Buffer[] = [];
       answer.on('data', (c: Buffer) => chunks.push(c));
       answer.on('end', () => {
         if (spoil) {
-          spoiled += 1;
           // The emulator did the write; the client never hears of it and tries again.
           setTimeout(() => req.socket.destroy(), opts.delayMs ?? 3000);
           return;
