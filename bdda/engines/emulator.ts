@@ -179,8 +179,7 @@ async function startOrReuse(runDir: string, opts: { port?: number }): Promise<Em
     await sleep(200);
   }
 
-  writeFileAtomic(path.join(runDir, 'pid'), `${pid}\n`);
-  writeFileAtomic(path.join(runDir, 'port'), `${port}\n`);
+  writeRecord(runDir, { pid, port });
   return { endpoint: emulatorEndpoint(port), port, pid, fresh: true };
 }
 
@@ -193,8 +192,7 @@ export function shareEmulator(runDir: string, otherDir: string): void {
   const recorded = readRecord(runDir);
   if (!recorded) throw new BddaError(`No emulator is recorded in ${runDir}, so there is none to share with ${otherDir}.`);
   fs.mkdirSync(otherDir, { recursive: true });
-  writeFileAtomic(path.join(otherDir, 'pid'), `${recorded.pid}\n`);
-  writeFileAtomic(path.join(otherDir, 'port'), `${recorded.port}\n`);
+  writeRecord(otherDir, recorded);
 }
 
 /** Whether the emulator of `runDir` runs and answers. */
@@ -247,6 +245,11 @@ export function readRecord(runDir: string): { pid: number; port: number } | unde
   const pid = read('pid');
   const port = read('port');
   return pid !== undefined && port !== undefined ? { pid, port } : undefined;
+}
+
+function writeRecord(runDir: string, record: { pid: number; port: number }): void {
+  writeFileAtomic(path.join(runDir, 'pid'), `${record.pid}\n`);
+  writeFileAtomic(path.join(runDir, 'port'), `${record.port}\n`);
 }
 
 function clearRecord(runDir: string): void {
